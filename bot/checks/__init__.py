@@ -1,0 +1,1 @@
+"""Executors: one module per check type, one registry (`bot.checks.registry`)."""

@@ -1,0 +1,67 @@
+"""Base model and shared field types for executor parameters.
+
+Parameters are validated when a runbook loads, so regexes and JMESPath
+expressions are compiled then, not when a responder is waiting.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Annotated, Any
+
+import jmespath
+import jmespath.exceptions
+import jmespath.parser
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+
+
+class Params(BaseModel):
+    """Every executor's parameter model derives from this."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@lru_cache(maxsize=1024)
+def compile_jmespath(expression: str) -> jmespath.parser.ParsedResult:
+    try:
+        return jmespath.compile(expression)
+    except jmespath.exceptions.JMESPathError as exc:
+        raise ValueError(f"bad JMESPath expression {expression!r}: {exc}") from exc
+
+
+def _to_jmespath(value: Any) -> Any:
+    if isinstance(value, str):
+        return compile_jmespath(value)
+    return value
+
+
+@lru_cache(maxsize=1024)
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+
+
+def _to_regex(value: Any) -> Any:
+    if isinstance(value, str):
+        return compile_regex(value)
+    return value
+
+
+JMESPath = Annotated[
+    jmespath.parser.ParsedResult,
+    BeforeValidator(_to_jmespath),
+    PlainSerializer(lambda e: e.expression, return_type=str),
+    WithJsonSchema({"type": "string", "description": "a JMESPath expression"}),
+]
+"""A JMESPath expression, compiled at validation time."""
+
+Regex = Annotated[
+    re.Pattern[str],
+    BeforeValidator(_to_regex),
+    PlainSerializer(lambda p: p.pattern, return_type=str),
+    WithJsonSchema({"type": "string", "format": "regex"}),
+]
+"""A Python regular expression, compiled at validation time."""
