@@ -56,7 +56,8 @@ class CheckResult:
         return cls(status=CheckStatus.PASS, summary=summary, **kw)
 
     @classmethod
-    def failed(cls, kind: ErrorKind, summary: str, **kw: Any) -> CheckResult:
+    def failed(cls, summary: str, *, kind: ErrorKind | None = None, **kw: Any) -> CheckResult:
+        """`kind` is None when the peer answered but an expectation was not met."""
         return cls(status=CheckStatus.FAIL, summary=summary, error_kind=kind, **kw)
 
     @classmethod

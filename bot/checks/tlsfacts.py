@@ -1,0 +1,66 @@
+"""Facts about a finished TLS handshake, shared by tls, starttls and http.
+
+The certificate is parsed from its DER bytes with `cryptography`, so the
+facts are there even when verification was deliberately skipped (the
+upstream IMAP probe dials a private name the certificate does not carry).
+"""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+
+def handshake_facts(tls: ssl.SSLObject | ssl.SSLSocket, *, now: datetime | None = None) -> dict[str, Any]:
+    """Protocol, cipher and leaf-certificate facts as plain JSON values."""
+    cipher = tls.cipher()
+    facts: dict[str, Any] = {
+        "protocol": tls.version(),
+        "cipher": cipher[0] if cipher else None,
+    }
+    der = tls.getpeercert(binary_form=True)
+    if der:
+        facts.update(certificate_facts(x509.load_der_x509_certificate(der), now=now))
+    return facts
+
+
+def certificate_facts(cert: x509.Certificate, *, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    not_after = cert.not_valid_after_utc
+    return {
+        "subject": _common_name(cert.subject) or cert.subject.rfc4514_string(),
+        "issuer": _common_name(cert.issuer) or cert.issuer.rfc4514_string(),
+        "san": _dns_names(cert),
+        "not_after": not_after.isoformat(),
+        # Whole days left, rounded down: 0 means it expires within a day.
+        "days_left": (not_after - now).days,
+    }
+
+
+def _common_name(name: x509.Name) -> str | None:
+    attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attrs[0].value) if attrs else None
+
+
+def _dns_names(cert: x509.Certificate) -> list[str]:
+    try:
+        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return [str(n) for n in ext.value.get_values_for_type(x509.DNSName)] + [
+        str(ip) for ip in ext.value.get_values_for_type(x509.IPAddress)
+    ]
+
+
+def client_context(*, verify: bool = True, ca_file: str | None = None) -> ssl.SSLContext:
+    """A client context on the system trust store (which honours SSL_CERT_FILE)
+    unless a CA file is named."""
+    ctx = ssl.create_default_context(cafile=ca_file)
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx

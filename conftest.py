@@ -1,0 +1,8 @@
+"""Loopback peers shared by every test package, registered once here."""
+
+pytest_plugins = [
+    "tests.peers.certs",
+    "tests.peers.mail",
+    "tests.peers.web",
+    "tests.peers.aws",
+]
