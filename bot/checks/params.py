@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import jmespath
 import jmespath.exceptions
 import jmespath.parser
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
 
 
 class Params(BaseModel):
@@ -27,13 +27,18 @@ def compile_jmespath(expression: str) -> jmespath.parser.ParsedResult:
     try:
         return jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as exc:
-        raise ValueError(f"bad JMESPath expression {expression!r}: {exc}") from exc
+        where = getattr(exc, "lex_position", None)
+        at = f" at column {where + 1}" if isinstance(where, int) else ""
+        reason = str(exc).splitlines()[0].rstrip(":")
+        raise ValueError(f"bad JMESPath expression {expression!r}{at}: {reason}") from exc
 
 
-def _to_jmespath(value: Any) -> Any:
-    if isinstance(value, str):
-        return compile_jmespath(value)
-    return value
+def _to_jmespath(value: Any) -> jmespath.parser.ParsedResult:
+    if isinstance(value, jmespath.parser.ParsedResult):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a JMESPath expression must be a string")
+    return compile_jmespath(value)
 
 
 @lru_cache(maxsize=1024)
@@ -44,15 +49,17 @@ def compile_regex(pattern: str) -> re.Pattern[str]:
         raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
 
 
-def _to_regex(value: Any) -> Any:
-    if isinstance(value, str):
-        return compile_regex(value)
-    return value
+def _to_regex(value: Any) -> re.Pattern[str]:
+    if isinstance(value, re.Pattern):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a regular expression must be a string")
+    return compile_regex(value)
 
 
 JMESPath = Annotated[
     jmespath.parser.ParsedResult,
-    BeforeValidator(_to_jmespath),
+    PlainValidator(_to_jmespath),
     PlainSerializer(lambda e: e.expression, return_type=str),
     WithJsonSchema({"type": "string", "description": "a JMESPath expression"}),
 ]
@@ -60,7 +67,7 @@ JMESPath = Annotated[
 
 Regex = Annotated[
     re.Pattern[str],
-    BeforeValidator(_to_regex),
+    PlainValidator(_to_regex),
     PlainSerializer(lambda p: p.pattern, return_type=str),
     WithJsonSchema({"type": "string", "format": "regex"}),
 ]

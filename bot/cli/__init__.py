@@ -1,0 +1,38 @@
+"""`triage` command line: one module per subcommand, each with `add(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.cli import lint, run, schema
+
+COMMANDS = (run, lint, schema)
+
+# Exit codes shared by every subcommand.
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not hasattr(args, "handler"):
+        parser.print_help(sys.stderr)
+        return USAGE
+    code: int = args.handler(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triage", description="Runbooks as guided, executable incident triage."
+    )
+    parser.add_argument("--version", action="version", version=f"triage {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add(subparsers)
+    return parser

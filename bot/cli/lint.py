@@ -1,0 +1,36 @@
+"""`triage lint [PATH...]`: validate runbooks; the CI gate for runbook repos."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.runbooks.issues import RunbookError
+from bot.runbooks.loader import load_runbook, runbook_dirs, runbook_files
+
+
+def add(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "lint", help="validate runbooks (exit 1 and file:line:col lines when invalid)"
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: runbooks/)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    files = runbook_files(args.paths or runbook_dirs())
+    if not files:
+        print("triage lint: no runbook files found", file=sys.stderr)
+        return 2
+    bad = 0
+    for path in files:
+        try:
+            load_runbook(path)
+        except RunbookError as exc:
+            bad += 1
+            for problem in exc.problems:
+                print(problem)
+    print(f"{len(files) - bad} valid, {bad} invalid", file=sys.stderr)
+    return 1 if bad else 0

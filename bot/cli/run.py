@@ -1,0 +1,120 @@
+"""`triage run RUNBOOK --target NAME`: run a runbook's checks from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.checks.context import AwsSettings
+from bot.cli.report import check_line, render
+from bot.engine.results import CheckRun
+from bot.engine.runner import Engine, Settings
+from bot.runbooks.binding import BindError, Binding, bind
+from bot.runbooks.issues import RunbookError
+from bot.runbooks.loader import find_runbook, load_runbook, load_site
+from bot.runbooks.site import SiteConfig
+
+USAGE = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def add(subparsers: Any) -> None:
+    parser = subparsers.add_parser("run", help="run a runbook's checks for one target")
+    parser.add_argument("runbook", help="runbook id (looked up under runbooks/) or path")
+    parser.add_argument("--target", "-t", required=True, help="catalogue target name")
+    parser.add_argument("--step", help="run only this step")
+    add_site_options(parser)
+    parser.add_argument("--json", action="store_true", help="JSON on stdout")
+    parser.set_defaults(handler=handle)
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", type=Path, default=_env_path("TRIAGE_CONFIG"), help="site config YAML"
+    )
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one site-config value, e.g. vars.cluster=mail",
+    )
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        binding, site = prepare(args)
+        target = _target(binding, args.target)
+        steps = _steps(binding, args.step)
+    except UsageError as exc:
+        print(f"triage run: {exc}", file=sys.stderr)
+        return USAGE
+    engine = Engine(binding, settings=settings(site), on_check=None if args.json else _progress)
+    result = asyncio.run(engine.run_all(target, steps=steps))
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        view = binding.targets[target]
+        print(render(result, target_title=view["title"], impact=view["impact"]))
+    return 0 if result.status in ("pass", "skipped") else 1
+
+
+def prepare(args: argparse.Namespace) -> tuple[Binding, SiteConfig]:
+    """Runbook, site config and their binding, or a UsageError saying what is wrong."""
+    try:
+        runbook = load_runbook(find_runbook(args.runbook))
+        site = load_site(args.config, args.sets)
+        return bind(runbook, site), site
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    except RunbookError as exc:
+        raise UsageError(f"invalid input:\n{exc}") from exc
+    except BindError as exc:
+        raise UsageError(f"site config does not fit runbook {runbook.id!r}:\n{exc}") from exc
+
+
+def settings(site: SiteConfig) -> Settings:
+    aws = AwsSettings(
+        endpoint_url=site.aws.endpoint_url,
+        connect_timeout=site.aws.connect_timeout,
+        read_timeout=site.aws.read_timeout,
+        max_attempts=site.aws.max_attempts,
+    )
+    return Settings(ca_file=site.ca_file, aws=aws)
+
+
+def _target(binding: Binding, name: str) -> str:
+    if name in binding.targets:
+        return name
+    close = difflib.get_close_matches(name, binding.targets, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    known = ", ".join(binding.targets)
+    raise UsageError(f"no target {name!r} in {binding.runbook.id}{hint} (catalogue: {known})")
+
+
+def _steps(binding: Binding, step: str | None) -> list[str] | None:
+    if step is None:
+        return None
+    ids = [s.id for s in binding.runbook.steps]
+    if step not in ids:
+        raise UsageError(f"no step {step!r} in {binding.runbook.id} (steps: {', '.join(ids)})")
+    return [step]
+
+
+def _progress(step: str, run: CheckRun) -> None:
+    print(f"  {check_line(run, step=step)}", file=sys.stderr, flush=True)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None

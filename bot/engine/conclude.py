@@ -1,0 +1,65 @@
+"""Turn a step's check outcomes into its conclusion; fill in manual items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.checks.result import CheckStatus
+from bot.engine.results import CheckRun, Conclusion, ManualView, worst
+from bot.runbooks.checkdefs import truthy
+from bot.runbooks.schema import ManualItem, Question, Step
+from bot.runbooks.templates import Template, TemplateError, shell_quote
+
+
+def outcomes(runs: list[CheckRun]) -> dict[str, CheckStatus]:
+    """Status by check id and by `as` name; alternatives sharing a name give
+    the worst of those that ran."""
+    by_name: dict[str, list[CheckStatus]] = {}
+    for run in runs:
+        by_name.setdefault(run.id, []).append(run.status)
+        if run.outcome_name != run.id:
+            by_name.setdefault(run.outcome_name, []).append(run.status)
+    return {name: worst(statuses) for name, statuses in by_name.items()}
+
+
+def conclude(step: Step, runs: list[CheckRun], scope: dict[str, Any]) -> Conclusion | None:
+    """The first rule that matches, in the order the runbook gives them."""
+    seen = outcomes(runs)
+    views = _views(runs)
+    for rule in step.conclusions:
+        if rule.matches(seen):
+            say = _fill(rule.say, {**scope, "checks": views})
+            return Conclusion(say=say, next=rule.next)
+    return None
+
+
+def render_manual(items: list[ManualItem], scope: dict[str, Any]) -> list[ManualView]:
+    views: list[ManualView] = []
+    for item in items:
+        if item.if_ is not None and not truthy(item.if_.search(scope)):
+            continue
+        if isinstance(item, Question):
+            answers = [(a.label, _fill(a.say, scope)) for a in item.answers]
+            views.append(ManualView(say="", ask=_fill(item.ask, scope), answers=answers))
+        else:
+            command = _fill(item.command, scope, quote=True) if item.command else None
+            views.append(ManualView(say=_fill(item.say, scope), command=command))
+    return views
+
+
+def _views(runs: list[CheckRun]) -> dict[str, Any]:
+    views: dict[str, Any] = {}
+    for run in runs:
+        views[run.id] = run.view()
+        if run.status is not CheckStatus.SKIPPED:
+            views[run.outcome_name] = run.view()
+    return views
+
+
+def _fill(template: Template, scope: dict[str, Any], *, quote: bool = False) -> str:
+    try:
+        value = template.render(scope, quote=shell_quote if quote else None)
+    except TemplateError as exc:
+        # Say what is missing rather than hide the step's advice.
+        return f"{template.source} (not filled in: {exc})"
+    return value if isinstance(value, str) else str(value)

@@ -1,0 +1,164 @@
+"""Run a runbook's checks: one step, or every step at once.
+
+Checks of a step run concurrently; a check whose parameters read another
+check's result (`{{ checks.tg.result.arn }}`) waits for it. Each check has a
+deadline enforced here, whatever its executor does, and a failing or
+crashing check never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.checks.context import AwsSettings, RunContext
+from bot.checks.result import CheckResult, CheckStatus, ErrorKind
+from bot.engine.conclude import conclude, render_manual
+from bot.engine.results import CheckRun, RunResult, StepResult
+from bot.runbooks.binding import Binding, step_applies
+from bot.runbooks.checkdefs import CheckDef
+from bot.runbooks.references import dependencies
+from bot.runbooks.schema import Step
+from bot.runbooks.templates import TemplateError
+
+log = logging.getLogger(__name__)
+
+# The engine's deadline trails the check's own by a little, so that an
+# executor that keeps its budget can still say where the time went.
+GRACE_S = 0.25
+
+OnCheck = Callable[[str, CheckRun], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    ca_file: str | None = None
+    aws: AwsSettings = AwsSettings()
+
+
+class Engine:
+    def __init__(
+        self, binding: Binding, *, settings: Settings | None = None, on_check: OnCheck | None = None
+    ) -> None:
+        self.binding = binding
+        self.settings = settings or Settings()
+        self._on_check = on_check
+
+    @property
+    def runbook_id(self) -> str:
+        return self.binding.runbook.id
+
+    async def run_all(
+        self, target: str, *, alert: Mapping[str, Any] | None = None, steps: list[str] | None = None
+    ) -> RunResult:
+        """Every (or the named) step's checks at once."""
+        started = time.monotonic()
+        chosen = [s for s in self.binding.runbook.steps if steps is None or s.id in steps]
+        results = await asyncio.gather(*(self._step(s, target, alert) for s in chosen))
+        return RunResult(
+            runbook=self.runbook_id,
+            title=self.binding.runbook.title,
+            target=target,
+            steps=list(results),
+            duration_ms=_ms_since(started),
+        )
+
+    async def run_step(
+        self, step_id: str, target: str, *, alert: Mapping[str, Any] | None = None
+    ) -> StepResult:
+        return await self._step(self.binding.runbook.step(step_id), target, alert)
+
+    async def _step(self, step: Step, target: str, alert: Mapping[str, Any] | None) -> StepResult:
+        started = time.monotonic()
+        scope = self.binding.scope(target, alert=alert)
+        applies = step_applies(step, target)
+        runs = await self._checks(step, scope) if applies else []
+        return StepResult(
+            id=step.id,
+            title=step.title,
+            why=step.why,
+            checks=runs,
+            conclusion=conclude(step, runs, scope) if applies else None,
+            manual=render_manual(step.manual, scope) if applies else [],
+            applies=applies,
+            duration_ms=_ms_since(started),
+        )
+
+    async def _checks(self, step: Step, scope: dict[str, Any]) -> list[CheckRun]:
+        checks = step.check_defs
+        done: dict[str, asyncio.Future[CheckRun]] = {
+            c.id: asyncio.get_running_loop().create_future() for c in checks
+        }
+
+        async def one(check: CheckDef) -> CheckRun:
+            deps = {d: await done[d] for d in sorted(dependencies(check))}
+            run = await self._check(check, scope, deps)
+            done[check.id].set_result(run)
+            if self._on_check:
+                self._on_check(step.id, run)
+            return run
+
+        return list(await asyncio.gather(*(one(c) for c in checks)))
+
+    async def _check(
+        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun]
+    ) -> CheckRun:
+        started = time.monotonic()
+        result = await self._outcome(check, scope, deps)
+        return CheckRun(
+            id=check.id,
+            type=check.type,
+            title=check.title,
+            outcome_name=check.outcome_name,
+            result=result.with_duration(_ms_since(started)),
+        )
+
+    async def _outcome(
+        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun]
+    ) -> CheckResult:
+        unmet = [d for d, run in deps.items() if run.status is not CheckStatus.PASS]
+        if unmet:
+            return CheckResult.skipped(f"needs {', '.join(unmet)}, which did not pass")
+        if not check.applies(scope):
+            return CheckResult.skipped(f"not for target {scope['target']['name']}")
+        try:
+            params = check.prepare({**scope, "checks": {d: r.view() for d, r in deps.items()}})
+        except (TemplateError, ValidationError) as exc:
+            return CheckResult.errored(ErrorKind.INTERNAL, f"parameters: {_one_line(exc)}")
+        return await self._execute(check, params)
+
+    async def _execute(self, check: CheckDef, params: Any) -> CheckResult:
+        ctx = RunContext(
+            timeout=check.timeout, ca_file=self.settings.ca_file, aws=self.settings.aws
+        )
+        try:
+            async with asyncio.timeout(check.timeout + GRACE_S):
+                return await check.check_type.run(params, ctx)
+        except TimeoutError:
+            kind = check.check_type.on_deadline
+            summary = f"no result within the {check.timeout:g} s deadline"
+            if kind is CheckStatus.FAIL:
+                return CheckResult.failed(summary, kind=ErrorKind.TIMEOUT)
+            return CheckResult.errored(ErrorKind.TIMEOUT, summary)
+        except Exception as exc:
+            # A bug in one executor must not take the step down with it.
+            log.exception("check %s (%s) crashed", check.id, check.type)
+            return CheckResult.errored(
+                ErrorKind.INTERNAL, f"check crashed: {type(exc).__name__}: {_one_line(exc)}"
+            )
+
+
+def _ms_since(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return " ".join(str(exc).split())

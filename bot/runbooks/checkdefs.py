@@ -1,0 +1,134 @@
+"""Runbook check entries, derived from the executor registry.
+
+Each registered check type becomes one variant of a discriminated union
+keyed by `type`: the common fields below plus that executor's parameters,
+where any parameter may instead be a `{{ placeholder }}` filled in at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, PrivateAttr, Tag, create_model, model_validator
+from pydantic.fields import FieldInfo
+
+from bot.checks.params import JMESPath, Params
+from bot.checks.registry import REGISTRY
+from bot.checks.spec import CheckType
+from bot.runbooks.fields import Model, Placeholder, Slug
+from bot.runbooks.templates import TemplateError, compile_tree, render_tree
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class CheckDef(Model):
+    id: Slug
+    type: str
+    title: str = ""
+    timeout: float = Field(DEFAULT_TIMEOUT, gt=0, le=300, description="deadline in seconds")
+    if_: JMESPath | None = Field(
+        None, alias="if", description="JMESPath over vars/target/alert: run only when truthy"
+    )
+    as_: Slug | None = Field(
+        None,
+        alias="as",
+        description="a name shared by alternatives (for different kinds of target) in conclusions",
+    )
+    # The parameters as written, placeholders compiled: rendered and validated
+    # against the executor's own model when the check runs.
+    _params: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _template_errors: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def param_templates(self) -> dict[str, Any]:
+        return self._params
+
+    @property
+    def template_errors(self) -> dict[str, str]:
+        """Parameters whose placeholders do not compile, by key."""
+        return self._template_errors
+
+    @property
+    def outcome_name(self) -> str:
+        return self.as_ or self.id
+
+    @property
+    def check_type(self) -> CheckType:
+        return REGISTRY[self.type]
+
+    def applies(self, scope: Mapping[str, Any]) -> bool:
+        """Whether `if:` holds for this target (JMESPath truthiness)."""
+        return self.if_ is None or truthy(self.if_.search(dict(scope)))
+
+    def render(self, scope: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters with values filled in; raises TemplateError."""
+        return {key: render_tree(value, scope) for key, value in self._params.items()}
+
+    def prepare(self, scope: Mapping[str, Any]) -> Params:
+        """Filled-in parameters validated by the executor's own model; raises
+        TemplateError or pydantic's ValidationError."""
+        return self.check_type.params.model_validate(self.render(scope))
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_params(cls, data: Any, handler: Any) -> Any:
+        model = handler(data)
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key in COMMON_KEYS:
+                    continue
+                try:
+                    model._params[key] = compile_tree(value)
+                except TemplateError as exc:
+                    model._template_errors[key] = str(exc)
+        return model
+
+
+def truthy(value: Any) -> bool:
+    # JMESPath's notion: false, null, "", [] and {} are false; 0 is true.
+    return value not in (False, None, "", [], {})
+
+
+COMMON_KEYS = frozenset(f.alias or name for name, f in CheckDef.model_fields.items())
+
+
+def _variant(check_type: CheckType) -> type[CheckDef]:
+    fields: dict[str, Any] = {"type": (Literal[check_type.name], ...)}
+    for name, info in check_type.params.model_fields.items():
+        if name in COMMON_KEYS:
+            raise ValueError(f"{check_type.name}: parameter {name!r} clashes with a common key")
+        fields[name] = _templatable(info)
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        f"{check_type.name.title().replace('_', '')}Check",
+        __base__=CheckDef,
+        __doc__=check_type.description,
+        **fields,
+    )
+
+
+def _templatable(info: FieldInfo) -> tuple[Any, Any]:
+    # The parameter's own constraints stay with its own type, inside the
+    # union. Left to right: a placeholder string is taken as such before the
+    # parameter's type gets a chance to reject (or coerce) it.
+    own = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    union = Union[Placeholder, own]  # noqa: UP007
+    extra: dict[str, Any] = {"description": info.description, "union_mode": "left_to_right"}
+    if info.default_factory is not None:
+        return union, Field(default_factory=info.default_factory, **extra)
+    return union, Field(default=info.default, **extra)
+
+
+def _type_of(data: Any) -> str | None:
+    if isinstance(data, dict):
+        value = data.get("type")
+        return value if isinstance(value, str) else None
+    return getattr(data, "type", None)
+
+
+@cache
+def check_union() -> Any:
+    """The `checks:` item type: one variant per registered check type."""
+    variants = tuple(Annotated[_variant(t), Tag(t.name)] for t in REGISTRY.values())
+    return Annotated[Union[variants], Discriminator(_type_of)]  # noqa: UP007

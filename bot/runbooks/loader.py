@@ -1,0 +1,152 @@
+"""Load runbooks and site config from YAML, every problem located."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from bot.runbooks import yamlpos
+from bot.runbooks.fields import PLACEHOLDER_MEMBER
+from bot.runbooks.issues import Located, Problem, RunbookError
+from bot.runbooks.references import check_references
+from bot.runbooks.samples import sample_problems
+from bot.runbooks.schema import Runbook
+from bot.runbooks.site import SetError, SiteConfig, apply_set
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_runbook(path: Path) -> Runbook:
+    data, positions = _read(path)
+    runbook = _validate(Runbook, data, positions, path)
+    problems = check_references(runbook)
+    if not problems:
+        problems = sample_problems(runbook)
+    if problems:
+        raise RunbookError([_locate(p, positions, path) for p in problems])
+    return runbook
+
+
+def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:
+    data: Any = {}
+    positions = yamlpos.Positions()
+    if path is not None:
+        data, positions = _read(path)
+        data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise RunbookError([Located(str(path), 1, 1, "site config must be a mapping")])
+    for assignment in sets:
+        try:
+            apply_set(data, assignment)
+        except SetError as exc:
+            raise RunbookError([Located("--set", 1, 1, str(exc))]) from exc
+    return _validate(SiteConfig, data, positions, path or Path("--set"))
+
+
+def runbook_dirs() -> list[Path]:
+    """Where runbook ids are looked up: TRIAGE_RUNBOOKS (os.pathsep-separated)
+    or ./runbooks."""
+    env = os.environ.get("TRIAGE_RUNBOOKS")
+    return [Path(p) for p in env.split(os.pathsep) if p] if env else [Path("runbooks")]
+
+
+def find_runbook(name: str, dirs: Iterable[Path] | None = None) -> Path:
+    """A path as given, or a runbook id looked up as `<dir>/<id>.yaml`."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml") or os.sep in name:
+        return candidate
+    for directory in dirs or runbook_dirs():
+        for suffix in (".yaml", ".yml"):
+            path = directory / f"{name}{suffix}"
+            if path.is_file():
+                return path
+    raise FileNotFoundError(
+        f"no runbook {name!r} under {', '.join(map(str, dirs or runbook_dirs()))}"
+    )
+
+
+def runbook_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and the YAML files inside folders named."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix in (".yaml", ".yml") and not p.name.endswith(".test.yaml")
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def _read(path: Path) -> tuple[Any, yamlpos.Positions]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RunbookError([Located(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from exc
+    except UnicodeDecodeError as exc:
+        raise RunbookError([Located(str(path), 1, 1, "not UTF-8 text")]) from exc
+    try:
+        return yamlpos.load(text)
+    except yamlpos.YamlError as exc:
+        raise RunbookError([Located(str(path), exc.mark.line, exc.mark.col, exc.message)]) from exc
+
+
+def _validate(model: type[M], data: Any, positions: yamlpos.Positions, path: Path) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(e) for e in _relevant(exc.errors())]
+        raise RunbookError([_locate(p, positions, path) for p in problems]) from exc
+
+
+def _relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """A parameter may be a value or a placeholder, so pydantic reports both
+    ways a bad value failed. Keep the one that fits what was written: the
+    placeholder's complaint for text with `{{`, the type's for anything else."""
+    prefixes = [
+        e["loc"][: e["loc"].index(PLACEHOLDER_MEMBER)] for e in errors if PLACEHOLDER_MEMBER in e["loc"]
+    ]
+    kept: list[ErrorDetails] = []
+    for error in errors:
+        templated = isinstance(error["input"], str) and "{{" in error["input"]
+        if PLACEHOLDER_MEMBER in error["loc"]:
+            if templated:
+                kept.append(error)
+        elif not (templated and any(error["loc"][: len(p)] == p for p in prefixes)):
+            kept.append(error)
+    return kept
+
+
+def _problem(error: ErrorDetails) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return Problem(loc, f"unknown key {loc[-1]!r}", at_key=True)
+    if kind == "union_tag_invalid":
+        return Problem(
+            (*loc, "type"),
+            f"unknown check type {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})",
+        )
+    if kind == "union_tag_not_found":
+        return Problem(loc, "a check needs a `type`")
+    if kind == "missing":
+        return Problem(loc[:-1], f"missing required key {loc[-1]!r}")
+    return Problem(loc, error["msg"].removeprefix("Value error, "), named=True)
+
+
+def _locate(problem: Problem, positions: yamlpos.Positions, path: Path) -> Located:
+    mark = positions.locate_key(problem.loc) if problem.at_key else positions.locate(problem.loc)
+    message = problem.message
+    if problem.named:
+        # Name the key the file has (pydantic's loc also holds union members).
+        keys = [p for p in positions.resolve(problem.loc) if isinstance(p, str)]
+        message = f"{keys[-1]}: {message}" if keys else message
+    return Located(str(path), mark.line, mark.col, message)

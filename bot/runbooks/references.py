@@ -1,0 +1,231 @@
+"""Checks between the parts of a runbook: ids unique, names that exist,
+templates that refer to things the runbook has, no cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.runbooks.checkdefs import CheckDef
+from bot.runbooks.issues import Loc, Problem
+from bot.runbooks.schema import ManualItem, Question, Runbook, Step, Target
+from bot.runbooks.templates import Expr, Template, TemplateError, compile_tree, templates_in
+
+TARGET_FIELDS = frozenset({"name", *Target.model_fields})
+
+
+def check_references(runbook: Runbook) -> list[Problem]:
+    problems = list(_unique_steps(runbook))
+    problems += _trigger_targets(runbook)
+    step_ids = {s.id for s in runbook.steps}
+    for i, step in enumerate(runbook.steps):
+        problems += _step(runbook, step, ("steps", i), step_ids)
+    problems += _target_templates(runbook)
+    if runbook.escalation:
+        problems += _manual(runbook, runbook.escalation.manual, ("escalation", "manual"))
+        for j, action in enumerate(runbook.escalation.actions):
+            here = ("escalation", "actions", j)
+            problems += _target_names(runbook, action.targets, here)
+            problems += _compiled(runbook, action.params, (*here, "params"))
+    return problems
+
+
+def _unique_steps(runbook: Runbook) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, step in enumerate(runbook.steps):
+        if step.id in seen:
+            yield Problem(("steps", i, "id"), f"duplicate step id {step.id!r}")
+        seen.add(step.id)
+
+
+def _trigger_targets(runbook: Runbook) -> Iterator[Problem]:
+    for i, trigger in enumerate(runbook.triggers.alertmanager):
+        for value, name in trigger.targets.items():
+            loc = ("triggers", "alertmanager", i, "targets", value)
+            if name not in runbook.targets:
+                yield Problem(loc, _unknown_target(runbook, name))
+            yield from _compiled(runbook, value, loc, roots=("vars",))
+    for monitor, name in runbook.triggers.kuma.items():
+        if name not in runbook.targets:
+            yield Problem(("triggers", "kuma", monitor), _unknown_target(runbook, name))
+
+
+def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Problem]:
+    problems = _target_names(runbook, step.targets, loc)
+    checks = step.check_defs
+    ids = {c.id for c in checks}
+    names = ids | {c.as_ for c in checks if c.as_}
+    seen: set[str] = set()
+    for j, check in enumerate(checks):
+        here = (*loc, "checks", j)
+        if check.id in seen:
+            problems.append(Problem((*here, "id"), f"duplicate check id {check.id!r} in this step"))
+        seen.add(check.id)
+        problems += _check_templates(runbook, check, here, ids)
+    problems += _cycles(checks, loc)
+    for k, conclusion in enumerate(step.conclusions):
+        here = (*loc, "conclusions", k)
+        for name in conclusion.when:
+            if name not in names:
+                known = ", ".join(sorted(names)) or "none"
+                problems.append(
+                    Problem(
+                        (*here, "when", name),
+                        f"no check {name!r} in this step (known: {known})",
+                        at_key=True,
+                    )
+                )
+        if conclusion.next and conclusion.next not in step_ids:
+            problems.append(
+                Problem((*here, "next"), f"no step {conclusion.next!r} in this runbook")
+            )
+        problems += _templates(runbook, [conclusion.say], (*here, "say"), names | ids)
+    problems += _manual(runbook, step.manual, (*loc, "manual"))
+    return problems
+
+
+def _compiled(
+    runbook: Runbook,
+    value: object,
+    loc: Loc,
+    roots: tuple[str, ...] = ("vars", "target", "alert"),
+) -> list[Problem]:
+    """Templates written where no model compiled them (mapping keys, free-form
+    parameters): compile them now and check what they refer to."""
+    try:
+        templates = templates_in(compile_tree(value))
+    except TemplateError as exc:
+        return [Problem(loc, str(exc))]
+    return _templates(runbook, templates, loc, set(), roots=roots)
+
+
+def _check_templates(runbook: Runbook, check: CheckDef, loc: Loc, ids: set[str]) -> list[Problem]:
+    problems = [Problem((*loc, key), message) for key, message in check.template_errors.items()]
+    for key, value in check.param_templates.items():
+        problems += _templates(runbook, templates_in(value), (*loc, key), ids - {check.id})
+    if check.if_ is not None:
+        expr = Expr(check.if_.expression, check.if_)
+        problems += _expr(runbook, expr, (*loc, "if"), set(), roots=("vars", "target", "alert"))
+    return problems
+
+
+def _manual(runbook: Runbook, items: list[ManualItem], loc: Loc) -> list[Problem]:
+    problems: list[Problem] = []
+    for k, item in enumerate(items):
+        texts = (
+            [item.ask, *(a.say for a in item.answers)]
+            if isinstance(item, Question)
+            else [t for t in (item.say, item.command) if t is not None]
+        )
+        problems += _templates(runbook, texts, (*loc, k), set())
+        if item.if_ is not None:
+            expr = Expr(item.if_.expression, item.if_)
+            problems += _expr(
+                runbook, expr, (*loc, k, "if"), set(), roots=("vars", "target", "alert")
+            )
+    return problems
+
+
+def _target_templates(runbook: Runbook) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, target in runbook.targets.items():
+        for field in ("host", "url", "server_name", "service", "target_group"):
+            value = getattr(target, field)
+            if isinstance(value, Template):
+                loc = ("targets", name, field)
+                problems += _templates(runbook, [value], loc, set(), roots=("vars",))
+    return problems
+
+
+def _templates(
+    runbook: Runbook,
+    templates: list[Template],
+    loc: Loc,
+    checks: set[str],
+    roots: tuple[str, ...] = ("vars", "target", "alert", "checks"),
+) -> list[Problem]:
+    return [
+        p for t in templates for e in t.exprs for p in _expr(runbook, e, loc, checks, roots=roots)
+    ]
+
+
+def _expr(
+    runbook: Runbook, expr: Expr, loc: Loc, checks: set[str], *, roots: tuple[str, ...]
+) -> list[Problem]:
+    return [p for chain in expr.chains() for p in _chain(runbook, expr, chain, loc, checks, roots)]
+
+
+def _chain(
+    runbook: Runbook,
+    expr: Expr,
+    chain: tuple[str, ...],
+    loc: Loc,
+    checks: set[str],
+    roots: tuple[str, ...],
+) -> list[Problem]:
+    root, name = (chain + ("", ""))[:2]
+    if root not in roots:
+        return [Problem(loc, f"{{{{ {expr.source} }}}}: only {', '.join(roots)} may be used here")]
+    if root == "vars" and name and name not in runbook.vars:
+        known = ", ".join(sorted(runbook.vars)) or "none"
+        return [Problem(loc, f"{{{{ {expr.source} }}}}: no variable {name!r} (declared: {known})")]
+    if root == "target" and name and name not in TARGET_FIELDS:
+        return [Problem(loc, f"{{{{ {expr.source} }}}}: targets have no field {name!r}")]
+    if root == "checks" and name not in checks:
+        known = ", ".join(sorted(checks)) or "none"
+        return [
+            Problem(loc, f"{{{{ {expr.source} }}}}: no check {name!r} to read (known: {known})")
+        ]
+    return []
+
+
+def _target_names(runbook: Runbook, names: list[str] | None, loc: Loc) -> list[Problem]:
+    return [
+        Problem((*loc, "targets", k), _unknown_target(runbook, name))
+        for k, name in enumerate(names or [])
+        if name not in runbook.targets
+    ]
+
+
+def _unknown_target(runbook: Runbook, name: str) -> str:
+    return f"no target {name!r} in the catalogue (known: {', '.join(runbook.targets)})"
+
+
+def dependencies(check: CheckDef) -> set[str]:
+    """The checks whose results this check's parameters read."""
+    return {
+        chain[1]
+        for value in check.param_templates.values()
+        for t in templates_in(value)
+        for e in t.exprs
+        for chain in e.chains()
+        if len(chain) > 1 and chain[0] == "checks"
+    }
+
+
+def _cycles(checks: list[CheckDef], loc: Loc) -> list[Problem]:
+    graph = {c.id: dependencies(c) for c in checks}
+    done: set[str] = set()
+    for j, check in enumerate(checks):
+        path: list[str] = []
+        if _cyclic(check.id, graph, path, done):
+            return [
+                Problem(
+                    (*loc, "checks", j),
+                    f"checks depend on each other in a cycle: {' -> '.join(path)}",
+                )
+            ]
+    return []
+
+
+def _cyclic(node: str, graph: dict[str, set[str]], path: list[str], done: set[str]) -> bool:
+    if node in path:
+        path.append(node)
+        return True
+    if node in done:
+        return False
+    path.append(node)
+    if any(_cyclic(dep, graph, path, done) for dep in graph.get(node, ())):
+        return True
+    path.pop()
+    done.add(node)
+    return False

@@ -1,0 +1,182 @@
+"""The runbook document: what a YAML file under runbooks/ may say.
+
+Structure and types are checked here while decoding; references between
+parts (steps, targets, checks, variables) are checked in `references.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from bot.checks.aws import operation_model
+from bot.checks.params import JMESPath
+from bot.checks.result import CheckStatus
+from bot.runbooks.checkdefs import CheckDef, check_union
+from bot.runbooks.fields import Model, Slug, TemplateText
+
+Outcome = Literal["pass", "fail", "error", "skipped"]
+Protocol = Literal["smtp", "imap", "http", "https", "tcp"]
+TlsMode = Literal["none", "implicit", "starttls"]
+Vantage = Literal["public", "vpc"]
+Scalar = str | int | float | bool
+
+
+def _shorthand_variable(value: Any) -> Any:
+    return value if isinstance(value, dict) else {"default": value}
+
+
+class Variable(Model):
+    default: Scalar | None = None
+    description: str = ""
+
+
+class Target(Model):
+    """One entry of the catalogue: something a responder can name in `/triage`."""
+
+    title: str
+    impact: str = Field(description="who or what is hurt when this target fails")
+    protocol: Protocol
+    host: TemplateText | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+    url: TemplateText | None = None
+    tls: TlsMode = "none"
+    server_name: TemplateText | None = Field(
+        None, description="name the certificate must carry, when it differs from host"
+    )
+    expect_status: list[int | str] = Field(
+        default_factory=lambda: ["200-299"], description="HTTP statuses that mean healthy"
+    )
+    service: TemplateText | None = Field(None, description="ECS service name")
+    target_group: TemplateText | None = Field(None, description="load-balancer target group name")
+    load_balancer: Literal["nlb", "alb"] | None = None
+    probe_from: list[Vantage] = Field(default_factory=lambda: ["public"])
+    notes: str = ""
+
+
+class AlertmanagerTrigger(Model):
+    alertname: str
+    label: str = Field("instance", description="the alert label that names the target")
+    targets: dict[str, str] = Field(
+        description="label value (may hold {{ vars.x }}) -> catalogue target name"
+    )
+
+
+class Triggers(Model):
+    alertmanager: list[AlertmanagerTrigger] = Field(default_factory=list)
+    kuma: dict[str, str] = Field(
+        default_factory=dict, description="Uptime Kuma monitor name -> catalogue target name"
+    )
+
+
+class Conditional(Model):
+    if_: JMESPath | None = Field(
+        None, alias="if", description="JMESPath over vars/target/alert: show only when truthy"
+    )
+
+
+class Instruction(Conditional):
+    """Something the responder does by hand; the command is shown, never run."""
+
+    say: TemplateText
+    command: TemplateText | None = None
+
+
+class Answer(Model):
+    label: str = Field(max_length=75)
+    say: TemplateText
+
+
+class Question(Conditional):
+    ask: TemplateText
+    answers: list[Answer] = Field(min_length=1, max_length=5)
+
+
+ManualItem = Instruction | Question
+Outcomes = Annotated[
+    Outcome | list[Outcome], Field(description="an outcome, or a list meaning any of them")
+]
+
+
+class Conclusion(Model):
+    when: dict[str, Outcomes] = Field(
+        default_factory=dict, description="check id (or `as` name) -> outcome; empty = otherwise"
+    )
+    say: TemplateText
+    next: Slug | None = Field(None, description="the step to go to next")
+
+    def matches(self, outcomes: dict[str, CheckStatus]) -> bool:
+        for name, wanted in self.when.items():
+            allowed = wanted if isinstance(wanted, list) else [wanted]
+            if outcomes.get(name, CheckStatus.SKIPPED).value not in allowed:
+                return False
+        return True
+
+
+class Step(Model):
+    id: Slug
+    title: str
+    why: str = ""
+    targets: list[str] | None = Field(None, description="only for these targets (default: all)")
+    checks: list[check_union()] = Field(default_factory=list)  # type: ignore[valid-type]
+    manual: list[ManualItem] = Field(default_factory=list)
+    conclusions: list[Conclusion] = Field(default_factory=list)
+
+    @property
+    def check_defs(self) -> list[CheckDef]:
+        return list(self.checks)
+
+
+class Allow(Model):
+    users: list[str] = Field(default_factory=list, description="Slack user ids")
+    groups: list[str] = Field(default_factory=list, description="Slack user group ids")
+
+
+class Action(Model):
+    """A change to infrastructure. Declared and validated here; only run by
+    an explicit, confirmed, allowed request (never by auto-triage)."""
+
+    id: Slug
+    title: str
+    type: Literal["aws"] = "aws"
+    call: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    allow: Allow = Field(default_factory=Allow)
+    approval: bool = Field(False, description="a second allowed person must approve")
+    approval_ttl: float = Field(900, gt=0, description="seconds an approval stays valid")
+    timeout: float = Field(60, gt=0, le=3600)
+    targets: list[str] | None = None
+
+    @field_validator("call")
+    @classmethod
+    def _known_call(cls, value: str) -> str:
+        service, _, operation = value.partition(".")
+        operation_model(service, operation)
+        return value
+
+
+class Escalation(Model):
+    why: str = ""
+    manual: list[ManualItem] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Runbook(Model):
+    id: Slug
+    title: str
+    summary: str = Field(description="what it means when this runbook fires")
+    source: str | None = Field(None, description="link to the runbook's human page")
+    vars: dict[str, Annotated[Variable, BeforeValidator(_shorthand_variable)]] = Field(
+        default_factory=dict
+    )
+    targets: dict[Slug, Target] = Field(description="the target catalogue")
+    triggers: Triggers = Field(default_factory=Triggers)
+    steps: list[Step] = Field(min_length=1)
+    escalation: Escalation | None = None
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)

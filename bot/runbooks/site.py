@@ -1,0 +1,74 @@
+"""Site config: the deployment's own values, kept out of runbooks.
+
+    vars: {control_domain: example.com, cluster: mail, region: eu-west-1}
+    targets:
+      smtp-relay: {host: 127.0.0.1, port: 2525}
+    ca_file: /etc/triage/ca.pem
+
+`--set vars.cluster=mail` and `--set targets.smtp-relay.port=2525` override
+single values; values are read as YAML scalars, so 2525 is a number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import Field
+
+from bot.runbooks.fields import Model, TemplateText
+from bot.runbooks.schema import Scalar, TlsMode, Vantage
+
+
+class TargetOverride(Model):
+    host: TemplateText | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+    url: TemplateText | None = None
+    tls: TlsMode | None = None
+    server_name: TemplateText | None = None
+    expect_status: list[int | str] | None = None
+    service: TemplateText | None = None
+    target_group: TemplateText | None = None
+    probe_from: list[Vantage] | None = None
+
+
+class AwsConfig(Model):
+    endpoint_url: str | None = None
+    connect_timeout: float = Field(2.0, gt=0)
+    read_timeout: float = Field(4.0, gt=0)
+    max_attempts: int = Field(3, ge=1, le=10)
+
+
+class SiteConfig(Model):
+    vars: dict[str, Scalar] = Field(default_factory=dict)
+    targets: dict[str, TargetOverride] = Field(default_factory=dict)
+    ca_file: str | None = Field(None, description="CA bundle for TLS checks (default: system)")
+    aws: AwsConfig = Field(default_factory=AwsConfig)
+
+
+class SetError(ValueError):
+    pass
+
+
+def apply_set(data: dict[str, Any], assignment: str) -> None:
+    """Apply one `dotted.key=value` to raw config data, in place."""
+    key, sep, raw = assignment.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(parts):
+        raise SetError(f"--set {assignment!r}: expected dotted.key=value")
+    node = data
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise SetError(f"--set {assignment!r}: {part!r} is not a section")
+        node = child
+    node[parts[-1]] = _scalar(raw)
+
+
+def _scalar(raw: str) -> Any:
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+    # Only scalars: `--set x=[1,2]` keeps its text rather than becoming a list.
+    return value if isinstance(value, str | int | float | bool) or value is None else raw

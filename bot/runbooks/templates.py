@@ -1,0 +1,208 @@
+"""Templates fill in values and nothing else.
+
+`{{ expr }}` holds a JMESPath expression evaluated over the scope
+(`vars`, `target`, `alert`, `checks`). A string that is a single
+placeholder yields the value itself, so `port: "{{ target.port }}"` stays an
+integer; anywhere else values are turned into text. There are no filters,
+loops or calls: a template cannot compute, only look up.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jmespath.parser
+
+from bot.checks.params import compile_jmespath
+
+_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+ROOTS = ("vars", "target", "alert", "checks")
+
+
+class TemplateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Expr:
+    source: str
+    parsed: jmespath.parser.ParsedResult
+
+    def fields(self) -> tuple[str, ...]:
+        """The leading chain of plain field names: `checks.tg.result[0]` gives
+        ("checks", "tg", "result")."""
+        return tuple(_leading_fields(self.parsed.parsed))
+
+    def chains(self) -> list[tuple[str, ...]]:
+        """Every chain read from the root of the scope: `target.a || vars.b`
+        gives [("target", "a"), ("vars", "b")]. Used to validate references."""
+        return [tuple(c) for c in _root_chains(self.parsed.parsed) if c]
+
+
+@dataclass(frozen=True)
+class Template:
+    source: str
+    parts: tuple[str | Expr, ...]
+
+    @property
+    def exprs(self) -> tuple[Expr, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Expr))
+
+    def render(self, scope: Mapping[str, Any], *, quote: Callable[[str], str] | None = None) -> Any:
+        """Fill in values. `quote` escapes each filled-in value, for commands
+        shown to a responder to copy into a shell."""
+        if len(self.parts) == 1 and isinstance(self.parts[0], Expr) and quote is None:
+            return _lookup(self.parts[0], scope)
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                text = _as_text(_lookup(part, scope))
+                out.append(quote(text) if quote else text)
+        return "".join(out)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def compile_template(source: str) -> Template:
+    parts: list[str | Expr] = []
+    pos = 0
+    for match in _PLACEHOLDER.finditer(source):
+        if match.start() > pos:
+            parts.append(source[pos : match.start()])
+        parts.append(_compile_expr(match.group(1).strip()))
+        pos = match.end()
+    if pos < len(source):
+        parts.append(source[pos:])
+    literal = "".join(p for p in parts if isinstance(p, str))
+    if "{{" in literal or "}}" in literal:
+        raise TemplateError(f"unbalanced braces in template {source!r}")
+    return Template(source, tuple(parts))
+
+
+def has_placeholder(value: str) -> bool:
+    return "{{" in value
+
+
+def compile_tree(value: Any) -> Any:
+    """Compile every string holding a placeholder, anywhere in a YAML value."""
+    if isinstance(value, str):
+        return compile_template(value) if has_placeholder(value) else value
+    if isinstance(value, list):
+        return [compile_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {k: compile_tree(v) for k, v in value.items()}
+    return value
+
+
+def render_tree(value: Any, scope: Mapping[str, Any]) -> Any:
+    if isinstance(value, Template):
+        return value.render(scope)
+    if isinstance(value, list):
+        return [render_tree(v, scope) for v in value]
+    if isinstance(value, dict):
+        return {k: render_tree(v, scope) for k, v in value.items()}
+    return value
+
+
+def templates_in(value: Any) -> list[Template]:
+    if isinstance(value, Template):
+        return [value]
+    if isinstance(value, list):
+        return [t for v in value for t in templates_in(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in templates_in(v)]
+    return []
+
+
+def shell_quote(value: str) -> str:
+    """Quote a filled-in value for a command a responder will paste."""
+    return value if re.fullmatch(r"[\w@%+=:,./-]+", value) else shlex.quote(value)
+
+
+def _compile_expr(source: str) -> Expr:
+    if not source:
+        raise TemplateError("empty placeholder {{ }}")
+    try:
+        expr = Expr(source, compile_jmespath(source))
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from exc
+    chains = expr.chains()
+    if not chains or any(chain[0] not in ROOTS for chain in chains):
+        raise TemplateError(f"{{{{ {source} }}}} must start with one of: {', '.join(ROOTS)}")
+    return expr
+
+
+def _lookup(expr: Expr, scope: Mapping[str, Any]) -> Any:
+    value = expr.parsed.search(dict(scope))
+    if value is None:
+        raise TemplateError(f"{{{{ {expr.source} }}}} has no value here")
+    return value
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _leading_fields(node: dict[str, Any]) -> list[str]:
+    kind = node.get("type")
+    if kind == "field":
+        return [str(node["value"])]
+    if kind == "subexpression":
+        fields: list[str] = []
+        for child in node["children"]:
+            names = _leading_fields(child)
+            fields.extend(names)
+            if child.get("type") != "field":
+                break
+        return fields
+    if kind in ("index_expression", "projection", "filter_projection", "flatten"):
+        return _leading_fields(node["children"][0])
+    return []
+
+
+# Nodes whose children are evaluated against the same value as the node
+# itself; the right side of a projection or pipe is relative, not the root.
+_SAME_CONTEXT = {
+    "or_expression",
+    "and_expression",
+    "not_expression",
+    "comparator",
+    "function_expression",
+    "multi_select_list",
+    "multi_select_dict",
+    "key_val_pair",
+}
+_CHAIN = {
+    "field",
+    "subexpression",
+    "index_expression",
+    "projection",
+    "filter_projection",
+    "flatten",
+    "value_projection",
+}
+
+
+def _root_chains(node: dict[str, Any]) -> list[list[str]]:
+    kind = node.get("type")
+    if kind in _CHAIN:
+        return [_leading_fields(node)]
+    if kind == "pipe":
+        return _root_chains(node["children"][0])
+    if kind in _SAME_CONTEXT:
+        return [c for child in node["children"] for c in _root_chains(child)]
+    return []
