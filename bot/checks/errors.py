@@ -10,8 +10,9 @@ import errno
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import Any
 
-from bot.checks.result import ErrorKind
+from bot.checks.result import CheckResult, ErrorKind, one_line
 
 
 @dataclass(frozen=True)
@@ -20,15 +21,14 @@ class Failure:
     message: str
 
 
-def classify(exc: BaseException, *, where: str) -> Failure:
+def classify(exc: BaseException, *, where: str) -> Failure:  # noqa: PLR0911 - one flat dispatch
     """`where` names the peer or phase, e.g. "smtp.example.com:25"."""
     if isinstance(exc, TimeoutError):
         return Failure(ErrorKind.TIMEOUT, f"{where}: no answer before the deadline")
     if isinstance(exc, socket.gaierror):
         return Failure(ErrorKind.DNS, f"{where}: name does not resolve ({exc.strerror})")
     if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = exc.verify_message or exc.reason or str(exc)
-        return Failure(ErrorKind.TLS, f"{where}: certificate rejected: {reason}")
+        return Failure(ErrorKind.TLS, f"{where}: certificate rejected: {_verify_reason(exc)}")
     if isinstance(exc, ssl.SSLError):
         reason = exc.reason or str(exc)
         return Failure(ErrorKind.TLS, f"{where}: TLS handshake failed: {reason}")
@@ -44,3 +44,35 @@ def classify(exc: BaseException, *, where: str) -> Failure:
 
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL}
+
+# OpenSSL's X509_V_ERR_* codes in fixed words, so that a responder reads the
+# same cause whatever the OpenSSL version ("self signed" became "self-signed").
+_VERIFY_WORDS = {
+    9: "certificate not yet valid",
+    10: "certificate expired",
+    18: "self-signed certificate",
+    19: "self-signed certificate in chain",
+    20: "issuer not trusted (unable to get local issuer certificate)",
+    62: "hostname mismatch",
+    64: "hostname mismatch",
+}
+
+
+def _verify_reason(exc: ssl.SSLCertVerificationError) -> str:
+    message = str(exc.verify_message or exc.reason or exc).rstrip(".")
+    words = _VERIFY_WORDS.get(exc.verify_code)
+    if words is None:
+        return message
+    # Keep OpenSSL's detail where it names something: "..., certificate is
+    # not valid for 'x'".
+    _, comma, detail = message.partition(", ")
+    return f"{words}, {detail}" if comma else words
+
+
+def result_for(failure: Failure, **kw: Any) -> CheckResult:
+    """An unclassified failure means the check itself broke (error); every
+    other kind means the target was unreachable or answered wrongly (fail)."""
+    summary = one_line(failure.message)
+    if failure.kind is ErrorKind.INTERNAL:
+        return CheckResult.errored(failure.kind, summary, **kw)
+    return CheckResult.failed(summary, kind=failure.kind, **kw)

@@ -15,7 +15,9 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 
-def handshake_facts(tls: ssl.SSLObject | ssl.SSLSocket, *, now: datetime | None = None) -> dict[str, Any]:
+def handshake_facts(
+    tls: ssl.SSLObject | ssl.SSLSocket, *, now: datetime | None = None
+) -> dict[str, Any]:
     """Protocol, cipher and leaf-certificate facts as plain JSON values."""
     cipher = tls.cipher()
     facts: dict[str, Any] = {
