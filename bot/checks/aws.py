@@ -1,0 +1,277 @@
+"""One read-only AWS API call through boto3, judged by JMESPath expressions.
+
+The call and its parameters are checked against botocore's service model
+when the runbook loads. botocore's errors are translated once, in
+`translate`; a rejected request (a validation error) is reported as
+`protocol`, since the runbook asked the API something it does not accept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from datetime import date, datetime
+from functools import cache, lru_cache
+from typing import Any
+
+import boto3.session
+import botocore.exceptions as bx
+import botocore.session
+from botocore import xform_name
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.model import OperationModel
+from botocore.validate import ParamValidator
+from pydantic import Field, ValidationInfo, field_validator
+
+from bot.checks.context import AwsSettings, RunContext
+from bot.checks.params import JMESPath, truthy
+from bot.checks.params import Params as BaseParams
+from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
+from bot.checks.spec import CheckType
+
+
+def _codes(kind: ErrorKind, names: str) -> dict[str, ErrorKind]:
+    return dict.fromkeys(names.split(), kind)
+
+
+# Error codes by kind; any other code falls back on the HTTP status (_BY_STATUS).
+_CODES = {
+    **_codes(
+        ErrorKind.AUTH,
+        "ExpiredToken ExpiredTokenException InvalidClientTokenId UnrecognizedClientException"
+        " InvalidSignatureException SignatureDoesNotMatch AuthFailure MissingAuthenticationToken",
+    ),
+    **_codes(
+        ErrorKind.DENIED,
+        "AccessDenied AccessDeniedException UnauthorizedOperation UnauthorizedException",
+    ),
+    **_codes(
+        ErrorKind.THROTTLED,
+        "Throttling ThrottlingException ThrottledException TooManyRequests SlowDown"
+        " TooManyRequestsException RequestLimitExceeded RequestThrottledException",
+    ),
+    **_codes(
+        ErrorKind.PROTOCOL,
+        "ValidationException ValidationError ClientException InvalidRequestException"
+        " InvalidRequest MalformedQueryString SerializationException",
+    ),
+}
+_BY_STATUS = {
+    401: ErrorKind.AUTH,
+    403: ErrorKind.DENIED,
+    404: ErrorKind.NOT_FOUND,
+    429: ErrorKind.THROTTLED,
+}
+_CREDENTIALS = (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError)
+_EXCEPTIONS: tuple[tuple[tuple[type[Exception], ...], ErrorKind], ...] = (
+    ((bx.ConnectTimeoutError, bx.ReadTimeoutError), ErrorKind.TIMEOUT),
+    ((bx.SSLError,), ErrorKind.TLS),
+    ((bx.ParamValidationError, bx.ConnectionClosedError), ErrorKind.PROTOCOL),
+    ((*_CREDENTIALS, bx.UnknownCredentialError), ErrorKind.AUTH),
+)
+
+
+class Params(BaseParams):
+    call: str = Field(pattern=r"^[a-z0-9-]+\.[a-z0-9_]+$")
+    params: dict[str, Any] = Field(default_factory=dict)
+    query: JMESPath | None = None
+    expect: JMESPath | None = None
+    offending: JMESPath | None = None
+    region: str | None = None
+
+    @field_validator("call")
+    @classmethod
+    def _known_call(cls, call: str) -> str:
+        operation_model(*call.split("."))
+        return call
+
+    @field_validator("params")
+    @classmethod
+    def _valid_params(cls, params: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if "call" not in info.data:
+            return params  # the call itself was rejected
+        call = info.data["call"]
+        shape = operation_model(*call.split(".")).input_shape
+        if shape is None and params:
+            raise ValueError(f"{call} takes no params")
+        report = ParamValidator().validate(params, shape) if shape is not None else None
+        if report is not None and report.has_errors():
+            raise ValueError(f"bad params for {call}: {report.generate_report()}")
+        return params
+
+    @property
+    def service(self) -> str:
+        return self.call.partition(".")[0]
+
+    @property
+    def operation(self) -> str:
+        return self.call.partition(".")[2]
+
+
+@cache
+def _botocore() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@cache
+def _operations(service: str) -> dict[str, str]:
+    """snake_case method name -> API operation name, for one service."""
+    if service not in _botocore().get_available_services():
+        raise ValueError(f"unknown AWS service {service!r}")
+    model = _botocore().get_service_model(service)
+    return {xform_name(name): name for name in model.operation_names}
+
+
+@cache
+def operation_model(service: str, operation: str) -> OperationModel:
+    operations = _operations(service)
+    if operation not in operations:
+        raise ValueError(f"AWS service {service!r} has no operation {operation!r}")
+    return _botocore().get_service_model(service).operation_model(operations[operation])
+
+
+@lru_cache(maxsize=64)
+def _client(service: str, region: str | None, aws: AwsSettings) -> BaseClient:
+    """Clients are thread-safe once built; sessions are not, so each gets its own."""
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": aws.max_attempts},
+        connect_timeout=aws.connect_timeout,
+        read_timeout=aws.read_timeout,
+    )
+    client: BaseClient = boto3.session.Session().client(  # type: ignore[call-overload]
+        service, region_name=region, endpoint_url=aws.endpoint_url, config=config
+    )
+    return client
+
+
+def clear_clients() -> None:
+    """Forget cached clients, e.g. after the credentials in the environment changed."""
+    _client.cache_clear()
+
+
+def _invoke(params: Params, ctx: RunContext) -> dict[str, Any]:
+    client = _client(params.service, params.region or ctx.aws.region, ctx.aws)
+    response: dict[str, Any] = getattr(client, params.operation)(**params.params)
+    return response
+
+
+async def run(params: Params, ctx: RunContext) -> CheckResult:
+    try:
+        async with asyncio.timeout(ctx.timeout * 0.95):
+            response = await asyncio.to_thread(_invoke, params, ctx)
+    except TimeoutError:
+        summary = f"{params.call}: no answer within the {ctx.timeout:g}s budget"
+        return CheckResult.errored(ErrorKind.TIMEOUT, summary)
+    except (bx.BotoCoreError, bx.ClientError) as exc:
+        kind, message = translate(exc)
+        return CheckResult.errored(kind, one_line(f"{params.call}: {message}"))
+    return _judge(params, response)
+
+
+def translate(exc: Exception) -> tuple[ErrorKind, str]:
+    """Any boto3/botocore exception -> (kind, message): the one place that knows them."""
+    if isinstance(exc, bx.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        return _kind_of(code, status), f"{code}: {error.get('Message', '')}".rstrip(": ")
+    if isinstance(exc, bx.EndpointConnectionError):
+        return _unreachable(exc)
+    for types, kind in _EXCEPTIONS:
+        if isinstance(exc, types):
+            return kind, str(exc)
+    return ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}"
+
+
+def _kind_of(code: str, status: int) -> ErrorKind:
+    if code in _CODES:
+        return _CODES[code]
+    if "NotFound" in code or code.startswith("NoSuch"):
+        return ErrorKind.NOT_FOUND
+    if code.startswith("InvalidParameter"):
+        return ErrorKind.PROTOCOL
+    fallback = ErrorKind.PROTOCOL if 400 <= status < 500 else ErrorKind.INTERNAL
+    return _BY_STATUS.get(status, fallback)
+
+
+def _unreachable(exc: bx.EndpointConnectionError) -> tuple[ErrorKind, str]:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return ErrorKind.DNS, f"{exc.kwargs.get('endpoint_url')}: name does not resolve"
+        cause = cause.__cause__ or cause.__context__
+    return ErrorKind.REFUSED, str(exc)
+
+
+def _judge(params: Params, response: dict[str, Any]) -> CheckResult:
+    attempts = response.pop("ResponseMetadata", {}).get("RetryAttempts", 0)
+    plain = to_json(response)
+    missing = _ecs_missing(params, plain)
+    if missing:
+        summary = f"{params.call}: not found: {', '.join(missing)}"
+        return CheckResult.errored(ErrorKind.NOT_FOUND, summary, details={"failures": missing})
+    selected = params.query.search(plain) if params.query else plain
+    details = {"call": params.call, "params": params.params, "retries": attempts}
+    if params.expect is None:
+        return CheckResult.passed(f"{params.call}: answered", details=details, result=selected)
+    if truthy(params.expect.search(selected)):
+        summary = f"{params.call}: {params.expect.expression} holds"
+        return CheckResult.passed(summary, details=details, result=selected)
+    offending = params.offending.search(selected) if params.offending else None
+    summary = f"{params.call}: expected {params.expect.expression}"
+    if truthy(offending):
+        summary += f"; offending: {compact(offending)}"
+        details["offending"] = offending
+    details["result"] = selected
+    return CheckResult.failed(one_line(summary), details=details, result=selected)
+
+
+def _ecs_missing(params: Params, response: dict[str, Any]) -> list[str]:
+    """ECS reports unknown names in `failures[]` instead of raising."""
+    if params.service != "ecs":
+        return []
+    failures = response.get("failures") or []
+    return [
+        str(f.get("arn", "?")).rsplit("/", 1)[-1] for f in failures if f.get("reason") == "MISSING"
+    ]
+
+
+def compact(value: Any) -> str:
+    """Offending items as `key=value` of their scalar fields, for a one-line summary."""
+    items = value if isinstance(value, list) else [value]
+    shown = "; ".join(_compact_item(item) for item in items)
+    return f"{len(items)}: {shown}" if isinstance(value, list) else shown
+
+
+def _compact_item(item: Any) -> str:
+    if isinstance(item, dict):
+        scalars = {k: v for k, v in item.items() if not isinstance(v, list | dict)}
+        if scalars:
+            return " ".join(f"{k}={v}" for k, v in scalars.items())
+    return json.dumps(item, separators=(",", ":"), default=str)
+
+
+def to_json(value: Any) -> Any:
+    """boto3's answer as plain JSON values: datetimes become ISO strings."""
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+CHECK = CheckType(
+    name="aws",
+    params=Params,
+    run=run,
+    description="Make one AWS API call; judge the answer with JMESPath query/expect/offending.",
+    on_deadline=CheckStatus.ERROR,
+)

@@ -1,0 +1,272 @@
+"""HTTP(S) probe: status, redirects, a body regex and, for https, the certificate.
+
+httpx's per-operation timeouts cannot bound a body that trickles in, so the
+whole exchange runs under one deadline and an httpcore trace hook records the
+phase it was in, so that a timeout says *where* the time went.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from bot.checks.context import RunContext
+from bot.checks.errors import Failure, classify, result_for
+from bot.checks.params import Params as BaseParams
+from bot.checks.params import Regex
+from bot.checks.result import CheckResult, ErrorKind
+from bot.checks.spec import CheckType
+from bot.checks.tlsfacts import client_context, handshake_facts
+
+BODY_CAP = 64 * 1024
+_RANGE_SCHEMA = r"^\d{3}(-\d{3})?$"
+_RANGE = re.compile(r"\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?")
+_PHASES = {
+    "connect_tcp": "connecting",
+    "start_tls": "in the TLS handshake",
+    "send_request_headers": "sending the request",
+    "send_request_body": "sending the request",
+    "receive_response_headers": "waiting for the response headers",
+    "receive_response_body": "reading the body",
+}
+
+
+def _parse_status(value: Any) -> Any:
+    """200 or "200-299" (or an already parsed pair) -> (low, high)."""
+    if isinstance(value, tuple | list) and len(value) == 2:
+        low, high = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        low = high = value
+    elif isinstance(value, str) and (match := _RANGE.fullmatch(value)):
+        low = int(match[1])
+        high = int(match[2] or match[1])
+    else:
+        raise ValueError(f"expected a status code or a range like '200-299', got {value!r}")
+    if not 100 <= low <= high <= 599:
+        raise ValueError(f"status range {value!r} is not a range of HTTP status codes")
+    return (low, high)
+
+
+def _render_status(pair: tuple[int, int]) -> int | str:
+    return pair[0] if pair[0] == pair[1] else f"{pair[0]}-{pair[1]}"
+
+
+StatusRange = Annotated[
+    tuple[int, int],
+    BeforeValidator(_parse_status),
+    PlainSerializer(_render_status),
+    WithJsonSchema({"oneOf": [{"type": "integer"}, {"type": "string", "pattern": _RANGE_SCHEMA}]}),
+]
+
+
+class Params(BaseParams):
+    url: str
+    method: Literal["GET", "HEAD"] = "GET"
+    expect_status: list[StatusRange] = Field(default_factory=lambda: [(200, 299)], min_length=1)
+    follow_redirects: bool = True
+    max_redirects: int = Field(default=5, ge=0)
+    body: Regex | None = None
+    verify: bool = True
+    ca_file: str | None = None
+    min_days_valid: int = Field(default=0, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
+        return url
+
+    @field_validator("body")
+    @classmethod
+    def _not_with_head(cls, body: re.Pattern[str] | None, info: ValidationInfo) -> Any:
+        if body is not None and info.data.get("method") == "HEAD":
+            raise ValueError("a HEAD response has no body to match: drop `body` or use GET")
+        return body
+
+    def accepts(self, status: int) -> bool:
+        return any(low <= status <= high for low, high in self.expect_status)
+
+    def expected(self) -> str:
+        return ", ".join(str(_render_status(pair)) for pair in self.expect_status)
+
+
+@dataclass
+class _Trace:
+    """The phase httpcore last entered, kept by its trace extension."""
+
+    phase: str = "connecting"
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        name, _, stage = event.partition(".")[2].rpartition(".")
+        if stage == "started" and name in _PHASES:
+            self.phase = _PHASES[name]
+
+
+@dataclass
+class _Answer:
+    status: int
+    reason: str
+    url: str
+    redirects: list[dict[str, Any]]
+    tls: dict[str, Any] | None
+    body: bytes = b""
+    truncated: bool = False
+    text: str = field(default="", repr=False)
+
+
+async def run(params: Params, ctx: RunContext) -> CheckResult:
+    trace = _Trace()
+    started = time.monotonic()
+    try:
+        verify = client_context(verify=params.verify, ca_file=params.ca_file or ctx.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        return CheckResult.errored(ErrorKind.INTERNAL, f"cannot load the CA file: {exc}")
+    try:
+        async with asyncio.timeout(_budget(ctx)):
+            answer = await _fetch(params, verify, _budget(ctx), trace)
+    except (httpx.HTTPError, TimeoutError, OSError) as exc:
+        return result_for(_translate(exc, params, ctx, trace), details=_elapsed(started))
+    return _judge(params, answer, _elapsed(started))
+
+
+def _budget(ctx: RunContext) -> float:
+    """A little under the engine's backstop, so our own message wins the race."""
+    return ctx.timeout * 0.95
+
+
+async def _fetch(params: Params, verify: ssl.SSLContext, budget: float, trace: _Trace) -> _Answer:
+    async with (
+        httpx.AsyncClient(
+            verify=verify,
+            timeout=httpx.Timeout(budget),
+            follow_redirects=params.follow_redirects,
+            max_redirects=params.max_redirects,
+        ) as client,
+        client.stream(params.method, params.url, extensions={"trace": trace}) as response,
+    ):
+        answer = _Answer(
+            status=response.status_code,
+            reason=response.reason_phrase,
+            url=str(response.url),
+            redirects=[{"status": r.status_code, "url": str(r.url)} for r in response.history],
+            tls=_tls_facts(response),
+        )
+        if params.method == "GET":
+            answer.body, answer.truncated = await _read_capped(response)
+            answer.text = answer.body.decode(response.encoding or "utf-8", errors="replace")
+        return answer
+
+
+def _tls_facts(response: httpx.Response) -> dict[str, Any] | None:
+    stream = response.extensions.get("network_stream")
+    tls = stream.get_extra_info("ssl_object") if stream is not None else None
+    return handshake_facts(tls) if tls is not None else None
+
+
+async def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= BODY_CAP:
+            return bytes(body[:BODY_CAP]), True
+    return bytes(body), False
+
+
+def _translate(exc: BaseException, params: Params, ctx: RunContext, trace: _Trace) -> Failure:
+    where = _where(exc, params.url)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return Failure(ErrorKind.PROTOCOL, f"{where}: more than {params.max_redirects} redirects")
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        message = f"{where}: timed out {trace.phase} ({ctx.timeout:g}s budget)"
+        return Failure(ErrorKind.TIMEOUT, message)
+    root = _root_cause(exc)
+    if isinstance(root, OSError):
+        return classify(root, where=where)
+    if isinstance(exc, httpx.ProtocolError | httpx.DecodingError):
+        return Failure(ErrorKind.PROTOCOL, f"{where}: broken HTTP exchange: {exc}")
+    return classify(root, where=where)
+
+
+def _where(exc: BaseException, url: str) -> str:
+    """The URL being fetched when it failed, which may be a redirect target."""
+    try:
+        request = exc.request if isinstance(exc, httpx.RequestError) else None
+    except RuntimeError:
+        request = None
+    return str(request.url) if request is not None else url
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost socket, DNS or TLS error that httpx and anyio wrapped."""
+    found = exc
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BaseExceptionGroup) and current.exceptions:
+            current = current.exceptions[0]
+            continue
+        if isinstance(current, OSError):
+            found = current
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _judge(params: Params, answer: _Answer, details: dict[str, Any]) -> CheckResult:
+    details |= _details(answer)
+    result = {"status": answer.status, "url": answer.url, "tls": answer.tls}
+    said = f"{answer.url} answered {answer.status} {answer.reason}".rstrip()
+    if not params.accepts(answer.status):
+        kind = ErrorKind.AUTH if answer.status in (401, 403) else ErrorKind.HTTP_STATUS
+        summary = f"{said}, expected {params.expected()}"
+        return CheckResult.failed(summary, kind=kind, details=details, result=result)
+    if params.body is not None and not params.body.search(answer.text):
+        summary = f"{said} but the body does not match /{params.body.pattern}/"
+        return CheckResult.failed(summary, details=details, result=result)
+    days_left = answer.tls.get("days_left") if answer.tls else None
+    if days_left is not None and days_left < params.min_days_valid:
+        summary = f"{said} but its certificate expires in {days_left} days"
+        summary += f" (want at least {params.min_days_valid})"
+        return CheckResult.failed(summary, kind=ErrorKind.TLS, details=details, result=result)
+    suffix = f", certificate valid {days_left} more days" if days_left is not None else ""
+    return CheckResult.passed(f"{said}{suffix}", details=details, result=result)
+
+
+def _details(answer: _Answer) -> dict[str, Any]:
+    return {
+        "status": answer.status,
+        "url": answer.url,
+        "redirects": answer.redirects,
+        "tls": answer.tls,
+        "body_bytes": len(answer.body),
+        "body_truncated": answer.truncated,
+    }
+
+
+def _elapsed(started: float) -> dict[str, Any]:
+    return {"elapsed_ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+CHECK = CheckType(
+    name="http",
+    params=Params,
+    run=run,
+    description="Fetch a URL; check the status, redirects, a body regex and the certificate.",
+)
