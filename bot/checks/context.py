@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,7 +23,7 @@ class RunContext:
 
     timeout: float
     ca_file: str | None = None
-    aws: AwsSettings = AwsSettings()
+    aws: AwsSettings = field(default_factory=AwsSettings)
 
     def __post_init__(self) -> None:
         if self.timeout <= 0:

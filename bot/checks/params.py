@@ -41,6 +41,15 @@ def _to_jmespath(value: Any) -> jmespath.parser.ParsedResult:
     return compile_jmespath(value)
 
 
+def truthy(value: Any) -> bool:
+    """JMESPath's truth: false, null, "", [] and {} are false; 0 is true."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, str | list | dict):
+        return len(value) > 0
+    return True
+
+
 @lru_cache(maxsize=1024)
 def compile_regex(pattern: str) -> re.Pattern[str]:
     try:

@@ -31,6 +31,15 @@ class ErrorKind(StrEnum):
     INTERNAL = "internal"
 
 
+SUMMARY_LIMIT = 300
+
+
+def one_line(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """Fold white space and cut to `limit`: a summary is one line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True, kw_only=True)
 class CheckResult:
     status: CheckStatus

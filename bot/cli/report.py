@@ -25,7 +25,8 @@ STEP_WORDS = {
 def check_line(run: CheckRun, *, step: str | None = None) -> str:
     name = f"{step}/{run.id}" if step else run.id
     kind = f" [{run.result.error_kind}]" if run.result.error_kind else ""
-    return f"{ICONS[run.status]} {name:<24} {run.result.summary}{kind}  ({run.result.duration_ms:.0f} ms)"
+    took = f"({run.result.duration_ms:.0f} ms)"
+    return f"{ICONS[run.status]} {name:<24} {run.result.summary}{kind}  {took}"
 
 
 def render(result: RunResult, *, target_title: str, impact: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.checks.params import truthy
 from bot.checks.result import CheckStatus
 from bot.engine.results import CheckRun, Conclusion, ManualView, worst
-from bot.runbooks.checkdefs import truthy
 from bot.runbooks.schema import ManualItem, Question, Step
 from bot.runbooks.templates import Template, TemplateError, shell_quote
 

@@ -12,13 +12,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot.checks.context import AwsSettings, RunContext
-from bot.checks.result import CheckResult, CheckStatus, ErrorKind
+from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.engine.conclude import conclude, render_manual
 from bot.engine.results import CheckRun, RunResult, StepResult
 from bot.runbooks.binding import Binding, step_applies
@@ -39,7 +39,7 @@ OnCheck = Callable[[str, CheckRun], None]
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     ca_file: str | None = None
-    aws: AwsSettings = AwsSettings()
+    aws: AwsSettings = field(default_factory=AwsSettings)
 
 
 class Engine:
@@ -161,4 +161,4 @@ def _ms_since(started: float) -> float:
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    return " ".join(str(exc).split())
+    return one_line(str(exc))

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, PrivateAttr, Tag, create_model, model_validator
 from pydantic.fields import FieldInfo
 
-from bot.checks.params import JMESPath, Params
+from bot.checks.params import JMESPath, Params, truthy
 from bot.checks.registry import REGISTRY
 from bot.checks.spec import CheckType
 from bot.runbooks.fields import Model, Placeholder, Slug
@@ -86,11 +86,6 @@ class CheckDef(Model):
         return model
 
 
-def truthy(value: Any) -> bool:
-    # JMESPath's notion: false, null, "", [] and {} are false; 0 is true.
-    return value not in (False, None, "", [], {})
-
-
 COMMON_KEYS = frozenset(f.alias or name for name, f in CheckDef.model_fields.items())
 
 
@@ -100,20 +95,21 @@ def _variant(check_type: CheckType) -> type[CheckDef]:
         if name in COMMON_KEYS:
             raise ValueError(f"{check_type.name}: parameter {name!r} clashes with a common key")
         fields[name] = _templatable(info)
-    return create_model(  # type: ignore[no-any-return, call-overload]
+    variant: type[CheckDef] = create_model(
         f"{check_type.name.title().replace('_', '')}Check",
         __base__=CheckDef,
         __doc__=check_type.description,
         **fields,
     )
+    return variant
 
 
 def _templatable(info: FieldInfo) -> tuple[Any, Any]:
     # The parameter's own constraints stay with its own type, inside the
     # union. Left to right: a placeholder string is taken as such before the
     # parameter's type gets a chance to reject (or coerce) it.
-    own = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-    union = Union[Placeholder, own]  # noqa: UP007
+    own: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    union: Any = Union[Placeholder, own]  # noqa: UP007
     extra: dict[str, Any] = {"description": info.description, "union_mode": "left_to_right"}
     if info.default_factory is not None:
         return union, Field(default_factory=info.default_factory, **extra)

@@ -44,6 +44,7 @@ TemplateText = Annotated[
 ]
 """Text in which `{{ ... }}` placeholders are filled in."""
 
+
 def _placeholder(value: Any) -> str:
     if not isinstance(value, str) or "{{" not in value:
         raise ValueError("not a {{ placeholder }}")

@@ -26,6 +26,8 @@ class Located:
     message: str
 
     def __str__(self) -> str:
+        if self.line == 0:  # not from a file: a command-line value
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
 

@@ -40,12 +40,13 @@ def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:
         data = {} if data is None else data
     if not isinstance(data, dict):
         raise RunbookError([Located(str(path), 1, 1, "site config must be a mapping")])
+    origins: dict[tuple[str, ...], str] = {}
     for assignment in sets:
         try:
-            apply_set(data, assignment)
+            origins[apply_set(data, assignment)] = assignment
         except SetError as exc:
-            raise RunbookError([Located("--set", 1, 1, str(exc))]) from exc
-    return _validate(SiteConfig, data, positions, path or Path("--set"))
+            raise RunbookError([Located(f"--set {assignment}", 0, 0, str(exc))]) from exc
+    return _validate(SiteConfig, data, positions, path or Path("site config"), origins)
 
 
 def runbook_dirs() -> list[Path]:
@@ -98,12 +99,29 @@ def _read(path: Path) -> tuple[Any, yamlpos.Positions]:
         raise RunbookError([Located(str(path), exc.mark.line, exc.mark.col, exc.message)]) from exc
 
 
-def _validate(model: type[M], data: Any, positions: yamlpos.Positions, path: Path) -> M:
+def _validate(
+    model: type[M],
+    data: Any,
+    positions: yamlpos.Positions,
+    path: Path,
+    origins: dict[tuple[str, ...], str] | None = None,
+) -> M:
+    """Validate; problems are located in the file, or named by the `--set`
+    that brought the value in (`origins`: key path -> assignment)."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = [_problem(e) for e in _relevant(exc.errors())]
-        raise RunbookError([_locate(p, positions, path) for p in problems]) from exc
+        raise RunbookError(
+            [_origin(p, origins or {}) or _locate(p, positions, path) for p in problems]
+        ) from exc
+
+
+def _origin(problem: Problem, origins: dict[tuple[str, ...], str]) -> Located | None:
+    for key, assignment in origins.items():
+        if tuple(problem.loc[: len(key)]) == key:
+            return Located(f"--set {assignment}", 0, 0, problem.message)
+    return None
 
 
 def _relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
@@ -111,7 +129,9 @@ def _relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     ways a bad value failed. Keep the one that fits what was written: the
     placeholder's complaint for text with `{{`, the type's for anything else."""
     prefixes = [
-        e["loc"][: e["loc"].index(PLACEHOLDER_MEMBER)] for e in errors if PLACEHOLDER_MEMBER in e["loc"]
+        e["loc"][: e["loc"].index(PLACEHOLDER_MEMBER)]
+        for e in errors
+        if PLACEHOLDER_MEMBER in e["loc"]
     ]
     kept: list[ErrorDetails] = []
     for error in errors:

@@ -151,31 +151,24 @@ def _templates(
 def _expr(
     runbook: Runbook, expr: Expr, loc: Loc, checks: set[str], *, roots: tuple[str, ...]
 ) -> list[Problem]:
-    return [p for chain in expr.chains() for p in _chain(runbook, expr, chain, loc, checks, roots)]
+    messages = (_chain(runbook, chain, checks=checks, roots=roots) for chain in expr.chains())
+    return [Problem(loc, f"{{{{ {expr.source} }}}}: {m}") for m in messages if m]
 
 
 def _chain(
-    runbook: Runbook,
-    expr: Expr,
-    chain: tuple[str, ...],
-    loc: Loc,
-    checks: set[str],
-    roots: tuple[str, ...],
-) -> list[Problem]:
-    root, name = (chain + ("", ""))[:2]
+    runbook: Runbook, chain: tuple[str, ...], *, checks: set[str], roots: tuple[str, ...]
+) -> str | None:
+    """What is wrong with one chain of names read from the scope, if anything."""
+    root, name = (*chain, "", "")[:2]
     if root not in roots:
-        return [Problem(loc, f"{{{{ {expr.source} }}}}: only {', '.join(roots)} may be used here")]
+        return f"only {', '.join(roots)} may be used here"
     if root == "vars" and name and name not in runbook.vars:
-        known = ", ".join(sorted(runbook.vars)) or "none"
-        return [Problem(loc, f"{{{{ {expr.source} }}}}: no variable {name!r} (declared: {known})")]
+        return f"no variable {name!r} (declared: {', '.join(sorted(runbook.vars)) or 'none'})"
     if root == "target" and name and name not in TARGET_FIELDS:
-        return [Problem(loc, f"{{{{ {expr.source} }}}}: targets have no field {name!r}")]
+        return f"targets have no field {name!r}"
     if root == "checks" and name not in checks:
-        known = ", ".join(sorted(checks)) or "none"
-        return [
-            Problem(loc, f"{{{{ {expr.source} }}}}: no check {name!r} to read (known: {known})")
-        ]
-    return []
+        return f"no check {name!r} to read (known: {', '.join(sorted(checks)) or 'none'})"
+    return None
 
 
 def _target_names(runbook: Runbook, names: list[str] | None, loc: Loc) -> list[Problem]:

@@ -46,12 +46,13 @@ class Target(Model):
         None, description="name the certificate must carry, when it differs from host"
     )
     expect_status: list[int | str] = Field(
-        default_factory=lambda: ["200-299"], description="HTTP statuses that mean healthy"
+        default_factory=lambda: list[int | str](["200-299"]),
+        description="HTTP statuses that mean healthy",
     )
     service: TemplateText | None = Field(None, description="ECS service name")
     target_group: TemplateText | None = Field(None, description="load-balancer target group name")
     load_balancer: Literal["nlb", "alb"] | None = None
-    probe_from: list[Vantage] = Field(default_factory=lambda: ["public"])
+    probe_from: list[Vantage] = Field(default_factory=lambda: list[Vantage](["public"]))
     notes: str = ""
 
 

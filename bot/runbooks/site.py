@@ -50,8 +50,9 @@ class SetError(ValueError):
     pass
 
 
-def apply_set(data: dict[str, Any], assignment: str) -> None:
-    """Apply one `dotted.key=value` to raw config data, in place."""
+def apply_set(data: dict[str, Any], assignment: str) -> tuple[str, ...]:
+    """Apply one `dotted.key=value` to raw config data, in place; returns the
+    key path it set."""
     key, sep, raw = assignment.partition("=")
     parts = key.strip().split(".")
     if not sep or not all(parts):
@@ -63,6 +64,7 @@ def apply_set(data: dict[str, Any], assignment: str) -> None:
             raise SetError(f"--set {assignment!r}: {part!r} is not a section")
         node = child
     node[parts[-1]] = _scalar(raw)
+    return tuple(parts)
 
 
 def _scalar(raw: str) -> Any:
@@ -70,5 +72,12 @@ def _scalar(raw: str) -> Any:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw
-    # Only scalars: `--set x=[1,2]` keeps its text rather than becoming a list.
-    return value if isinstance(value, str | int | float | bool) or value is None else raw
+    # Scalars and flat lists (`--set targets.imap.probe_from=[vpc]`); a
+    # mapping keeps its text rather than replacing a whole section.
+    if isinstance(value, list) and all(_is_scalar(v) for v in value):
+        return value
+    return value if _is_scalar(value) else raw
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)

@@ -36,12 +36,12 @@ class Expr:
     def fields(self) -> tuple[str, ...]:
         """The leading chain of plain field names: `checks.tg.result[0]` gives
         ("checks", "tg", "result")."""
-        return tuple(_leading_fields(self.parsed.parsed))
+        return tuple(_leading_fields(_ast(self.parsed)))
 
     def chains(self) -> list[tuple[str, ...]]:
         """Every chain read from the root of the scope: `target.a || vars.b`
         gives [("target", "a"), ("vars", "b")]. Used to validate references."""
-        return [tuple(c) for c in _root_chains(self.parsed.parsed) if c]
+        return [tuple(c) for c in _root_chains(_ast(self.parsed)) if c]
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,11 @@ def templates_in(value: Any) -> list[Template]:
 def shell_quote(value: str) -> str:
     """Quote a filled-in value for a command a responder will paste."""
     return value if re.fullmatch(r"[\w@%+=:,./-]+", value) else shlex.quote(value)
+
+
+def _ast(parsed: jmespath.parser.ParsedResult) -> dict[str, Any]:
+    tree: dict[str, Any] = parsed.parsed  # type: ignore[assignment]
+    return tree
 
 
 def _compile_expr(source: str) -> Expr:

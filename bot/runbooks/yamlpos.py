@@ -68,6 +68,10 @@ def load(text: str) -> tuple[Any, Positions]:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_document(node), positions
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+        raise YamlError(f"not allowed in a runbook: {exc.problem}", where) from exc
     finally:
         loader.dispose()
 
