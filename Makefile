@@ -24,8 +24,9 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
+# Dummy credentials: there is no AWS here, only whatever listens on :5000.
 run: install
-	$(BIN)/triage run probe-failure --target smtp-relay \
+	AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo $(BIN)/triage run probe-failure --target smtp-relay \
 	  --set targets.smtp-relay.host=127.0.0.1 --set targets.smtp-relay.port=2525 \
 	  --set aws.endpoint_url=http://127.0.0.1:5000 --set aws.max_attempts=1 || true
 

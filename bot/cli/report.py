@@ -50,7 +50,7 @@ def _step(number: int, step: StepResult) -> Iterator[str]:
         yield "   (not for this target)"
         return
     for run in step.checks:
-        if run.status is not CheckStatus.SKIPPED or not run.result.summary.startswith("not for"):
+        if run.applicable:
             yield f"   {check_line(run)}"
     if step.conclusion:
         then = f" (next: {step.conclusion.next})" if step.conclusion.next else ""

@@ -112,6 +112,8 @@ def _steps(binding: Binding, step: str | None) -> list[str] | None:
 
 
 def _progress(step: str, run: CheckRun) -> None:
+    if not run.applicable:
+        return
     print(f"  {check_line(run, step=step)}", file=sys.stderr, flush=True)
 
 

@@ -26,6 +26,8 @@ class CheckRun:
     title: str
     outcome_name: str
     result: CheckResult
+    # False when the check's `if:` rules it out for this target.
+    applicable: bool = True
 
     @property
     def status(self) -> CheckStatus:

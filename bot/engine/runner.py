@@ -110,13 +110,18 @@ class Engine:
         self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun]
     ) -> CheckRun:
         started = time.monotonic()
-        result = await self._outcome(check, scope, deps)
+        applicable = check.applies(scope)
+        if applicable:
+            result = await self._outcome(check, scope, deps)
+        else:
+            result = CheckResult.skipped(f"not for target {scope['target']['name']}")
         return CheckRun(
             id=check.id,
             type=check.type,
             title=check.title,
             outcome_name=check.outcome_name,
             result=result.with_duration(_ms_since(started)),
+            applicable=applicable,
         )
 
     async def _outcome(
@@ -125,8 +130,6 @@ class Engine:
         unmet = [d for d, run in deps.items() if run.status is not CheckStatus.PASS]
         if unmet:
             return CheckResult.skipped(f"needs {', '.join(unmet)}, which did not pass")
-        if not check.applies(scope):
-            return CheckResult.skipped(f"not for target {scope['target']['name']}")
         try:
             params = check.prepare({**scope, "checks": {d: r.view() for d, r in deps.items()}})
         except (TemplateError, ValidationError) as exc:
