@@ -43,7 +43,10 @@ class Binding:
         }
 
 
-def bind(runbook: Runbook, site: SiteConfig) -> Binding:
+def bind(runbook: Runbook, site: SiteConfig, *, strict: bool = True) -> Binding:
+    """Fill the runbook's variables and targets in from the site. `strict`
+    refuses site names the runbook does not have (one runbook, `triage run`);
+    a catalogue of several checks them against all its runbooks instead."""
     problems = [
         Problem(
             ("vars", name),
@@ -58,7 +61,7 @@ def bind(runbook: Runbook, site: SiteConfig) -> Binding:
         for name in site.targets
         if name not in runbook.targets
     ]
-    if problems:
+    if problems and strict:
         raise BindError(problems)
     values = {name: site.vars.get(name, var.default) for name, var in runbook.vars.items()}
     binding = Binding(runbook, values)

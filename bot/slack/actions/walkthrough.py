@@ -1,0 +1,76 @@
+"""Walkthrough buttons: ack at once, validate the value, then do the work."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+
+from bot.slack.payloads import Act, BadValue, ButtonValue, decode
+from bot.slack.walkthrough import Actor, Walkthrough
+
+Work = Callable[[Walkthrough, ButtonValue, Actor], Awaitable[Any]]
+# Buttons that change the walkthrough; Details still works after Resolve.
+_NEEDS_OPEN = frozenset(
+    {Act.RUN_STEP, Act.RERUN, Act.SKIP, Act.NEXT, Act.RUN_ALL, Act.ANSWER, Act.ESCALATE}
+)
+
+
+def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        walkthrough: Walkthrough = context["walkthrough"]
+        actor = Actor(body["user"]["id"], context["request_id"])
+        try:
+            value = decode(body["actions"][0].get("value"))
+            incident = walkthrough.store.incident(value.i)
+        except (BadValue, KeyError) as exc:
+            walkthrough.store.audit(
+                actor=actor.user,
+                action=act.value,
+                outcome="refused",
+                request_id=actor.request_id,
+                params={"reason": str(exc)},
+            )
+            await respond(
+                text="This button is not valid any more.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        if act in _NEEDS_OPEN and incident.status != "open":
+            await respond(
+                text=f"Incident {incident.id} is resolved (by <@{incident.resolved_by}>).",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        await work(walkthrough, value, actor)
+
+    handle.__name__ = f"on_{act.name.lower()}"
+    return handle
+
+
+def _step(value: ButtonValue) -> str:
+    if value.s is None:
+        raise BadValue("this button needs a step")
+    return value.s
+
+
+HANDLERS: dict[Act, Callable[..., Awaitable[None]]] = {
+    act: _handler(act, work)
+    for act, work in {
+        Act.RUN_STEP: lambda w, v, a: w.run_step(v.i, _step(v), a),
+        Act.RERUN: lambda w, v, a: w.run_step(v.i, _step(v), a),
+        Act.SKIP: lambda w, v, a: w.skip(v.i, _step(v), a),
+        Act.NEXT: lambda w, v, a: w.next(v.i, _step(v), a),
+        Act.RUN_ALL: lambda w, v, a: w.run_all(v.i, a),
+        Act.ESCALATE: lambda w, v, a: w.escalate(v.i, a),
+        Act.RESOLVE: lambda w, v, a: w.resolve(v.i, a),
+        Act.DETAILS: lambda w, v, a: w.details(v.i, _step(v), a),
+        Act.ANSWER: lambda w, v, a: w.answer(v.i, _step(v), v.a or 0, a),
+    }.items()
+}

@@ -1,0 +1,39 @@
+"""Composition root: the Bolt app, its middleware and its listeners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import actions, commands, errors, events, middleware, views
+from bot.slack.config import SlackConfig
+from bot.slack.poster import Poster
+from bot.slack.walkthrough import Walkthrough
+
+WalkthroughFactory = Callable[[Poster], Walkthrough]
+
+
+def web_client(config: SlackConfig) -> AsyncWebClient:
+    client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
+    # A 429 is waited out (Retry-After), not lost.
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+def build_app(config: SlackConfig, walkthrough_for: WalkthroughFactory) -> AsyncApp:
+    client = web_client(config)
+    poster = Poster(client, post_interval=config.post_interval, edit_interval=config.edit_interval)
+    app = AsyncApp(
+        client=client,
+        signing_secret=config.signing_secret,
+        # Socket Mode has no HTTP requests to verify; HTTP mode always does.
+        request_verification_enabled=config.signing_secret is not None,
+    )
+    middleware.register(app, walkthrough_for(poster))
+    for listeners in (commands, actions, events, views):
+        listeners.register(app)
+    errors.register(app)
+    return app

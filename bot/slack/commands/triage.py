@@ -1,0 +1,37 @@
+"""`/triage [target [runbook]]`: help, a "did you mean", or a new incident.
+
+The reply to a bad word is the ack itself (ephemeral, no Web API call); a new
+incident is acked first and opened after.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
+
+from bot.runbooks.catalogue import Help, Unknown
+from bot.slack import render
+from bot.slack.walkthrough import Actor, Walkthrough
+
+
+async def handle(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
+    walkthrough: Walkthrough = context["walkthrough"]
+    catalogue = walkthrough.catalogue
+    choice = catalogue.choose(command.get("text") or "")
+    if isinstance(choice, Help):
+        targets = catalogue.targets()
+        titles = {name: catalogue.title(name) for name in targets}
+        await ack(text="triage targets", blocks=render.help_blocks(targets, titles))
+        return
+    if isinstance(choice, Unknown):
+        blocks = render.unknown_blocks(choice.word, choice.suggestions, choice.reason)
+        await ack(text=f"{choice.reason}: {choice.word}", blocks=blocks)
+        return
+    await ack()
+    await walkthrough.open(
+        channel=command["channel_id"],
+        target=choice.target,
+        runbook=choice.runbook,
+        actor=Actor(command["user_id"], context["request_id"]),
+    )

@@ -1,0 +1,35 @@
+"""`@triage smtp-relay` in a channel: the incident opens in that message's
+thread. Repeated deliveries are dropped by middleware before this runs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncBoltContext
+
+from bot.runbooks.catalogue import Open
+from bot.slack import render
+from bot.slack.walkthrough import Actor, Walkthrough
+
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    walkthrough: Walkthrough = context["walkthrough"]
+    text = _MENTION.sub(" ", event.get("text") or "")
+    choice = walkthrough.catalogue.choose(text)
+    thread = event.get("thread_ts") or event["ts"]
+    if isinstance(choice, Open):
+        await walkthrough.open(
+            channel=event["channel"], target=choice.target, runbook=choice.runbook,
+            actor=Actor(event.get("user", "?"), context["request_id"]), thread_ts=thread,
+        )  # fmt: skip
+        return
+    word = getattr(choice, "word", "")
+    blocks = render.unknown_blocks(
+        word, getattr(choice, "suggestions", []), getattr(choice, "reason", "no target given")
+    )
+    await walkthrough.poster.post(
+        event["channel"], text="triage: which target?", blocks=blocks, thread_ts=thread
+    )

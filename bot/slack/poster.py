@@ -1,0 +1,76 @@
+"""Posting to Slack at Slack's pace.
+
+chat.postMessage allows about one message per second per channel, and a
+message edited many times a second is throttled too. Posts wait their turn
+per channel and edits per message, so bursts are spread out rather than
+refused. (A 429 that still happens is waited out by the Web client's
+RateLimitErrorRetryHandler.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+class Pace:
+    """At most one use per `interval` seconds for each key."""
+
+    def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._next: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            wait = self._next.get(key, 0.0) - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                yield
+            finally:
+                self._next[key] = self._clock() + self.interval
+
+
+class Poster:
+    def __init__(
+        self, client: AsyncWebClient, *, post_interval: float = 1.0, edit_interval: float = 1.0
+    ) -> None:
+        self.client = client
+        self._posts = Pace(post_interval)
+        self._edits = Pace(edit_interval)
+
+    async def post(
+        self, channel: str, *, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
+    ) -> str:
+        async with self._posts.turn(channel):
+            response = await self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            )
+        return str(response["ts"])
+
+    async def update(
+        self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]]
+    ) -> None:
+        async with self._edits.turn(f"{channel}/{ts}"):
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    async def upload(
+        self, channel: str, thread_ts: str | None, *, filename: str, content: str, title: str
+    ) -> None:
+        async with self._posts.turn(channel):
+            await self.client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                filename=filename,
+                content=content,
+                title=title,
+            )

@@ -1,0 +1,244 @@
+"""Block Kit for every message the bot posts: pure functions from views and
+the engine's results to blocks. Snapshot-tested; no I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
+from bot.slack.payloads import Act, ButtonValue
+from bot.slack.viewmodels import Progress, StepView, TargetView
+
+# Block Kit limits: a section's text, a header's text, a button's label.
+SECTION_MAX = 3000
+HEADER_MAX = 150
+BUTTON_MAX = 75
+ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️", "manual": "📝"}
+
+Blocks = list[dict[str, Any]]
+
+
+def help_blocks(targets: dict[str, list[str]], titles: dict[str, str]) -> Blocks:
+    lines = [f"• `{name}`: {titles[name]} ({', '.join(books)})" for name, books in targets.items()]
+    return _dump(
+        _section(
+            "*`/triage <target> [runbook]`* opens an incident thread"
+            " and walks you through the runbook."
+        ),
+        _section("*Targets*\n" + "\n".join(lines)),
+    )
+
+
+def unknown_blocks(word: str, suggestions: Sequence[str], reason: str) -> Blocks:
+    hint = f" Did you mean {' or '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+    return _dump(
+        _section(f"`{_escape(word)}`: {reason}.{hint}"),
+        _context("`/triage help` lists every target."),
+    )
+
+
+def header_blocks(target: TargetView, progress: Progress) -> Blocks:
+    blocks: list[Block] = [
+        HeaderBlock(text=_cut(f"{target.runbook_title}: {target.title}", HEADER_MAX)),
+        _section(f"*What it means*\n{target.summary}"),
+        _section(f"*Who is hit*\n{target.impact}"),
+        _context(_header_facts(target, progress)),
+    ]
+    if progress.status == "open":
+        blocks.append(
+            ActionsBlock(
+                block_id="header:actions",
+                elements=[
+                    _button(
+                        "Run all", Act.RUN_ALL, ButtonValue(i=progress.incident_id), primary=True
+                    ),
+                    _button("Escalate", Act.ESCALATE, ButtonValue(i=progress.incident_id)),
+                    _button("Resolve", Act.RESOLVE, ButtonValue(i=progress.incident_id)),
+                ],
+            )
+        )
+    return _dump(*blocks)
+
+
+def header_text(target: TargetView) -> str:
+    return f"{target.runbook_title}: {target.title}"
+
+
+def _header_facts(target: TargetView, progress: Progress) -> str:
+    done = f"{len(progress.runs)}/{progress.total_steps} steps run"
+    failing = f", failing: {', '.join(progress.failing)}" if progress.failing else ""
+    source = f" · <{target.source}|runbook>" if target.source else ""
+    state = (
+        f"✅ resolved by <@{progress.resolved_by}>"
+        if progress.status == "resolved"
+        else f"opened by <@{progress.opened_by}>"
+    )
+    last = f"\nLatest: {progress.last_conclusion}" if progress.last_conclusion else ""
+    return _cut(f"`{target.name}` · {state} · {done}{failing}{source}{last}", SECTION_MAX)
+
+
+def step_blocks(
+    view: StepView,
+    incident_id: int,
+    *,
+    result: StepResult | None = None,
+    running: bool = False,
+    skipped_by: str | None = None,
+) -> Blocks:
+    blocks: list[Block] = [
+        _section(f"*Step {view.number}/{view.total}: {view.title}*\n_{view.why}_")
+    ]
+    if running:
+        blocks.append(_context("⏳ running " + ", ".join(view.checks)))
+    elif result is not None:
+        blocks += _results(result)
+    elif view.checks:
+        blocks.append(_context("Checks: " + ", ".join(view.checks)))
+    blocks += _manual(view.manual, incident_id, view.id)
+    if skipped_by:
+        blocks.append(_context(f"⏭️ skipped by <@{skipped_by}>"))
+    elif not running:
+        blocks.append(_step_buttons(view, incident_id, ran=result is not None))
+    return _dump(*blocks)
+
+
+def _results(result: StepResult) -> list[Block]:
+    lines = [_check_line(run) for run in result.checks if run.applicable]
+    blocks: list[Block] = [_section("\n".join(lines))] if lines else []
+    if result.conclusion:
+        blocks.append(_section(f"➡️ {result.conclusion.say}"))
+    return blocks
+
+
+def _check_line(run: CheckRun) -> str:
+    r = run.result
+    kind = f"{r.error_kind}, " if r.error_kind else ""
+    name = run.title or run.id
+    return _cut(
+        f"{ICONS[r.status.value]} *{name}*: {_escape(r.summary)} _({kind}{r.duration_ms:.0f} ms)_",
+        600,
+    )
+
+
+def _step_buttons(view: StepView, incident_id: int, *, ran: bool) -> ActionsBlock:
+    value = ButtonValue(i=incident_id, s=view.id)
+    if ran:
+        elements = [
+            _button("Re-run", Act.RERUN, value),
+            _button("Next step", Act.NEXT, value, primary=True),
+            _button("Details", Act.DETAILS, value),
+        ]
+    elif view.checks:
+        elements = [
+            _button("Run step", Act.RUN_STEP, value, primary=True),
+            _button("Skip", Act.SKIP, value),
+        ]
+    else:
+        elements = [
+            _button("Next step", Act.NEXT, value, primary=True),
+            _button("Skip", Act.SKIP, value),
+        ]
+    return ActionsBlock(block_id=f"step:{view.id}", elements=elements)
+
+
+def _manual(items: Iterable[ManualView], incident_id: int, step_id: str) -> list[Block]:
+    blocks: list[Block] = []
+    for n, item in enumerate(items):
+        if item.ask:
+            blocks.append(_section(f"❓ {item.ask}"))
+            # action_id must be unique within a block, hence the suffix.
+            buttons = [
+                _button(
+                    label, Act.ANSWER, ButtonValue(i=incident_id, s=step_id, a=k), suffix=f":{k}"
+                )
+                for k, (label, _) in enumerate(item.answers)
+            ]
+            blocks.append(ActionsBlock(block_id=f"ask:{step_id}:{n}", elements=buttons))
+        else:
+            command = f"\n```{item.command}```" if item.command else ""
+            blocks.append(_section(_cut(f"📝 {item.say}{command}", SECTION_MAX)))
+    return blocks
+
+
+def run_all_blocks(result: RunResult, *, by: str) -> Blocks:
+    lines = [
+        f"{ICONS[s.status]} *{s.title}*" + (f"\n      ➡️ {s.conclusion.say}" if s.conclusion else "")
+        for s in result.steps
+        if s.applies
+    ]
+    failing = [
+        f"❌ {_check_line(c)[2:]}" for c in result.checks if c.status.value in ("fail", "error")
+    ]
+    blocks: list[Block] = [
+        _section(
+            f"*Run all* by <@{by}>: {result.status.upper()} in {result.duration_ms / 1000:.1f} s"
+        )
+    ]
+    blocks.append(_section(_cut("\n".join(lines), SECTION_MAX)))
+    if failing:
+        blocks.append(_section(_cut("*Failing checks*\n" + "\n".join(failing), SECTION_MAX)))
+    return _dump(*blocks)
+
+
+def escalation_blocks(
+    why: str, manual: Sequence[ManualView], actions: Sequence[str], incident_id: int
+) -> Blocks:
+    blocks: list[Block] = [_section(f"*Escalation*\n_{why}_" if why else "*Escalation*")]
+    blocks += _manual(manual, incident_id, "escalation")
+    if actions:
+        listed = "\n".join(f"• {a}" for a in actions)
+        blocks.append(
+            _context(f"Declared actions (need confirmation and an allowed user):\n{listed}")
+        )
+    return _dump(*blocks)
+
+
+def answer_blocks(user: str, label: str, say: str) -> Blocks:
+    return _dump(_section(f"<@{user}> answered *{_escape(label)}*: {say}"))
+
+
+def resolved_blocks(user: str) -> Blocks:
+    return _dump(_section(f"✅ Resolved by <@{user}>."))
+
+
+def _button(
+    label: str, act: Act, value: ButtonValue, *, primary: bool = False, suffix: str = ""
+) -> ButtonElement:
+    return ButtonElement(
+        text=_cut(label, BUTTON_MAX),
+        action_id=act.value + suffix,
+        value=value.encode(),
+        style="primary" if primary else None,
+    )
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_MAX)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=_cut(text, SECTION_MAX))])
+
+
+def _dump(*blocks: Block) -> Blocks:
+    return [b.to_dict() for b in blocks]
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    """Peer-supplied text must not ping anyone or break the markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,306 @@
+"""The incident walkthrough: open, run a step, skip, next, run all, resolve.
+
+Slack-shaped but free of Bolt: listeners acknowledge, then call in here. All
+state lives in the store, so a click on a message posted before a restart
+works the same as one posted a second ago.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.engine.conclude import render_manual
+from bot.engine.results import StepResult
+from bot.engine.runner import Engine, Settings
+from bot.runbooks.binding import Binding, step_applies
+from bot.runbooks.catalogue import Catalogue
+from bot.runbooks.schema import Step
+from bot.slack import render
+from bot.slack.poster import Poster
+from bot.slack.viewmodels import Progress, StepView, TargetView
+from bot.store import Incident, SqliteStore
+
+log = logging.getLogger(__name__)
+
+ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: str
+    request_id: str
+
+
+class Walkthrough:
+    def __init__(
+        self, catalogue: Catalogue, store: SqliteStore, poster: Poster, settings: Settings
+    ) -> None:
+        self.catalogue = catalogue
+        self.store = store
+        self.poster = poster
+        self.settings = settings
+
+    # Opening
+
+    async def open(
+        self,
+        *,
+        channel: str,
+        target: str,
+        runbook: str,
+        actor: Actor,
+        thread_ts: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> Incident:
+        """Post the header (or, given `thread_ts`, use that thread) and step 1."""
+        binding = self.catalogue.bindings[runbook]
+        incident = self.store.open_incident(
+            channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
+            opened_by=actor.user, thread_ts=thread_ts, alert=alert,
+        )  # fmt: skip
+        view = self._target_view(binding, target)
+        blocks = render.header_blocks(view, self._progress(incident))
+        ts = await self.poster.post(
+            channel, text=render.header_text(view), blocks=blocks, thread_ts=thread_ts
+        )
+        self.store.set_thread(incident.id, thread_ts or ts)
+        self.store.set_step_message(incident.id, "header", ts)
+        self._audit(actor, "open", incident.id, {"target": target, "runbook": runbook})
+        first = self._following(binding, target, None)
+        if first is not None:
+            await self._post_step(self.store.incident(incident.id), first)
+        return self.store.incident(incident.id)
+
+    # Buttons
+
+    async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult:
+        incident = self.store.incident(incident_id)
+        binding, step = self._step(incident, step_id)
+        ts = await self._step_message(incident, step)
+        view = self._step_view(binding, incident, step)
+        await self.poster.update(
+            incident.channel,
+            ts,
+            text=step.title,
+            blocks=render.step_blocks(view, incident.id, running=True),
+        )
+        result = await self._engine(binding).run_step(
+            step.id, incident.target, alert=incident.alert
+        )
+        self.store.record_run(incident.id, step.id, by=actor.user, result=result.to_json())
+        self._audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
+        blocks = render.step_blocks(view, incident.id, result=result)
+        await self.poster.update(incident.channel, ts, text=_step_text(step, result), blocks=blocks)
+        await self.refresh_header(incident.id)
+        return result
+
+    async def skip(self, incident_id: int, step_id: str, actor: Actor) -> None:
+        incident = self.store.incident(incident_id)
+        binding, step = self._step(incident, step_id)
+        ts = await self._step_message(incident, step)
+        view = self._step_view(binding, incident, step)
+        blocks = render.step_blocks(view, incident.id, skipped_by=actor.user)
+        await self.poster.update(incident.channel, ts, text=f"Skipped: {step.title}", blocks=blocks)
+        self._audit(actor, "skip", incident.id, {"step": step.id})
+        await self.next(incident_id, step_id, actor, audit=False)
+
+    async def next(
+        self, incident_id: int, step_id: str, actor: Actor, *, audit: bool = True
+    ) -> None:
+        """Post the step after `step_id` (or the one its conclusion named), or
+        the escalation when none is left. A step already posted is not posted twice."""
+        incident = self.store.incident(incident_id)
+        binding, _ = self._step(incident, step_id)
+        run = self.store.latest_runs(incident.id).get(step_id)
+        suggested = run.result.get("next") if run else None
+        following = self._following(binding, incident.target, step_id, suggested)
+        if audit:
+            self._audit(actor, "next", incident.id, {"step": step_id})
+        if following is None:
+            await self.escalate(incident_id, actor, audit=False)
+        elif following.id not in incident.step_messages:
+            await self._post_step(incident, following)
+
+    async def run_all(self, incident_id: int, actor: Actor) -> None:
+        """Every step not run yet, at once; one summary in the thread."""
+        incident = self.store.incident(incident_id)
+        binding = self.catalogue.bindings[incident.runbook]
+        done = self.store.latest_runs(incident.id)
+        remaining = [
+            s.id
+            for s in binding.runbook.steps
+            if s.id not in done and step_applies(s, incident.target)
+        ]
+        result = await self._engine(binding).run_all(
+            incident.target, alert=incident.alert, steps=remaining
+        )
+        for step_result in result.steps:
+            self.store.record_run(
+                incident.id, step_result.id, by=actor.user, result=step_result.to_json()
+            )
+        self._audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
+        blocks = render.run_all_blocks(result, by=actor.user)
+        await self.poster.post(
+            incident.channel,
+            text=f"Run all: {result.status}",
+            blocks=blocks,
+            thread_ts=incident.thread_ts,
+        )
+        await self.refresh_header(incident.id)
+
+    async def escalate(self, incident_id: int, actor: Actor, *, audit: bool = True) -> None:
+        incident = self.store.incident(incident_id)
+        if ESCALATION in incident.step_messages:
+            return
+        binding = self.catalogue.bindings[incident.runbook]
+        escalation = binding.runbook.escalation
+        scope = binding.scope(incident.target, alert=incident.alert)
+        manual = render_manual(escalation.manual, scope) if escalation else []
+        actions = [a.title for a in escalation.actions] if escalation else []
+        blocks = render.escalation_blocks(
+            escalation.why if escalation else "", manual, actions, incident.id
+        )
+        ts = await self.poster.post(
+            incident.channel, text="Escalation", blocks=blocks, thread_ts=incident.thread_ts
+        )
+        self.store.set_step_message(incident.id, ESCALATION, ts)
+        if audit:
+            self._audit(actor, "escalate", incident.id, {})
+
+    async def answer(self, incident_id: int, step_id: str, index: int, actor: Actor) -> None:
+        incident = self.store.incident(incident_id)
+        binding, step = self._step(incident, step_id)
+        questions = [m for m in self._step_view(binding, incident, step).manual if m.ask]
+        answers = [a for q in questions for a in q.answers]
+        if index >= len(answers):
+            raise LookupError(f"step {step_id} has no answer {index}")
+        label, say = answers[index]
+        self._audit(actor, "answer", incident.id, {"step": step_id, "answer": label})
+        blocks = render.answer_blocks(actor.user, label, say)
+        await self.poster.post(
+            incident.channel, text=f"{label}: {say}", blocks=blocks, thread_ts=incident.thread_ts
+        )
+
+    async def details(self, incident_id: int, step_id: str, actor: Actor) -> None:
+        """The step's last results in full, as a file in the thread."""
+        incident = self.store.incident(incident_id)
+        run = self.store.latest_runs(incident.id).get(step_id)
+        if run is None:
+            raise LookupError(f"step {step_id} has not run yet")
+        content = json.dumps(run.result, indent=2, default=str)
+        await self.poster.upload(
+            incident.channel, incident.thread_ts,
+            filename=f"incident-{incident.id}-{step_id}.json", content=content,
+            title=f"{step_id}: details",
+        )  # fmt: skip
+        self._audit(actor, "details", incident.id, {"step": step_id})
+
+    async def resolve(self, incident_id: int, actor: Actor) -> None:
+        incident = self.store.incident(incident_id)
+        if incident.status == "resolved":
+            return
+        self.store.resolve(incident.id, by=actor.user)
+        self._audit(actor, "resolve", incident.id, {})
+        await self.poster.post(
+            incident.channel,
+            text="Resolved",
+            blocks=render.resolved_blocks(actor.user),
+            thread_ts=incident.thread_ts,
+        )
+        await self.refresh_header(incident.id)
+
+    async def refresh_header(self, incident_id: int) -> None:
+        incident = self.store.incident(incident_id)
+        binding = self.catalogue.bindings[incident.runbook]
+        view = self._target_view(binding, incident.target)
+        blocks = render.header_blocks(view, self._progress(incident))
+        await self.poster.update(
+            incident.channel,
+            incident.step_messages["header"],
+            text=render.header_text(view),
+            blocks=blocks,
+        )
+
+    # Helpers
+
+    def _engine(self, binding: Binding) -> Engine:
+        return Engine(binding, settings=self.settings)
+
+    def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
+        binding = self.catalogue.bindings[incident.runbook]
+        return binding, binding.runbook.step(step_id)
+
+    async def _step_message(self, incident: Incident, step: Step) -> str:
+        if step.id not in incident.step_messages:
+            return await self._post_step(incident, step)
+        return incident.step_messages[step.id]
+
+    async def _post_step(self, incident: Incident, step: Step) -> str:
+        binding = self.catalogue.bindings[incident.runbook]
+        view = self._step_view(binding, incident, step)
+        blocks = render.step_blocks(view, incident.id)
+        ts = await self.poster.post(
+            incident.channel, text=step.title, blocks=blocks, thread_ts=incident.thread_ts
+        )
+        self.store.set_step_message(incident.id, step.id, ts)
+        return ts
+
+    def _step_view(self, binding: Binding, incident: Incident, step: Step) -> StepView:
+        steps = binding.runbook.steps
+        scope = binding.scope(incident.target, alert=incident.alert)
+        checks = [c.title or c.id for c in step.check_defs if c.applies(scope)]
+        return StepView(
+            id=step.id, title=step.title, why=step.why,
+            number=steps.index(step) + 1, total=len(steps),
+            checks=checks, manual=render_manual(step.manual, scope),
+        )  # fmt: skip
+
+    def _following(
+        self, binding: Binding, target: str, after: str | None, suggested: str | None = None
+    ) -> Step | None:
+        steps = binding.runbook.steps
+        if suggested:
+            return binding.runbook.step(suggested)
+        start = 0 if after is None else [s.id for s in steps].index(after) + 1
+        return next((s for s in steps[start:] if step_applies(s, target)), None)
+
+    def _target_view(self, binding: Binding, target: str) -> TargetView:
+        runbook = binding.runbook
+        fields = binding.targets[target]
+        return TargetView(
+            name=target, title=fields["title"], impact=fields["impact"],
+            runbook_id=runbook.id, runbook_title=runbook.title,
+            summary=runbook.summary, source=runbook.source,
+        )  # fmt: skip
+
+    def _progress(self, incident: Incident) -> Progress:
+        runs = self.store.latest_runs(incident.id)
+        return Progress(
+            incident_id=incident.id,
+            total_steps=len(self.catalogue.bindings[incident.runbook].runbook.steps),
+            runs={step: run.result for step, run in runs.items()},
+            status=incident.status, opened_by=incident.opened_by,
+            resolved_by=incident.resolved_by,
+        )  # fmt: skip
+
+    def _audit(
+        self,
+        actor: Actor,
+        action: str,
+        incident_id: int,
+        params: dict[str, Any],
+        *,
+        outcome: str = "done",
+    ) -> None:
+        self.store.audit(
+            actor=actor.user, action=action, outcome=outcome,
+            request_id=actor.request_id, incident_id=incident_id, params=params,
+        )  # fmt: skip
+
+
+def _step_text(step: Step, result: StepResult) -> str:
+    said = f": {result.conclusion.say}" if result.conclusion else ""
+    return f"{step.title} [{result.status}]{said}"

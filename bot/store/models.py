@@ -1,0 +1,47 @@
+"""What the store keeps. Plain values: JSON columns hold dicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["open", "resolved"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident:
+    id: int
+    channel: str
+    thread_ts: str | None
+    runbook: str
+    target: str
+    variables: dict[str, Any]
+    opened_by: str
+    opened_at: float
+    status: Status = "open"
+    resolved_by: str | None = None
+    resolved_at: float | None = None
+    alert: dict[str, Any] = field(default_factory=dict)
+    # Where each step's message stands in the thread: step id -> ts.
+    step_messages: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRun:
+    incident_id: int
+    step_id: str
+    by: str
+    at: float
+    result: dict[str, Any]  # StepResult.to_json()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditRecord:
+    id: int
+    at: float
+    incident_id: int | None
+    actor: str
+    action: str
+    params: dict[str, Any]
+    outcome: str
+    request_id: str

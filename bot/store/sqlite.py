@@ -1,0 +1,249 @@
+"""The SQLite store. Each call is one short transaction on a connection
+shared by the bot's single event loop; WAL lets `triage audit` read while the
+bot writes. Calls take well under a millisecond, so they run inline."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.store.models import AuditRecord, Incident, StepRun
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS incidents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    thread_ts TEXT,
+    runbook TEXT NOT NULL,
+    target TEXT NOT NULL,
+    variables TEXT NOT NULL,
+    alert TEXT NOT NULL DEFAULT '{}',
+    opened_by TEXT NOT NULL,
+    opened_at REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    resolved_by TEXT,
+    resolved_at REAL
+);
+CREATE TABLE IF NOT EXISTS step_messages (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    step_id TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    PRIMARY KEY (incident_id, step_id)
+);
+CREATE TABLE IF NOT EXISTS step_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    step_id TEXT NOT NULL,
+    by TEXT NOT NULL,
+    at REAL NOT NULL,
+    result TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    incident_id INTEGER,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    params TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    request_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen (
+    key TEXT PRIMARY KEY,
+    at REAL NOT NULL
+);
+"""
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("TRIAGE_DB") or "triage.db")
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # Incidents
+
+    def open_incident(
+        self,
+        *,
+        channel: str,
+        runbook: str,
+        target: str,
+        variables: dict[str, Any],
+        opened_by: str,
+        thread_ts: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> Incident:
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO incidents (channel, thread_ts, runbook, target, variables, alert,"
+                " opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (channel, thread_ts, runbook, target, _dump(variables), _dump(alert or {}),
+                 opened_by, time.time()),
+            )  # fmt: skip
+            incident_id = cursor.lastrowid
+        assert incident_id is not None
+        return self.incident(incident_id)
+
+    def incident(self, incident_id: int) -> Incident:
+        row = self._db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no incident {incident_id}")
+        return _incident(row, self._step_messages(incident_id))
+
+    def set_thread(self, incident_id: int, thread_ts: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE incidents SET thread_ts = ? WHERE id = ?", (thread_ts, incident_id))
+
+    def resolve(self, incident_id: int, *, by: str) -> Incident:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE incidents SET status = 'resolved', resolved_by = ?, resolved_at = ?"
+                " WHERE id = ? AND status = 'open'",
+                (by, time.time(), incident_id),
+            )
+        return self.incident(incident_id)
+
+    def set_step_message(self, incident_id: int, step_id: str, ts: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO step_messages (incident_id, step_id, ts) VALUES (?, ?, ?)",
+                (incident_id, step_id, ts),
+            )
+
+    def _step_messages(self, incident_id: int) -> dict[str, str]:
+        rows = self._db.execute(
+            "SELECT step_id, ts FROM step_messages WHERE incident_id = ?", (incident_id,)
+        )
+        return {r["step_id"]: r["ts"] for r in rows}
+
+    # Step runs
+
+    def record_run(
+        self, incident_id: int, step_id: str, *, by: str, result: dict[str, Any]
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO step_runs (incident_id, step_id, by, at, result)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (incident_id, step_id, by, time.time(), _dump(result)),
+            )
+
+    def latest_runs(self, incident_id: int) -> dict[str, StepRun]:
+        """The last run of each step, by step id."""
+        rows = self._db.execute(
+            "SELECT * FROM step_runs WHERE id IN (SELECT MAX(id) FROM step_runs"
+            " WHERE incident_id = ? GROUP BY step_id) ORDER BY id",
+            (incident_id,),
+        )
+        return {r["step_id"]: _run(r) for r in rows}
+
+    # Audit log and deduplication
+
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        outcome: str,
+        request_id: str,
+        incident_id: int | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO audit (at, incident_id, actor, action, params, outcome, request_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), incident_id, actor, action, _dump(params or {}), outcome, request_id),
+            )
+
+    def audit_log(self, *, incident_id: int | None = None) -> list[AuditRecord]:
+        if incident_id is None:
+            rows = self._db.execute("SELECT * FROM audit ORDER BY id")
+        else:
+            rows = self._db.execute(
+                "SELECT * FROM audit WHERE incident_id = ? ORDER BY id", (incident_id,)
+            )
+        return [_audit(r) for r in rows]
+
+    def first_time(self, key: str, *, keep_s: float = 3600.0) -> bool:
+        """True the first time `key` is seen (within `keep_s`): Slack's retries
+        of one delivery carry the same event id."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute("DELETE FROM seen WHERE at < ?", (now - keep_s,))
+            cursor = db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, now))
+            return cursor.rowcount == 1
+
+
+def _dump(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
+    return Incident(
+        id=row["id"],
+        channel=row["channel"],
+        thread_ts=row["thread_ts"],
+        runbook=row["runbook"],
+        target=row["target"],
+        variables=json.loads(row["variables"]),
+        alert=json.loads(row["alert"]),
+        opened_by=row["opened_by"],
+        opened_at=row["opened_at"],
+        status=row["status"],
+        resolved_by=row["resolved_by"],
+        resolved_at=row["resolved_at"],
+        step_messages=step_messages,
+    )
+
+
+def _run(row: sqlite3.Row) -> StepRun:
+    return StepRun(
+        incident_id=row["incident_id"],
+        step_id=row["step_id"],
+        by=row["by"],
+        at=row["at"],
+        result=json.loads(row["result"]),
+    )
+
+
+def _audit(row: sqlite3.Row) -> AuditRecord:
+    return AuditRecord(
+        id=row["id"],
+        at=row["at"],
+        incident_id=row["incident_id"],
+        actor=row["actor"],
+        action=row["action"],
+        params=json.loads(row["params"]),
+        outcome=row["outcome"],
+        request_id=row["request_id"],
+    )

@@ -1,0 +1,124 @@
+"""Snapshot tests of the Block Kit renderer. UPDATE_SNAPSHOTS=1 rewrites them;
+review the diff before committing."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.checks.result import CheckResult, ErrorKind
+from bot.engine.results import CheckRun, Conclusion, ManualView, RunResult, StepResult
+from bot.slack import render
+from bot.slack.payloads import Act, decode
+from bot.slack.viewmodels import Progress, StepView, TargetView
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+TARGET = TargetView(
+    name="smtp-relay",
+    title="SMTP relay (inbound mail, port 25)",
+    impact="Mail sent to our domains bounces.",
+    runbook_id="probe-failure",
+    runbook_title="Probe failure",
+    summary="A synthetic probe is failing.",
+    source="https://example.test/runbook",
+)
+STEP = StepView(
+    id="ecs-health",
+    title="Is the ECS service running all its tasks?",
+    why="Fewer running tasks than desired is the usual cause.",
+    number=2,
+    total=3,
+    checks=["ECS service running vs desired"],
+    manual=[
+        ManualView(say="By hand:", command="aws ecs describe-services --cluster mail"),
+        ManualView(say="", ask="Did it work?", answers=[("Yes", "good"), ("No", "bad")]),
+    ],
+)
+FAILED = StepResult(
+    id="ecs-health",
+    title=STEP.title,
+    why=STEP.why,
+    checks=[
+        CheckRun(
+            id="service",
+            type="aws",
+            title="ECS service running vs desired",
+            outcome_name="service",
+            result=CheckResult.failed("ecs.describe_services: 0 of 1 <@U0> running").with_duration(
+                42
+            ),
+        ),
+        CheckRun(
+            id="probe",
+            type="tcp",
+            title="",
+            outcome_name="probe",
+            result=CheckResult.failed(
+                "127.0.0.1:25: refused", kind=ErrorKind.REFUSED
+            ).with_duration(3),
+        ),
+    ],
+    conclusion=Conclusion(say="cabal-smtp-in runs 0 of 1 tasks", next="lb-health"),
+)
+
+
+def snapshot(name: str, blocks: list[dict[str, Any]]) -> None:
+    path = SNAPSHOTS / f"{name}.json"
+    text = json.dumps(blocks, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no snapshot {path.name}: run with UPDATE_SNAPSHOTS=1"
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "blocks"),
+    [
+        ("step-pending", render.step_blocks(STEP, 7)),
+        ("step-running", render.step_blocks(STEP, 7, running=True)),
+        ("step-failed", render.step_blocks(STEP, 7, result=FAILED)),
+        ("step-skipped", render.step_blocks(STEP, 7, skipped_by="U2")),
+        ("header-open", render.header_blocks(TARGET, Progress(incident_id=7, total_steps=3, opened_by="U1", runs={"ecs-health": FAILED.to_json()}))),  # noqa: E501
+        ("header-resolved", render.header_blocks(TARGET, Progress(incident_id=7, total_steps=3, opened_by="U1", status="resolved", resolved_by="U2"))),  # noqa: E501
+        ("help", render.help_blocks({"imap": ["probe-failure"]}, {"imap": "IMAP (reading mail)"})),
+        ("unknown", render.unknown_blocks("smtp-rely", ["smtp-relay"], "no such target")),
+        ("run-all", render.run_all_blocks(RunResult(runbook="probe-failure", title="Probe failure", target="smtp-relay", steps=[FAILED], duration_ms=1234.5), by="U3")),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_blocks_match_their_snapshot(name: str, blocks: list[dict[str, Any]]) -> None:
+    snapshot(name, blocks)
+
+
+def test_peer_text_cannot_mention_anyone() -> None:
+    text = json.dumps(render.step_blocks(STEP, 7, result=FAILED))
+    assert "<@U0>" not in text
+    assert "&lt;@U0&gt;" in text
+
+
+def test_buttons_carry_small_typed_values_that_decode() -> None:
+    blocks = render.step_blocks(STEP, 7, result=FAILED)
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    ids = [b["action_id"] for b in buttons]
+    assert set(ids) >= {Act.RERUN, Act.NEXT, Act.DETAILS, f"{Act.ANSWER}:0", f"{Act.ANSWER}:1"}
+    for block in blocks:
+        if block["type"] == "actions":
+            block_ids = [e["action_id"] for e in block["elements"]]
+            assert len(block_ids) == len(set(block_ids)), "action ids must be unique in a block"
+    for button in buttons:
+        assert len(button["value"]) < 100
+        value = decode(button["value"])
+        assert (value.i, value.s) == (7, "ecs-health")
+
+
+def test_long_text_is_cut_to_block_kit_limits() -> None:
+    long = StepView(id="s", title="t", why="w" * 5000, number=1, total=1)
+    blocks = render.step_blocks(long, 1)
+    assert all(
+        len(b["text"]["text"]) <= render.SECTION_MAX for b in blocks if b["type"] == "section"
+    )
