@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.peers.mail",
     "tests.peers.web",
     "tests.peers.aws",
+    "tests.peers.slack",
 ]

@@ -32,6 +32,9 @@ ESCALATION = "escalation"
 class Actor:
     user: str
     request_id: str
+    # The message whose button was clicked, when there was one: a step is
+    # edited where the responder clicked, even if its ts is not stored yet.
+    message_ts: str | None = None
 
 
 class Walkthrough:
@@ -79,7 +82,7 @@ class Walkthrough:
     async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult:
         incident = self.store.incident(incident_id)
         binding, step = self._step(incident, step_id)
-        ts = await self._step_message(incident, step)
+        ts = actor.message_ts or await self._step_message(incident, step)
         view = self._step_view(binding, incident, step)
         await self.poster.update(
             incident.channel,
@@ -100,7 +103,7 @@ class Walkthrough:
     async def skip(self, incident_id: int, step_id: str, actor: Actor) -> None:
         incident = self.store.incident(incident_id)
         binding, step = self._step(incident, step_id)
-        ts = await self._step_message(incident, step)
+        ts = actor.message_ts or await self._step_message(incident, step)
         view = self._step_view(binding, incident, step)
         blocks = render.step_blocks(view, incident.id, skipped_by=actor.user)
         await self.poster.update(incident.channel, ts, text=f"Skipped: {step.title}", blocks=blocks)

@@ -23,7 +23,8 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
     ) -> None:
         await ack()
         walkthrough: Walkthrough = context["walkthrough"]
-        actor = Actor(body["user"]["id"], context["request_id"])
+        message_ts = (body.get("container") or {}).get("message_ts")
+        actor = Actor(body["user"]["id"], context["request_id"], message_ts)
         try:
             value = decode(body["actions"][0].get("value"))
             incident = walkthrough.store.incident(value.i)

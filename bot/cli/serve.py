@@ -1,0 +1,55 @@
+"""`triage serve`: run the Slack bot (Socket Mode, or HTTP with --http)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any
+
+from bot.cli.run import UsageError, add_site_options, settings
+from bot.runbooks.binding import BindError
+from bot.runbooks.catalogue import Catalogue
+from bot.runbooks.issues import RunbookError
+from bot.runbooks.loader import load_site, runbook_dirs
+from bot.slack.app import build_app
+from bot.slack.config import ConfigError, SlackConfig
+from bot.slack.server import serve_http, serve_socket
+from bot.slack.walkthrough import Walkthrough
+from bot.store import SqliteStore, default_path
+
+
+def add(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, else --http)"
+    )
+    parser.add_argument("--http", action="store_true", help="serve Slack's HTTP requests")
+    parser.add_argument("--host", default="0.0.0.0", help="HTTP address (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    add_site_options(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        config = SlackConfig.from_env(http=args.http or not _has_app_token())
+        site = load_site(args.config, args.sets)
+        catalogue = Catalogue.load(runbook_dirs(), site)
+    except (ConfigError, RunbookError, BindError, UsageError) as exc:
+        print(f"triage serve: {exc}", file=sys.stderr)
+        return 2
+    store = SqliteStore(default_path())
+    app = build_app(config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)))
+    try:
+        if config.app_token and not args.http:
+            asyncio.run(serve_socket(app, app_token=config.app_token))
+        else:
+            asyncio.run(serve_http(app, host=args.host, port=args.port))
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _has_app_token() -> bool:
+    return bool(os.environ.get("SLACK_APP_TOKEN"))

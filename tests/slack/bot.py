@@ -1,0 +1,97 @@
+"""The bot itself, served over real HTTP from a background thread: Bolt's
+aiohttp endpoint with signature verification, a SQLite store in a temp
+folder, and the Web API pointed at the Slack stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.checks import aws
+from bot.cli.run import settings
+from bot.runbooks.catalogue import Catalogue
+from bot.runbooks.loader import load_site
+from bot.slack.app import build_app
+from bot.slack.config import SlackConfig
+from bot.slack.server import EVENTS_PATH, start_http
+from bot.slack.walkthrough import Walkthrough
+from bot.store import SqliteStore
+
+ROOT = Path(__file__).parents[2]
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test"
+
+
+@dataclass
+class Bot:
+    url: str  # the /slack/events endpoint
+    store: SqliteStore
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def base(self) -> str:
+        return self.url.removesuffix(EVENTS_PATH)
+
+
+@contextmanager
+def running_bot(api_url: str, db: Path, sets: list[str] | None = None) -> Iterator[Bot]:
+    """Start the bot on 127.0.0.1:0; stop it (and its loop thread) on exit."""
+    aws.clear_clients()  # boto3 clients keep the endpoint and credentials they were built with
+    site = load_site(None, sets or [])
+    catalogue = Catalogue.load([ROOT / "runbooks"], site)
+    store = SqliteStore(db)
+    config = SlackConfig(
+        bot_token=TOKEN,
+        signing_secret=SECRET,
+        api_url=api_url,
+        post_interval=0.01,
+        edit_interval=0.01,
+    )
+    app = build_app(config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)))
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True, name="bot")
+    thread.start()
+    runner, port = asyncio.run_coroutine_threadsafe(
+        start_http(app, host="127.0.0.1", port=0), loop
+    ).result(timeout=10)
+    try:
+        yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", store, loop)
+    finally:
+        asyncio.run_coroutine_threadsafe(_stop(runner), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+        store.close()
+
+
+def make_app(
+    api_url: str, store: SqliteStore, sets: list[str] | None = None, *, signing_secret: str | None
+) -> AsyncApp:
+    """The app as `triage serve` builds it, with fast pacing for tests."""
+    aws.clear_clients()  # boto3 clients keep the endpoint and credentials they were built with
+    site = load_site(None, sets or [])
+    catalogue = Catalogue.load([ROOT / "runbooks"], site)
+    config = SlackConfig(
+        bot_token=TOKEN,
+        signing_secret=signing_secret,
+        api_url=api_url,
+        post_interval=0.01,
+        edit_interval=0.01,
+    )
+    return build_app(config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)))
+
+
+async def _stop(runner: Any) -> None:
+    await runner.cleanup()
+    # Let the listeners still running after their ack finish or be cancelled.
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
