@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import threading
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -151,8 +152,16 @@ def clear_clients() -> None:
     _client.cache_clear()
 
 
+# Building a client is slow and holds the GIL; many checks starting at once
+# (Run all over several incidents) would each build their own and starve the
+# event loop. One at a time, the rest wait in their worker threads for the
+# cached one.
+_building = threading.Lock()
+
+
 def _invoke(params: Params, ctx: RunContext) -> dict[str, Any]:
-    client = _client(params.service, params.region or ctx.aws.region, ctx.aws)
+    with _building:
+        client = _client(params.service, params.region or ctx.aws.region, ctx.aws)
     response: dict[str, Any] = getattr(client, params.operation)(**params.params)
     return response
 
