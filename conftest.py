@@ -5,5 +5,7 @@ pytest_plugins = [
     "tests.peers.mail",
     "tests.peers.web",
     "tests.peers.aws",
+    "tests.peers.blackbox",
+    "tests.peers.prometheus",
     "tests.peers.slack",
 ]

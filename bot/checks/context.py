@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.checks.bbconfig import Module
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -16,6 +20,26 @@ class AwsSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class VantagePoint:
+    """Something already inside the network that can look for us."""
+
+    name: str
+    kind: Literal["blackbox", "prometheus"]
+    url: str
+    # Cap on one request to it; None leaves the check's own budget.
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VantageSettings:
+    """Where checks may look from besides the bot, and the blackbox_exporter
+    modules (from the site's blackbox.yml) that `module` checks can run."""
+
+    points: Mapping[str, VantagePoint] = field(default_factory=dict)
+    modules: Mapping[str, Module] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunContext:
     """Per-check context. `timeout` is the check's whole budget in seconds:
     executors spend it so that they can still say *where* time ran out,
@@ -24,6 +48,7 @@ class RunContext:
     timeout: float
     ca_file: str | None = None
     aws: AwsSettings = field(default_factory=AwsSettings)
+    vantage: VantageSettings = field(default_factory=VantageSettings)
 
     def __post_init__(self) -> None:
         if self.timeout <= 0:

@@ -83,7 +83,9 @@ class Params(BaseParams):
     body: Regex | None = None
     verify: bool = True
     ca_file: str | None = None
-    min_days_valid: int = Field(default=0, ge=0)
+    # None: no floor; a `module` that skips verification accepts an expired
+    # certificate, as blackbox_exporter does.
+    min_days_valid: int | None = Field(default=0, ge=0)
 
     @field_validator("url")
     @classmethod
@@ -126,6 +128,7 @@ class _Answer:
     url: str
     redirects: list[dict[str, Any]]
     tls: dict[str, Any] | None
+    http_version: str = ""
     body: bytes = b""
     truncated: bool = False
     text: str = field(default="", repr=False)
@@ -167,6 +170,7 @@ async def _fetch(params: Params, verify: ssl.SSLContext, budget: float, trace: _
             url=str(response.url),
             redirects=[{"status": r.status_code, "url": str(r.url)} for r in response.history],
             tls=_tls_facts(response),
+            http_version=response.http_version,
         )
         if params.method == "GET":
             answer.body, answer.truncated = await _read_capped(response)
@@ -231,7 +235,12 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def _judge(params: Params, answer: _Answer, details: dict[str, Any]) -> CheckResult:
     details |= _details(answer)
-    result = {"status": answer.status, "url": answer.url, "tls": answer.tls}
+    result = {
+        "status": answer.status,
+        "url": answer.url,
+        "tls": answer.tls,
+        "http_version": answer.http_version,
+    }
     said = f"{answer.url} answered {answer.status} {answer.reason}".rstrip()
     if not params.accepts(answer.status):
         kind = ErrorKind.AUTH if answer.status in (401, 403) else ErrorKind.HTTP_STATUS
@@ -241,9 +250,10 @@ def _judge(params: Params, answer: _Answer, details: dict[str, Any]) -> CheckRes
         summary = f"{said} but the body does not match /{params.body.pattern}/"
         return CheckResult.failed(summary, details=details, result=result)
     days_left = answer.tls.get("days_left") if answer.tls else None
-    if days_left is not None and days_left < params.min_days_valid:
+    floor = params.min_days_valid
+    if days_left is not None and floor is not None and days_left < floor:
         summary = f"{said} but its certificate expires in {days_left} days"
-        summary += f" (want at least {params.min_days_valid})"
+        summary += f" (want at least {floor})"
         return CheckResult.failed(summary, kind=ErrorKind.TLS, details=details, result=result)
     suffix = f", certificate valid {days_left} more days" if days_left is not None else ""
     return CheckResult.passed(f"{said}{suffix}", details=details, result=result)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from bot.checks import aws, http, starttls, tcp, tls
+from bot.checks import aws, blackbox, http, module, prometheus, starttls, tcp, tls
 from bot.checks.spec import CheckType
 
 
@@ -30,4 +30,15 @@ class Registry(Mapping[str, CheckType]):
         return len(self._types)
 
 
-REGISTRY = Registry([tcp.CHECK, tls.CHECK, starttls.CHECK, http.CHECK, aws.CHECK])
+REGISTRY = Registry(
+    [
+        tcp.CHECK,
+        tls.CHECK,
+        starttls.CHECK,
+        http.CHECK,
+        aws.CHECK,
+        blackbox.CHECK,
+        prometheus.CHECK,
+        module.CHECK,
+    ]
+)

@@ -68,20 +68,26 @@ async def probe(
 
 
 def judge(
-    where: str, tls: ssl.SSLObject, min_days_valid: int, *, lead: str, details: dict[str, Any]
+    where: str,
+    tls: ssl.SSLObject,
+    min_days_valid: int | None,
+    *,
+    lead: str,
+    details: dict[str, Any],
 ) -> CheckResult:
     """The verdict on a finished handshake: its facts go into `details` and
-    `result` whatever the outcome."""
+    `result` whatever the outcome. `min_days_valid` None sets no floor."""
     facts = handshake_facts(tls)
     kw: dict[str, Any] = {"details": {**details, **facts}, "result": facts}
     days = facts.get("days_left")
     if days is None:
         return CheckResult.failed(f"{where}: peer sent no certificate", kind=ErrorKind.TLS, **kw)
     cert = _cert_name(str(facts["subject"]))
-    if days < min_days_valid:
+    if min_days_valid is not None and days < min_days_valid:
         summary = f"{where}: cert {cert} {_expiry(days)} (min_days_valid {min_days_valid})"
         return CheckResult.failed(summary, kind=ErrorKind.TLS, **kw)
-    summary = f"{where}: {lead}{facts['protocol']}, cert {cert} valid {days} more {_unit(days)}"
+    validity = f"valid {days} more {_unit(days)}" if days >= 0 else _expiry(days)
+    summary = f"{where}: {lead}{facts['protocol']}, cert {cert} {validity}"
     return CheckResult.passed(summary, **kw)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ssl
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -58,9 +59,12 @@ def _dns_names(cert: x509.Certificate) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=16)
 def client_context(*, verify: bool = True, ca_file: str | None = None) -> ssl.SSLContext:
     """A client context on the system trust store (which honours SSL_CERT_FILE)
-    unless a CA file is named."""
+    unless a CA file is named. Shared per (verify, ca_file): loading a trust
+    store costs more than a loopback handshake, and nobody changes a context
+    after this. (A CA file edited in place is read again after a restart.)"""
     ctx = ssl.create_default_context(cafile=ca_file)
     if not verify:
         ctx.check_hostname = False

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.checks.context import AwsSettings
+from bot.checks.context import AwsSettings, VantagePoint, VantageSettings
 from bot.cli.report import check_line, render
 from bot.engine.results import CheckRun
 from bot.engine.runner import Engine, Settings
 from bot.runbooks.binding import BindError, Binding, bind
 from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import find_runbook, load_runbook, load_site
+from bot.runbooks.loader import find_runbook, load_blackbox_modules, load_runbook, load_site
 from bot.runbooks.site import SiteConfig
 
 USAGE = 2
@@ -90,7 +90,16 @@ def settings(site: SiteConfig) -> Settings:
         read_timeout=site.aws.read_timeout,
         max_attempts=site.aws.max_attempts,
     )
-    return Settings(ca_file=site.ca_file, aws=aws)
+    return Settings(ca_file=site.ca_file, aws=aws, vantage=vantage_settings(site))
+
+
+def vantage_settings(site: SiteConfig) -> VantageSettings:
+    points = {
+        name: VantagePoint(name=name, kind=p.kind, url=p.url, timeout=p.timeout)
+        for name, p in site.vantage_points.items()
+    }
+    modules = load_blackbox_modules(Path(site.blackbox_config)) if site.blackbox_config else {}
+    return VantageSettings(points=points, modules=modules)
 
 
 def _target(binding: Binding, name: str) -> str:

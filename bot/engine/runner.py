@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
-from bot.checks.context import AwsSettings, RunContext
+from bot.checks.context import AwsSettings, RunContext, VantageSettings
+from bot.checks.params import Params
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.engine.conclude import conclude, render_manual
 from bot.engine.results import CheckRun, RunResult, StepResult
@@ -34,21 +35,35 @@ log = logging.getLogger(__name__)
 GRACE_S = 0.25
 
 OnCheck = Callable[[str, CheckRun], None]
+# Runs one prepared check. The default calls its executor; rehearsals replay
+# recorded results through the same deadlines and crash handling.
+Execute = Callable[[CheckDef, Params, RunContext], Awaitable[CheckResult]]
+
+
+async def run_executor(check: CheckDef, params: Params, ctx: RunContext) -> CheckResult:
+    return await check.check_type.run(params, ctx)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     ca_file: str | None = None
     aws: AwsSettings = field(default_factory=AwsSettings)
+    vantage: VantageSettings = field(default_factory=VantageSettings)
 
 
 class Engine:
     def __init__(
-        self, binding: Binding, *, settings: Settings | None = None, on_check: OnCheck | None = None
+        self,
+        binding: Binding,
+        *,
+        settings: Settings | None = None,
+        on_check: OnCheck | None = None,
+        execute: Execute | None = None,
     ) -> None:
         self.binding = binding
         self.settings = settings or Settings()
         self._on_check = on_check
+        self._execute_check = execute or run_executor
 
     @property
     def runbook_id(self) -> str:
@@ -136,13 +151,16 @@ class Engine:
             return CheckResult.errored(ErrorKind.INTERNAL, f"parameters: {_one_line(exc)}")
         return await self._execute(check, params)
 
-    async def _execute(self, check: CheckDef, params: Any) -> CheckResult:
+    async def _execute(self, check: CheckDef, params: Params) -> CheckResult:
         ctx = RunContext(
-            timeout=check.timeout, ca_file=self.settings.ca_file, aws=self.settings.aws
+            timeout=check.timeout,
+            ca_file=self.settings.ca_file,
+            aws=self.settings.aws,
+            vantage=self.settings.vantage,
         )
         try:
             async with asyncio.timeout(check.timeout + GRACE_S):
-                return await check.check_type.run(params, ctx)
+                return await self._execute_check(check, params, ctx)
         except TimeoutError:
             kind = check.check_type.on_deadline
             summary = f"no result within the {check.timeout:g} s deadline"

@@ -26,6 +26,8 @@ class Binding:
     runbook: Runbook
     vars: dict[str, Scalar | None]
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Facts about the site that `if:` may test: {"vantage_points": [names]}.
+    site: dict[str, Any] = field(default_factory=dict)
 
     def scope(
         self,
@@ -40,6 +42,7 @@ class Binding:
             "target": self.targets[target],
             "alert": dict(alert or {}),
             "checks": dict(checks or {}),
+            "site": self.site,
         }
 
 
@@ -64,7 +67,7 @@ def bind(runbook: Runbook, site: SiteConfig, *, strict: bool = True) -> Binding:
     if problems and strict:
         raise BindError(problems)
     values = {name: site.vars.get(name, var.default) for name, var in runbook.vars.items()}
-    binding = Binding(runbook, values)
+    binding = Binding(runbook, values, site={"vantage_points": sorted(site.vantage_points)})
     for name, target in runbook.targets.items():
         binding.targets[name] = target_view(name, target, site.targets.get(name), values)
     return binding

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from bot.checks.bbconfig import BlackboxConfig, Module
 from bot.runbooks import yamlpos
 from bot.runbooks.fields import PLACEHOLDER_MEMBER
 from bot.runbooks.issues import Located, Problem, RunbookError
@@ -46,7 +47,29 @@ def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:
             origins[apply_set(data, assignment)] = assignment
         except SetError as exc:
             raise RunbookError([Located(f"--set {assignment}", 0, 0, str(exc))]) from exc
-    return _validate(SiteConfig, data, positions, path or Path("site config"), origins)
+    site = _validate(SiteConfig, data, positions, path or Path("site config"), origins)
+    return _with_blackbox_config(site, path)
+
+
+def _with_blackbox_config(site: SiteConfig, path: Path | None) -> SiteConfig:
+    """The blackbox.yml path resolved against the site config's folder, and
+    the file checked now, so that its mistakes are configuration errors."""
+    if site.blackbox_config is None:
+        return site
+    blackbox = Path(site.blackbox_config)
+    if path is not None and not blackbox.is_absolute():
+        blackbox = path.parent / blackbox
+    load_blackbox_modules(blackbox)
+    return site.model_copy(update={"blackbox_config": str(blackbox)})
+
+
+def load_blackbox_modules(path: Path) -> dict[str, Module]:
+    """A blackbox_exporter config's modules, validated and located like a
+    runbook (a field we cannot run is refused by name), relative CA files
+    resolved against its folder as blackbox_exporter resolves them."""
+    data, positions = _read(path)
+    config = _validate(BlackboxConfig, data or {}, positions, path)
+    return {name: module.relative_to(path.parent) for name, module in config.modules.items()}
 
 
 def runbook_dirs() -> list[Path]:
@@ -170,3 +193,10 @@ def _locate(problem: Problem, positions: yamlpos.Positions, path: Path) -> Locat
         keys = [p for p in positions.resolve(problem.loc) if isinstance(p, str)]
         message = f"{keys[-1]}: {message}" if keys else message
     return Located(str(path), mark.line, mark.col, message)
+
+
+# Other YAML formats that sit next to runbooks (rehearsals) read, validate
+# and locate their problems the same way.
+read_yaml = _read
+validate_located = _validate
+locate = _locate

@@ -11,6 +11,9 @@ from bot.runbooks.schema import ManualItem, Question, Runbook, Step, Target
 from bot.runbooks.templates import Expr, Template, TemplateError, compile_tree, templates_in
 
 TARGET_FIELDS = frozenset({"name", *Target.model_fields})
+SITE_FIELDS = frozenset({"vantage_points"})
+# What an `if:` may test: the target, the variables, the alert and the site.
+IF_ROOTS = ("vars", "target", "alert", "site")
 
 
 def check_references(runbook: Runbook) -> list[Problem]:
@@ -104,7 +107,7 @@ def _check_templates(runbook: Runbook, check: CheckDef, loc: Loc, ids: set[str])
         problems += _templates(runbook, templates_in(value), (*loc, key), ids - {check.id})
     if check.if_ is not None:
         expr = Expr(check.if_.expression, check.if_)
-        problems += _expr(runbook, expr, (*loc, "if"), set(), roots=("vars", "target", "alert"))
+        problems += _expr(runbook, expr, (*loc, "if"), set(), roots=IF_ROOTS)
     return problems
 
 
@@ -119,9 +122,7 @@ def _manual(runbook: Runbook, items: list[ManualItem], loc: Loc) -> list[Problem
         problems += _templates(runbook, texts, (*loc, k), set())
         if item.if_ is not None:
             expr = Expr(item.if_.expression, item.if_)
-            problems += _expr(
-                runbook, expr, (*loc, k, "if"), set(), roots=("vars", "target", "alert")
-            )
+            problems += _expr(runbook, expr, (*loc, k, "if"), set(), roots=IF_ROOTS)
     return problems
 
 
@@ -166,6 +167,8 @@ def _chain(
         return f"no variable {name!r} (declared: {', '.join(sorted(runbook.vars)) or 'none'})"
     if root == "target" and name and name not in TARGET_FIELDS:
         return f"targets have no field {name!r}"
+    if root == "site" and name and name not in SITE_FIELDS:
+        return f"site has no field {name!r} (fields: {', '.join(sorted(SITE_FIELDS))})"
     if root == "checks" and name not in checks:
         return f"no check {name!r} to read (known: {', '.join(sorted(checks)) or 'none'})"
     return None

@@ -53,6 +53,9 @@ class Target(Model):
     target_group: TemplateText | None = Field(None, description="load-balancer target group name")
     load_balancer: Literal["nlb", "alb"] | None = None
     probe_from: list[Vantage] = Field(default_factory=lambda: list[Vantage](["public"]))
+    blackbox_module: str | None = Field(
+        None, description="the blackbox_exporter module that probes this target (e.g. tcp_tls)"
+    )
     notes: str = ""
 
 

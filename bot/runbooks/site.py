@@ -4,6 +4,9 @@
     targets:
       smtp-relay: {host: 127.0.0.1, port: 2525}
     ca_file: /etc/triage/ca.pem
+    vantage_points:
+      vpc: {kind: blackbox, url: "http://blackbox-exporter.internal:9115"}
+    blackbox_config: blackbox.yml   # relative to this file
 
 `--set vars.cluster=mail` and `--set targets.smtp-relay.port=2525` override
 single values; values are read as YAML scalars, so 2525 is a number.
@@ -11,12 +14,13 @@ single values; values are read as YAML scalars, so 2525 is a number.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from bot.runbooks.fields import Model, TemplateText
+from bot.runbooks.fields import Model, Slug, TemplateText
 from bot.runbooks.schema import Scalar, TlsMode, Vantage
 
 
@@ -30,6 +34,7 @@ class TargetOverride(Model):
     service: TemplateText | None = None
     target_group: TemplateText | None = None
     probe_from: list[Vantage] | None = None
+    blackbox_module: str | None = None
 
 
 class AwsConfig(Model):
@@ -39,11 +44,31 @@ class AwsConfig(Model):
     max_attempts: int = Field(3, ge=1, le=10)
 
 
+class VantagePointConfig(Model):
+    """Something inside the network that checks can ask to look for them."""
+
+    kind: Literal["blackbox", "prometheus"]
+    url: str = Field(description="base URL, e.g. http://blackbox:9115 or http://prometheus:9090")
+    timeout: float | None = Field(None, gt=0, le=300, description="cap on one request, seconds")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
+        return url
+
+
 class SiteConfig(Model):
     vars: dict[str, Scalar] = Field(default_factory=dict)
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
     ca_file: str | None = Field(None, description="CA bundle for TLS checks (default: system)")
     aws: AwsConfig = Field(default_factory=AwsConfig)
+    vantage_points: dict[Slug, VantagePointConfig] = Field(default_factory=dict)
+    blackbox_config: str | None = Field(
+        None, description="blackbox_exporter config whose modules `module` checks run"
+    )
 
 
 class SetError(ValueError):

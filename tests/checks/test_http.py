@@ -24,7 +24,12 @@ async def test_200_passes_and_reports_status_url_and_elapsed(web_server: WebPeer
     result = await probe(web_server.url("/ok"))
 
     assert result.status is CheckStatus.PASS, result.summary
-    assert result.result == {"status": 200, "url": web_server.url("/ok"), "tls": None}
+    assert result.result == {
+        "status": 200,
+        "url": web_server.url("/ok"),
+        "tls": None,
+        "http_version": "HTTP/1.1",
+    }
     assert result.details["redirects"] == []
     assert result.details["elapsed_ms"] > 0
     assert "answered 200 OK" in result.summary

@@ -1,0 +1,154 @@
+"""`prometheus`: an instant query on a Prometheus vantage point, judged by JMESPath.
+
+The answer is reported as a list of series, `{metric: {labels}, value: "1",
+timestamp: 1700000000.0}` (Prometheus gives values as strings), which is
+what `expect` reads: `[0].value == '1'`. When a `probe_success` series is 0,
+a second query asks when it was last 1, so that the summary says how long
+the probe has been failing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from pydantic import Field
+
+from bot.checks import params as base
+from bot.checks.context import RunContext, VantagePoint
+from bot.checks.params import JMESPath, truthy
+from bot.checks.result import CheckResult, ErrorKind, one_line
+from bot.checks.spec import CheckType
+from bot.checks.vantage import Unanswered, budget, get, lookup
+
+# How far back the second query looks for the last success.
+DOWN_WINDOW = "1h"
+_SHOWN = 3
+
+
+class Params(base.Params):
+    vantage: str = Field(min_length=1)
+    """A vantage point of kind prometheus in the site config."""
+    query: str = Field(min_length=1)
+    """PromQL, evaluated now."""
+    expect: JMESPath | None = None
+    """Must be true of the series for the check to pass; unset: any series."""
+
+
+async def run(params: Params, ctx: RunContext) -> CheckResult:
+    point = lookup(ctx, params.vantage, "prometheus")
+    if isinstance(point, CheckResult):
+        return point
+    deadline = time.monotonic() + budget(point, ctx)
+    try:
+        async with httpx.AsyncClient() as client:
+            series = await _query(client, point, params.query, deadline)
+            if _failing_probes(series):
+                since = f"time() - max_over_time(timestamp(({params.query}) == 1)[{DOWN_WINDOW}:])"
+                _note_down_for(series, await _query(client, point, since, deadline))
+    except Unanswered as exc:
+        return exc.result()
+    return _judge(point, params, series)
+
+
+async def _query(
+    client: httpx.AsyncClient, point: VantagePoint, query: str, deadline: float
+) -> list[dict[str, Any]]:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise Unanswered(ErrorKind.TIMEOUT, f"{point.url}: no time left for {query!r}")
+    url = f"{point.url.rstrip('/')}/api/v1/query"
+    response = await get(client, url, {"query": query}, seconds=left)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "status" not in body:
+        said = one_line(response.text, 120)
+        message = f"{point.name}: not a Prometheus API answer (HTTP {response.status_code}): {said}"
+        raise Unanswered(ErrorKind.PROTOCOL, message)
+    if body["status"] != "success":
+        message = f"{point.name}: {body.get('errorType', 'error')}: {body.get('error', '')}"
+        raise Unanswered(ErrorKind.PROTOCOL, f"{message} (query {query!r})")
+    return _series(body.get("data") or {})
+
+
+def _series(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every result type as a list of series; a scalar is one series without labels."""
+    kind, result = data.get("resultType"), data.get("result")
+    if kind in ("scalar", "string") and isinstance(result, list):
+        return [{"metric": {}, "value": result[1], "timestamp": result[0]}]
+    series = []
+    for item in result or []:
+        entry: dict[str, Any] = {"metric": item.get("metric", {})}
+        if "value" in item:
+            entry |= {"value": item["value"][1], "timestamp": item["value"][0]}
+        else:
+            entry["values"] = item.get("values", [])
+        series.append(entry)
+    return series
+
+
+def _failing_probes(series: list[dict[str, Any]]) -> bool:
+    return any(
+        s["metric"].get("__name__") == "probe_success" and s.get("value") == "0" for s in series
+    )
+
+
+def _note_down_for(series: list[dict[str, Any]], since: list[dict[str, Any]]) -> None:
+    """Match each failing series with its age (same labels, less the name)."""
+    ages = {_key(s["metric"]): float(s["value"]) for s in since if "value" in s}
+    for s in series:
+        if s.get("value") == "0":
+            s["down_for_s"] = ages.get(_key(s["metric"]))
+
+
+def _key(metric: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in metric.items() if k != "__name__"))
+
+
+def _judge(point: VantagePoint, params: Params, series: list[dict[str, Any]]) -> CheckResult:
+    shown = "; ".join(_describe(s) for s in series[:_SHOWN]) or "no series"
+    if len(series) > _SHOWN:
+        shown += f"; and {len(series) - _SHOWN} more"
+    details = {"vantage": point.name, "query": params.query, "series": series}
+    head = f"{point.name}: {shown}"
+    if params.expect is None:
+        holds, wanted = bool(series), "at least one series"
+    else:
+        holds, wanted = truthy(params.expect.search(series)), params.expect.expression
+    if holds:
+        return CheckResult.passed(one_line(head), details=details, result=series)
+    summary = f"{head}; expected {wanted}"
+    return CheckResult.failed(one_line(summary), details=details, result=series)
+
+
+def _describe(series: dict[str, Any]) -> str:
+    metric = dict(series["metric"])
+    name = metric.pop("__name__", "")
+    labels = ",".join(f'{k}="{v}"' for k, v in sorted(metric.items()))
+    text = f"{name}{{{labels}}}" if labels or not name else name
+    value = series.get("value", f"{len(series.get('values', []))} samples")
+    text = f"{text} = {value}"
+    if "down_for_s" in series:
+        age = series["down_for_s"]
+        text += f" for {_age(age)}" if age is not None else f" for over {DOWN_WINDOW}"
+    return text
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+CHECK = CheckType(
+    name="prometheus",
+    params=Params,
+    run=run,
+    description="Run an instant PromQL query on a Prometheus vantage point; judge the "
+    "series with a JMESPath expect.",
+)

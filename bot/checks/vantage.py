@@ -1,0 +1,91 @@
+"""Asking a vantage point (blackbox_exporter, Prometheus) over HTTP.
+
+Shared by the `blackbox` and `prometheus` checks: finding the point in the
+site config, its share of the check's budget, and httpx's exceptions
+translated once into error kinds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Mapping
+
+import httpx
+
+from bot.checks.context import RunContext, VantagePoint
+from bot.checks.errors import classify
+from bot.checks.result import CheckResult, ErrorKind, one_line
+
+# The header Prometheus sends with a scrape; blackbox_exporter bounds its
+# probe by it (minus half a second), so the probe ends before our deadline.
+SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
+
+
+class Unanswered(Exception):
+    """The vantage point could not be asked, or did not answer sensibly."""
+
+    def __init__(self, kind: ErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+    def result(self) -> CheckResult:
+        return CheckResult.errored(self.kind, one_line(self.message))
+
+
+def lookup(ctx: RunContext, name: str, kind: str) -> VantagePoint | CheckResult:
+    """The configured point, or the result to give when there is none: a
+    missing point is skipped (this site cannot look from there), a point of
+    the wrong kind is an error in the site config."""
+    point = ctx.vantage.points.get(name)
+    if point is None:
+        known = ", ".join(sorted(ctx.vantage.points)) or "none"
+        summary = f"no vantage point {name!r} in the site config (configured: {known})"
+        return CheckResult.skipped(summary)
+    if point.kind != kind:
+        summary = f"vantage point {name!r} is a {point.kind}, not a {kind}"
+        return CheckResult.errored(ErrorKind.INTERNAL, summary)
+    return point
+
+
+def budget(point: VantagePoint, ctx: RunContext) -> float:
+    """A little under the engine's backstop, so that our own message wins."""
+    return min(ctx.timeout * 0.95, point.timeout or math.inf)
+
+
+async def get(
+    client: httpx.AsyncClient,
+    url: str,
+    params: Mapping[str, str],
+    *,
+    seconds: float,
+) -> httpx.Response:
+    """GET within `seconds` in all (httpx's timeouts are per operation, so a
+    trickling answer could outlast them); every way that can fail raises
+    Unanswered."""
+    headers = {SCRAPE_TIMEOUT_HEADER: f"{seconds:.3f}"}
+    try:
+        async with asyncio.timeout(seconds):
+            return await client.get(url, params=params, headers=headers, timeout=seconds)
+    except (httpx.TimeoutException, TimeoutError) as exc:
+        raise Unanswered(ErrorKind.TIMEOUT, f"{url}: no answer within {seconds:.3g} s") from exc
+    except httpx.HTTPError as exc:
+        root = _root_cause(exc)
+        if isinstance(root, OSError):
+            failure = classify(root, where=url)
+            raise Unanswered(failure.kind, failure.message) from exc
+        raise Unanswered(ErrorKind.PROTOCOL, f"{url}: {type(exc).__name__}: {exc}") from exc
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost socket, DNS or TLS error that httpx wrapped, if any."""
+    current: BaseException | None = exc
+    found = exc
+    for _ in range(10):  # bounded: chains are short, and may loop
+        if current is None:
+            break
+        if isinstance(current, OSError):
+            found = current
+        current = current.__cause__ or current.__context__
+    return found
