@@ -20,6 +20,7 @@ lint: install
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy bot
 	$(BIN)/triage lint runbooks
+	$(BIN)/triage test runbooks
 
 test: lint
 	$(BIN)/pytest -q

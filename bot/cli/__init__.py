@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import lint, run, schema, serve
+from bot.cli import docs, lint, rehearse, run, schema, serve
 
-COMMANDS = (run, lint, schema, serve)
+COMMANDS = (run, lint, schema, rehearse, serve, docs)
 
 # Exit codes shared by every subcommand.
 OK, FAILED, USAGE = 0, 1, 2

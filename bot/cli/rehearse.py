@@ -1,0 +1,78 @@
+"""`triage test [PATH...]`: rehearse runbooks with recorded check results.
+
+Each `*.test.yaml` scenario runs through the real engine with recorded
+results in place of the checks, so it never touches a network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.rehearsals.load import load_rehearsal, rehearsal_files
+from bot.rehearsals.replay import replay, uncovered
+from bot.rehearsals.report import coverage_lines, scenario_lines
+from bot.runbooks.issues import RunbookError
+from bot.runbooks.loader import runbook_dirs
+
+
+def add(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "test", help="rehearse runbooks: replay recorded check results, compare conclusions"
+    )
+    parser.add_argument(
+        "paths", nargs="*", type=Path, help="*.test.yaml files or folders (default: runbooks/)"
+    )
+    parser.set_defaults(handler=handle)
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failed: int = 0
+    invalid: int = 0
+
+    @property
+    def code(self) -> int:
+        return 2 if self.invalid else 1 if self.failed else 0
+
+
+def handle(args: argparse.Namespace) -> int:
+    files = rehearsal_files(args.paths or runbook_dirs())
+    if not files:
+        print("triage test: no *.test.yaml files found", file=sys.stderr)
+        return 2
+    tally = Tally()
+    for path in files:
+        asyncio.run(_file(path, tally))
+    print(
+        f"{tally.passed} passed, {tally.failed} failed, {tally.invalid} invalid files",
+        file=sys.stderr,
+    )
+    return tally.code
+
+
+async def _file(path: Path, tally: Tally) -> None:
+    try:
+        rehearsal = load_rehearsal(path)
+    except RunbookError as exc:
+        tally.invalid += 1
+        for problem in exc.problems:
+            print(problem)
+        return
+    print(f"{path} ({rehearsal.runbook.id})")
+    covered: set[tuple[str, int]] = set()
+    for prepared in rehearsal.scenarios:
+        verdict = await replay(prepared)
+        covered |= verdict.covered
+        tally.passed += verdict.passed
+        tally.failed += not verdict.passed
+        for line in scenario_lines(path, verdict):
+            print(line)
+    total = sum(len(s.conclusions) for s in rehearsal.runbook.steps)
+    for line in coverage_lines(total, uncovered(rehearsal.runbook, covered)):
+        print(line)

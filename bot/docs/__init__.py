@@ -1,0 +1,1 @@
+"""Runbooks rendered for people: `triage docs` turns one into a Markdown page."""
