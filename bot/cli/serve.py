@@ -13,10 +13,11 @@ from bot.runbooks.binding import BindError
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.issues import RunbookError
 from bot.runbooks.loader import load_site, runbook_dirs
-from bot.slack.app import build_app
+from bot.slack.app import build
 from bot.slack.config import ConfigError, SlackConfig
 from bot.slack.server import serve_http, serve_socket
 from bot.slack.walkthrough import Walkthrough
+from bot.slack.webhooks import Webhooks
 from bot.store import SqliteStore, default_path
 
 
@@ -40,12 +41,20 @@ def handle(args: argparse.Namespace) -> int:
         print(f"triage serve: {exc}", file=sys.stderr)
         return 2
     store = SqliteStore(default_path())
-    app = build_app(config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)))
+    bot = build(
+        config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)), site.alerts
+    )
+    webhooks = Webhooks(
+        bot.autotriage,
+        secret=os.environ.get("TRIAGE_ALERT_SECRET") or None,
+        channel=site.alerts.webhook_channel or next(iter(site.alerts.channels), None),
+    )
+    where = {"host": args.host, "port": args.port, "webhooks": webhooks}
     try:
         if config.app_token and not args.http:
-            asyncio.run(serve_socket(app, app_token=config.app_token))
+            asyncio.run(serve_socket(bot.app, app_token=config.app_token, **where))
         else:
-            asyncio.run(serve_http(app, host=args.host, port=args.port))
+            asyncio.run(serve_http(bot.app, **where))
     except KeyboardInterrupt:
         return 0
     return 0

@@ -60,6 +60,25 @@ class VantagePointConfig(Model):
         return url
 
 
+class AlertsConfig(Model):
+    """Where alerts arrive and how the bot answers them."""
+
+    channels: list[str] = Field(
+        default_factory=list, description="Slack channel ids whose alert messages are triaged"
+    )
+    webhook_channel: str | None = Field(
+        None, description="where alerts received on /alerts/* are posted (default: first channel)"
+    )
+    note_unmatched: bool = Field(False, description="reply 'no runbook' to unmatched alerts")
+    storm_targets: int = Field(
+        5, ge=1, description="more targets than this firing within storm_window: one storm note"
+    )
+    storm_window: float = Field(120, gt=0, description="seconds")
+    repeat_note_interval: float = Field(
+        600, ge=0, description="seconds between 'fired again' lines in one incident's thread"
+    )
+
+
 class SiteConfig(Model):
     vars: dict[str, Scalar] = Field(default_factory=dict)
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
@@ -69,6 +88,7 @@ class SiteConfig(Model):
     blackbox_config: str | None = Field(
         None, description="blackbox_exporter config whose modules `module` checks run"
     )
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 
 class SetError(ValueError):

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.runbooks.site import AlertsConfig
 from bot.slack import actions, commands, errors, events, middleware, views
+from bot.slack.autotriage import AutoTriage
 from bot.slack.config import SlackConfig
 from bot.slack.poster import Poster
 from bot.slack.walkthrough import Walkthrough
 
 WalkthroughFactory = Callable[[Poster], Walkthrough]
+
+
+@dataclass(frozen=True)
+class Bot:
+    app: AsyncApp
+    walkthrough: Walkthrough
+    autotriage: AutoTriage
 
 
 def web_client(config: SlackConfig) -> AsyncWebClient:
@@ -23,7 +33,9 @@ def web_client(config: SlackConfig) -> AsyncWebClient:
     return client
 
 
-def build_app(config: SlackConfig, walkthrough_for: WalkthroughFactory) -> AsyncApp:
+def build(
+    config: SlackConfig, walkthrough_for: WalkthroughFactory, alerts: AlertsConfig | None = None
+) -> Bot:
     client = web_client(config)
     poster = Poster(client, post_interval=config.post_interval, edit_interval=config.edit_interval)
     app = AsyncApp(
@@ -32,8 +44,16 @@ def build_app(config: SlackConfig, walkthrough_for: WalkthroughFactory) -> Async
         # Socket Mode has no HTTP requests to verify; HTTP mode always does.
         request_verification_enabled=config.signing_secret is not None,
     )
-    middleware.register(app, walkthrough_for(poster))
+    walkthrough = walkthrough_for(poster)
+    autotriage = AutoTriage(walkthrough, alerts or AlertsConfig())
+    middleware.register(app, walkthrough, autotriage)
     for listeners in (commands, actions, events, views):
         listeners.register(app)
     errors.register(app)
-    return app
+    return Bot(app, walkthrough, autotriage)
+
+
+def build_app(
+    config: SlackConfig, walkthrough_for: WalkthroughFactory, alerts: AlertsConfig | None = None
+) -> AsyncApp:
+    return build(config, walkthrough_for, alerts).app

@@ -20,6 +20,7 @@ class Act(StrEnum):
     SKIP = "triage.skip"
     NEXT = "triage.next"
     RUN_ALL = "triage.run_all"
+    WALK = "triage.walk"
     DETAILS = "triage.details"
     ANSWER = "triage.answer"
     ESCALATE = "triage.escalate"

@@ -53,22 +53,31 @@ def header_blocks(target: TargetView, progress: Progress) -> Blocks:
         HeaderBlock(text=_cut(f"{target.runbook_title}: {target.title}", HEADER_MAX)),
         _section(f"*What it means*\n{target.summary}"),
         _section(f"*Who is hit*\n{target.impact}"),
-        _context(_header_facts(target, progress)),
     ]
-    if progress.status == "open":
-        blocks.append(
-            ActionsBlock(
-                block_id="header:actions",
-                elements=[
-                    _button(
-                        "Run all", Act.RUN_ALL, ButtonValue(i=progress.incident_id), primary=True
-                    ),
-                    _button("Escalate", Act.ESCALATE, ButtonValue(i=progress.incident_id)),
-                    _button("Resolve", Act.RESOLVE, ButtonValue(i=progress.incident_id)),
-                ],
-            )
-        )
+    if progress.running:
+        blocks.append(_context("⏳ running every read-only check of the runbook…"))
+    elif progress.findings and progress.walk:
+        # An auto-triage: everything ran at once; say what it found.
+        blocks.append(_section(_cut("*Findings*\n" + "\n".join(progress.findings), SECTION_MAX)))
+    if progress.alerts:
+        blocks.append(_context(_cut("\n".join(progress.alerts), SECTION_MAX)))
+    blocks.append(_context(_header_facts(target, progress)))
+    if progress.status == "open" and not progress.running:
+        blocks.append(_header_buttons(progress))
     return _dump(*blocks)
+
+
+def _header_buttons(progress: Progress) -> ActionsBlock:
+    value = ButtonValue(i=progress.incident_id)
+    first = (
+        _button("Walk through", Act.WALK, value, primary=True)
+        if progress.walk
+        else _button("Run all", Act.RUN_ALL, value, primary=True)
+    )
+    rest = [_button("Escalate", Act.ESCALATE, value), _button("Resolve", Act.RESOLVE, value)]
+    if progress.walk:
+        rest.insert(0, _button("Re-run all", Act.RUN_ALL, value))
+    return ActionsBlock(block_id="header:actions", elements=[first, *rest])
 
 
 def header_text(target: TargetView) -> str:

@@ -1,4 +1,5 @@
-"""Running the Bolt app: HTTP (aiohttp) or Socket Mode."""
+"""Running the Bolt app: HTTP (aiohttp) or Socket Mode. Either way an HTTP
+server answers /healthz and, when configured, the alert webhooks."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.slack.webhooks import Webhooks
+
 EVENTS_PATH = "/slack/events"
 
 
-def http_app(app: AsyncApp) -> web.Application:
-    """Commands, events and interactivity all on /slack/events; /healthz for
-    load balancers and container health checks."""
-    web_app = app.web_app(path=EVENTS_PATH)
+def http_app(app: AsyncApp | None, webhooks: Webhooks | None = None) -> web.Application:
+    """Slack's commands, events and interactivity on /slack/events (HTTP
+    mode only); /healthz for load balancers; /alerts/* for alert sources."""
+    web_app = app.web_app(path=EVENTS_PATH) if app is not None else web.Application()
     web_app.router.add_get("/healthz", _healthz)
+    if webhooks is not None:
+        webhooks.add_routes(web_app)
     return web_app
 
 
@@ -23,20 +28,23 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def start_http(app: AsyncApp, *, host: str, port: int) -> tuple[web.AppRunner, int]:
+async def start_http(
+    app: AsyncApp | None, *, host: str, port: int, webhooks: Webhooks | None = None
+) -> tuple[web.AppRunner, int]:
     """Serve until the runner is cleaned up; port 0 picks a free port."""
-    runner = web.AppRunner(http_app(app), access_log=None)
+    runner = web.AppRunner(http_app(app, webhooks), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server
-    sockets = getattr(server, "sockets", None) or []
+    sockets = getattr(site._server, "sockets", None) or []
     bound = sockets[0].getsockname()[1] if sockets else port
     return runner, int(bound)
 
 
-async def serve_http(app: AsyncApp, *, host: str, port: int) -> None:
-    runner, bound = await start_http(app, host=host, port=port)
+async def serve_http(
+    app: AsyncApp, *, host: str, port: int, webhooks: Webhooks | None = None
+) -> None:
+    runner, bound = await start_http(app, host=host, port=port, webhooks=webhooks)
     print(f"triage: listening on http://{host}:{bound}{EVENTS_PATH}", flush=True)
     try:
         await asyncio.Event().wait()
@@ -44,7 +52,13 @@ async def serve_http(app: AsyncApp, *, host: str, port: int) -> None:
         await runner.cleanup()
 
 
-async def serve_socket(app: AsyncApp, *, app_token: str) -> None:
+async def serve_socket(
+    app: AsyncApp, *, app_token: str, host: str, port: int, webhooks: Webhooks | None = None
+) -> None:
+    runner, bound = await start_http(None, host=host, port=port, webhooks=webhooks)
     handler = AsyncSocketModeHandler(app, app_token)
-    print("triage: connected in Socket Mode", flush=True)
-    await handler.start_async()  # type: ignore[no-untyped-call]
+    print(f"triage: Socket Mode; /healthz on http://{host}:{bound}", flush=True)
+    try:
+        await handler.start_async()  # type: ignore[no-untyped-call]
+    finally:
+        await runner.cleanup()

@@ -41,6 +41,21 @@ class Progress:
     status: str = "open"
     opened_by: str = ""
     resolved_by: str | None = None
+    walk: bool = False  # no step posted yet: offer to walk through
+    running: bool = False  # every check is running now (auto-triage)
+    alerts: list[str] = field(default_factory=list)  # lines about the alerts bound to it
+
+    @property
+    def findings(self) -> list[str]:
+        """Failing checks first, then each step's conclusion."""
+        failing = [
+            f"❌ *{c.get('title') or c['id']}*: {c['summary']}"
+            for run in self.runs.values()
+            for c in run.get("checks", [])
+            if c.get("status") in ("fail", "error")
+        ]
+        said = [f"➡️ {run['conclusion']}" for run in self.runs.values() if run.get("conclusion")]
+        return failing + said
 
     @property
     def failing(self) -> list[str]:

@@ -18,7 +18,7 @@ from bot.engine.runner import Engine, Settings
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
-from bot.slack import render
+from bot.slack import render, viewbuild
 from bot.slack.poster import Poster
 from bot.slack.viewmodels import Progress, StepView, TargetView
 from bot.store import Incident, SqliteStore
@@ -64,14 +64,14 @@ class Walkthrough:
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
             opened_by=actor.user, thread_ts=thread_ts, alert=alert,
         )  # fmt: skip
-        view = self._target_view(binding, target)
-        blocks = render.header_blocks(view, self._progress(incident))
+        view = self.target_view(binding, target)
+        blocks = render.header_blocks(view, self.progress(incident))
         ts = await self.poster.post(
             channel, text=render.header_text(view), blocks=blocks, thread_ts=thread_ts
         )
         self.store.set_thread(incident.id, thread_ts or ts)
         self.store.set_step_message(incident.id, "header", ts)
-        self._audit(actor, "open", incident.id, {"target": target, "runbook": runbook})
+        self.audit(actor, "open", incident.id, {"target": target, "runbook": runbook})
         first = self._following(binding, target, None)
         if first is not None:
             await self._post_step(self.store.incident(incident.id), first)
@@ -90,11 +90,11 @@ class Walkthrough:
             text=step.title,
             blocks=render.step_blocks(view, incident.id, running=True),
         )
-        result = await self._engine(binding).run_step(
+        result = await self.engine_for(binding).run_step(
             step.id, incident.target, alert=incident.alert
         )
         self.store.record_run(incident.id, step.id, by=actor.user, result=result.to_json())
-        self._audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
+        self.audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
         blocks = render.step_blocks(view, incident.id, result=result)
         await self.poster.update(incident.channel, ts, text=_step_text(step, result), blocks=blocks)
         await self.refresh_header(incident.id)
@@ -107,7 +107,7 @@ class Walkthrough:
         view = self._step_view(binding, incident, step)
         blocks = render.step_blocks(view, incident.id, skipped_by=actor.user)
         await self.poster.update(incident.channel, ts, text=f"Skipped: {step.title}", blocks=blocks)
-        self._audit(actor, "skip", incident.id, {"step": step.id})
+        self.audit(actor, "skip", incident.id, {"step": step.id})
         await self.next(incident_id, step_id, actor, audit=False)
 
     async def next(
@@ -121,11 +121,20 @@ class Walkthrough:
         suggested = run.result.get("next") if run else None
         following = self._following(binding, incident.target, step_id, suggested)
         if audit:
-            self._audit(actor, "next", incident.id, {"step": step_id})
+            self.audit(actor, "next", incident.id, {"step": step_id})
         if following is None:
             await self.escalate(incident_id, actor, audit=False)
         elif following.id not in incident.step_messages:
             await self._post_step(incident, following)
+
+    async def walk(self, incident_id: int, actor: Actor) -> None:
+        """Post the first step (after an auto-triage, which posts none)."""
+        incident = self.store.incident(incident_id)
+        binding = self.catalogue.bindings[incident.runbook]
+        first = self._following(binding, incident.target, None)
+        if first is not None and first.id not in incident.step_messages:
+            self.audit(actor, "walk", incident.id, {})
+            await self._post_step(incident, first)
 
     async def run_all(self, incident_id: int, actor: Actor) -> None:
         """Every step not run yet, at once; one summary in the thread."""
@@ -137,14 +146,14 @@ class Walkthrough:
             for s in binding.runbook.steps
             if s.id not in done and step_applies(s, incident.target)
         ]
-        result = await self._engine(binding).run_all(
+        result = await self.engine_for(binding).run_all(
             incident.target, alert=incident.alert, steps=remaining
         )
         for step_result in result.steps:
             self.store.record_run(
                 incident.id, step_result.id, by=actor.user, result=step_result.to_json()
             )
-        self._audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
+        self.audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
         blocks = render.run_all_blocks(result, by=actor.user)
         await self.poster.post(
             incident.channel,
@@ -171,7 +180,7 @@ class Walkthrough:
         )
         self.store.set_step_message(incident.id, ESCALATION, ts)
         if audit:
-            self._audit(actor, "escalate", incident.id, {})
+            self.audit(actor, "escalate", incident.id, {})
 
     async def answer(self, incident_id: int, step_id: str, index: int, actor: Actor) -> None:
         incident = self.store.incident(incident_id)
@@ -181,7 +190,7 @@ class Walkthrough:
         if index >= len(answers):
             raise LookupError(f"step {step_id} has no answer {index}")
         label, say = answers[index]
-        self._audit(actor, "answer", incident.id, {"step": step_id, "answer": label})
+        self.audit(actor, "answer", incident.id, {"step": step_id, "answer": label})
         blocks = render.answer_blocks(actor.user, label, say)
         await self.poster.post(
             incident.channel, text=f"{label}: {say}", blocks=blocks, thread_ts=incident.thread_ts
@@ -199,14 +208,14 @@ class Walkthrough:
             filename=f"incident-{incident.id}-{step_id}.json", content=content,
             title=f"{step_id}: details",
         )  # fmt: skip
-        self._audit(actor, "details", incident.id, {"step": step_id})
+        self.audit(actor, "details", incident.id, {"step": step_id})
 
     async def resolve(self, incident_id: int, actor: Actor) -> None:
         incident = self.store.incident(incident_id)
         if incident.status == "resolved":
             return
         self.store.resolve(incident.id, by=actor.user)
-        self._audit(actor, "resolve", incident.id, {})
+        self.audit(actor, "resolve", incident.id, {})
         await self.poster.post(
             incident.channel,
             text="Resolved",
@@ -218,8 +227,8 @@ class Walkthrough:
     async def refresh_header(self, incident_id: int) -> None:
         incident = self.store.incident(incident_id)
         binding = self.catalogue.bindings[incident.runbook]
-        view = self._target_view(binding, incident.target)
-        blocks = render.header_blocks(view, self._progress(incident))
+        view = self.target_view(binding, incident.target)
+        blocks = render.header_blocks(view, self.progress(incident))
         await self.poster.update(
             incident.channel,
             incident.step_messages["header"],
@@ -229,7 +238,7 @@ class Walkthrough:
 
     # Helpers
 
-    def _engine(self, binding: Binding) -> Engine:
+    def engine_for(self, binding: Binding) -> Engine:
         return Engine(binding, settings=self.settings)
 
     def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
@@ -251,16 +260,6 @@ class Walkthrough:
         self.store.set_step_message(incident.id, step.id, ts)
         return ts
 
-    def _step_view(self, binding: Binding, incident: Incident, step: Step) -> StepView:
-        steps = binding.runbook.steps
-        scope = binding.scope(incident.target, alert=incident.alert)
-        checks = [c.title or c.id for c in step.check_defs if c.applies(scope)]
-        return StepView(
-            id=step.id, title=step.title, why=step.why,
-            number=steps.index(step) + 1, total=len(steps),
-            checks=checks, manual=render_manual(step.manual, scope),
-        )  # fmt: skip
-
     def _following(
         self, binding: Binding, target: str, after: str | None, suggested: str | None = None
     ) -> Step | None:
@@ -270,26 +269,17 @@ class Walkthrough:
         start = 0 if after is None else [s.id for s in steps].index(after) + 1
         return next((s for s in steps[start:] if step_applies(s, target)), None)
 
-    def _target_view(self, binding: Binding, target: str) -> TargetView:
-        runbook = binding.runbook
-        fields = binding.targets[target]
-        return TargetView(
-            name=target, title=fields["title"], impact=fields["impact"],
-            runbook_id=runbook.id, runbook_title=runbook.title,
-            summary=runbook.summary, source=runbook.source,
-        )  # fmt: skip
+    def target_view(self, binding: Binding, target: str) -> TargetView:
+        return viewbuild.target_view(binding, target)
 
-    def _progress(self, incident: Incident) -> Progress:
-        runs = self.store.latest_runs(incident.id)
-        return Progress(
-            incident_id=incident.id,
-            total_steps=len(self.catalogue.bindings[incident.runbook].runbook.steps),
-            runs={step: run.result for step, run in runs.items()},
-            status=incident.status, opened_by=incident.opened_by,
-            resolved_by=incident.resolved_by,
-        )  # fmt: skip
+    def progress(self, incident: Incident) -> Progress:
+        binding = self.catalogue.bindings[incident.runbook]
+        return viewbuild.progress(binding, self.store, incident)
 
-    def _audit(
+    def _step_view(self, binding: Binding, incident: Incident, step: Step) -> StepView:
+        return viewbuild.step_view(binding, incident, step)
+
+    def audit(
         self,
         actor: Actor,
         action: str,

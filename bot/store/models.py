@@ -45,3 +45,18 @@ class AuditRecord:
     params: dict[str, Any]
     outcome: str
     request_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertBinding:
+    """An alert (by fingerprint) firing for an incident."""
+
+    fingerprint: str
+    incident_id: int
+    source: str
+    name: str
+    status: str  # firing | resolved
+    fired_at: float
+    resolved_at: float | None
+    times: int
+    noted_at: float | None

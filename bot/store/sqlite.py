@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.store.models import AuditRecord, Incident, StepRun
+from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -54,6 +54,18 @@ CREATE TABLE IF NOT EXISTS audit (
     params TEXT NOT NULL,
     outcome TEXT NOT NULL,
     request_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    fingerprint TEXT NOT NULL,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    source TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    fired_at REAL NOT NULL,
+    resolved_at REAL,
+    times INTEGER NOT NULL DEFAULT 1,
+    noted_at REAL,
+    PRIMARY KEY (fingerprint, incident_id)
 );
 CREATE TABLE IF NOT EXISTS seen (
     key TEXT PRIMARY KEY,
@@ -166,6 +178,65 @@ class SqliteStore:
         )
         return {r["step_id"]: _run(r) for r in rows}
 
+    def open_incident_for(self, runbook: str, target: str) -> Incident | None:
+        """The open incident for this runbook and target, if there is one."""
+        row = self._db.execute(
+            "SELECT id FROM incidents WHERE runbook = ? AND target = ? AND status = 'open'"
+            " ORDER BY id DESC LIMIT 1",
+            (runbook, target),
+        ).fetchone()
+        return self.incident(row["id"]) if row else None
+
+    # Alerts bound to incidents
+
+    def bind_alert(
+        self, incident_id: int, *, fingerprint: str, source: str, name: str
+    ) -> AlertBinding:
+        """Record that this alert fires for the incident (again)."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO alerts (fingerprint, incident_id, source, name, status, fired_at)"
+                " VALUES (?, ?, ?, ?, 'firing', ?) ON CONFLICT (fingerprint, incident_id) DO UPDATE"
+                " SET times = times + 1, status = 'firing', resolved_at = NULL",
+                (fingerprint, incident_id, source, name, now),
+            )
+        return self._alert(fingerprint, incident_id)
+
+    def note_alert(self, incident_id: int, fingerprint: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE alerts SET noted_at = ? WHERE incident_id = ? AND fingerprint = ?",
+                (time.time(), incident_id, fingerprint),
+            )
+
+    def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
+        """Mark the alert resolved in every open incident it fires for."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?"
+                " AND status = 'firing' AND incident_id IN"
+                " (SELECT id FROM incidents WHERE status = 'open')",
+                (time.time(), fingerprint),
+            )
+        rows = self._db.execute(
+            "SELECT a.* FROM alerts a JOIN incidents i ON i.id = a.incident_id"
+            " WHERE a.fingerprint = ? AND i.status = 'open' AND a.status = 'resolved'",
+            (fingerprint,),
+        )
+        return [_alert_binding(r) for r in rows]
+
+    def alerts_of(self, incident_id: int) -> list[AlertBinding]:
+        rows = self._db.execute("SELECT * FROM alerts WHERE incident_id = ?", (incident_id,))
+        return [_alert_binding(r) for r in rows]
+
+    def _alert(self, fingerprint: str, incident_id: int) -> AlertBinding:
+        row = self._db.execute(
+            "SELECT * FROM alerts WHERE fingerprint = ? AND incident_id = ?",
+            (fingerprint, incident_id),
+        ).fetchone()
+        return _alert_binding(row)
+
     # Audit log and deduplication
 
     def audit(
@@ -223,6 +294,20 @@ def _incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
         resolved_by=row["resolved_by"],
         resolved_at=row["resolved_at"],
         step_messages=step_messages,
+    )
+
+
+def _alert_binding(row: sqlite3.Row) -> AlertBinding:
+    return AlertBinding(
+        fingerprint=row["fingerprint"],
+        incident_id=row["incident_id"],
+        source=row["source"],
+        name=row["name"],
+        status=row["status"],
+        fired_at=row["fired_at"],
+        resolved_at=row["resolved_at"],
+        times=row["times"],
+        noted_at=row["noted_at"],
     )
 
 

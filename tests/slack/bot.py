@@ -18,10 +18,12 @@ from bot.checks import aws
 from bot.cli.run import settings
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.loader import load_site
-from bot.slack.app import build_app
+from bot.slack.app import Bot as BuiltBot
+from bot.slack.app import build
 from bot.slack.config import SlackConfig
 from bot.slack.server import EVENTS_PATH, start_http
 from bot.slack.walkthrough import Walkthrough
+from bot.slack.webhooks import Webhooks
 from bot.store import SqliteStore
 
 ROOT = Path(__file__).parents[2]
@@ -41,25 +43,28 @@ class Bot:
 
 
 @contextmanager
-def running_bot(api_url: str, db: Path, sets: list[str] | None = None) -> Iterator[Bot]:
+def running_bot(
+    api_url: str,
+    db: Path,
+    sets: list[str] | None = None,
+    *,
+    post_interval: float = 0.01,
+    alert_secret: str | None = None,
+) -> Iterator[Bot]:
     """Start the bot on 127.0.0.1:0; stop it (and its loop thread) on exit."""
-    aws.clear_clients()  # boto3 clients keep the endpoint and credentials they were built with
-    site = load_site(None, sets or [])
-    catalogue = Catalogue.load([ROOT / "runbooks"], site)
     store = SqliteStore(db)
-    config = SlackConfig(
-        bot_token=TOKEN,
-        signing_secret=SECRET,
-        api_url=api_url,
-        post_interval=0.01,
-        edit_interval=0.01,
+    built = make_bot(api_url, store, sets, signing_secret=SECRET, post_interval=post_interval)
+    alerts = built.autotriage.config
+    webhooks = Webhooks(
+        built.autotriage,
+        secret=alert_secret,
+        channel=alerts.webhook_channel or next(iter(alerts.channels), None),
     )
-    app = build_app(config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True, name="bot")
     thread.start()
     runner, port = asyncio.run_coroutine_threadsafe(
-        start_http(app, host="127.0.0.1", port=0), loop
+        start_http(built.app, host="127.0.0.1", port=0, webhooks=webhooks), loop
     ).result(timeout=10)
     try:
         yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", store, loop)
@@ -71,10 +76,15 @@ def running_bot(api_url: str, db: Path, sets: list[str] | None = None) -> Iterat
         store.close()
 
 
-def make_app(
-    api_url: str, store: SqliteStore, sets: list[str] | None = None, *, signing_secret: str | None
-) -> AsyncApp:
-    """The app as `triage serve` builds it, with fast pacing for tests."""
+def make_bot(
+    api_url: str,
+    store: SqliteStore,
+    sets: list[str] | None = None,
+    *,
+    signing_secret: str | None,
+    post_interval: float = 0.01,
+) -> BuiltBot:
+    """The bot as `triage serve` builds it, with fast pacing for tests."""
     aws.clear_clients()  # boto3 clients keep the endpoint and credentials they were built with
     site = load_site(None, sets or [])
     catalogue = Catalogue.load([ROOT / "runbooks"], site)
@@ -82,10 +92,18 @@ def make_app(
         bot_token=TOKEN,
         signing_secret=signing_secret,
         api_url=api_url,
-        post_interval=0.01,
+        post_interval=post_interval,
         edit_interval=0.01,
     )
-    return build_app(config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)))
+    return build(
+        config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)), site.alerts
+    )
+
+
+def make_app(
+    api_url: str, store: SqliteStore, sets: list[str] | None = None, *, signing_secret: str | None
+) -> AsyncApp:
+    return make_bot(api_url, store, sets, signing_secret=signing_secret).app
 
 
 async def _stop(runner: Any) -> None:

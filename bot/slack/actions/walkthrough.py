@@ -13,7 +13,7 @@ from bot.slack.walkthrough import Actor, Walkthrough
 Work = Callable[[Walkthrough, ButtonValue, Actor], Awaitable[Any]]
 # Buttons that change the walkthrough; Details still works after Resolve.
 _NEEDS_OPEN = frozenset(
-    {Act.RUN_STEP, Act.RERUN, Act.SKIP, Act.NEXT, Act.RUN_ALL, Act.ANSWER, Act.ESCALATE}
+    {Act.WALK, Act.RUN_STEP, Act.RERUN, Act.SKIP, Act.NEXT, Act.RUN_ALL, Act.ANSWER, Act.ESCALATE}
 )
 
 
@@ -69,6 +69,7 @@ HANDLERS: dict[Act, Callable[..., Awaitable[None]]] = {
         Act.SKIP: lambda w, v, a: w.skip(v.i, _step(v), a),
         Act.NEXT: lambda w, v, a: w.next(v.i, _step(v), a),
         Act.RUN_ALL: lambda w, v, a: w.run_all(v.i, a),
+        Act.WALK: lambda w, v, a: w.walk(v.i, a),
         Act.ESCALATE: lambda w, v, a: w.escalate(v.i, a),
         Act.RESOLVE: lambda w, v, a: w.resolve(v.i, a),
         Act.DETAILS: lambda w, v, a: w.details(v.i, _step(v), a),

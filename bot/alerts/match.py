@@ -1,0 +1,62 @@
+"""Which runbook and target an alert is about, from the runbooks' `triggers:`.
+
+Words from an alert only ever select an entry the runbooks declare; they
+never become a host or a URL themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+from bot.alerts.model import Alert
+from bot.runbooks.binding import Binding
+from bot.runbooks.schema import AlertmanagerTrigger
+from bot.runbooks.templates import TemplateError, compile_template
+
+PATH_SEPARATOR = " / "
+
+
+class Match(NamedTuple):
+    runbook: str
+    target: str
+
+
+def match(alert: Alert, bindings: Mapping[str, Binding]) -> Match | None:
+    """The first runbook (by id) whose triggers name this alert."""
+    for runbook_id, binding in sorted(bindings.items()):
+        target = _target(alert, binding)
+        if target is not None:
+            return Match(runbook_id, target)
+    return None
+
+
+def _target(alert: Alert, binding: Binding) -> str | None:
+    triggers = binding.runbook.triggers
+    if alert.source == "kuma":
+        return _kuma_target(alert.name, triggers.kuma)
+    for trigger in triggers.alertmanager:
+        if trigger.alertname != alert.name or trigger.label not in alert.labels:
+            continue
+        for key, target in _rendered(trigger, binding):
+            if key == alert.labels[trigger.label]:
+                return target
+    return None
+
+
+def _kuma_target(name: str, monitors: Mapping[str, str]) -> str | None:
+    """By the full `Group / Monitor` path first, then by the monitor's own name."""
+    leaf = name.rsplit(PATH_SEPARATOR, 1)[-1]
+    return monitors.get(name) or monitors.get(leaf)
+
+
+def _rendered(trigger: AlertmanagerTrigger, binding: Binding) -> Iterator[tuple[str, str]]:
+    scope = {"vars": binding.vars}
+    for key, target in trigger.targets.items():
+        try:
+            value = compile_template(key).render(scope)
+        except TemplateError:
+            continue
+        # A key naming an unset variable cannot match anything.
+        if value is not None:
+            yield str(value), target
