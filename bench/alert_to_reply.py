@@ -81,10 +81,12 @@ def main() -> None:
     first = statistics.median(t[0] for t in timings)
     findings = statistics.median(t[1] for t in timings)
     print(
-        f"alert -> first thread reply {first:8.1f} ms | -> findings {findings:8.1f} ms | slowest check {slowest:8.1f} ms"
+        f"alert -> first thread reply {first:8.1f} ms | -> findings {findings:8.1f} ms"
+        f" | slowest check {slowest:8.1f} ms"
     )
     print(
-        f"first reply / slowest check {first / slowest:6.3f} | findings / slowest check {findings / slowest:6.3f}"
+        f"first reply / slowest check {first / slowest:6.3f}"
+        f" | findings / slowest check {findings / slowest:6.3f}"
     )
 
 
