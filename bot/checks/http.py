@@ -13,7 +13,6 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 import httpx
 from pydantic import (
@@ -27,8 +26,8 @@ from pydantic import (
 
 from bot.checks.context import RunContext
 from bot.checks.errors import Failure, classify, result_for
+from bot.checks.params import HttpUrl, Regex
 from bot.checks.params import Params as BaseParams
-from bot.checks.params import Regex
 from bot.checks.result import CheckResult, ErrorKind
 from bot.checks.spec import CheckType
 from bot.checks.tlsfacts import client_context, handshake_facts
@@ -75,7 +74,7 @@ StatusRange = Annotated[
 
 
 class Params(BaseParams):
-    url: str
+    url: HttpUrl
     method: Literal["GET", "HEAD"] = "GET"
     expect_status: list[StatusRange] = Field(default_factory=lambda: [(200, 299)], min_length=1)
     follow_redirects: bool = True
@@ -86,14 +85,6 @@ class Params(BaseParams):
     # None: no floor; a `module` that skips verification accepts an expired
     # certificate, as blackbox_exporter does.
     min_days_valid: int | None = Field(default=0, ge=0)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
-        return url
 
     @field_validator("body")
     @classmethod

@@ -9,11 +9,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import jmespath
 import jmespath.exceptions
 import jmespath.parser
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
 
 
 class Params(BaseModel):
@@ -48,6 +56,17 @@ def truthy(value: Any) -> bool:
     if isinstance(value, str | list | dict):
         return len(value) > 0
     return True
+
+
+def _http_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
+    return url
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+"""An http:// or https:// URL with a host (kept as written)."""
 
 
 @lru_cache(maxsize=1024)

@@ -15,11 +15,11 @@ single values; values are read as YAML scalars, so 2525 is a number.
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import yaml
-from pydantic import Field, field_validator
+from pydantic import Field
 
+from bot.checks.params import HttpUrl
 from bot.runbooks.fields import Model, Slug, TemplateText
 from bot.runbooks.schema import Scalar, TlsMode, Vantage
 
@@ -48,16 +48,10 @@ class VantagePointConfig(Model):
     """Something inside the network that checks can ask to look for them."""
 
     kind: Literal["blackbox", "prometheus"]
-    url: str = Field(description="base URL, e.g. http://blackbox:9115 or http://prometheus:9090")
+    url: HttpUrl = Field(
+        description="base URL, e.g. http://blackbox:9115 or http://prometheus:9090"
+    )
     timeout: float | None = Field(None, gt=0, le=300, description="cap on one request, seconds")
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, url: str) -> str:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
-        return url
 
 
 class AlertsConfig(Model):
