@@ -229,9 +229,11 @@ def _judge(params: Params, response: dict[str, Any]) -> CheckResult:
         summary = f"{params.call}: {params.expect.expression} holds"
         return CheckResult.passed(summary, details=details, result=selected)
     offending = params.offending.search(selected) if params.offending else None
+    # Name what is wrong when the runbook says how to find it; the
+    # expression itself only when there is nothing better to show.
     summary = f"{params.call}: expected {params.expect.expression}"
     if truthy(offending):
-        summary += f"; offending: {compact(offending)}"
+        summary = f"{params.call}: offending {compact(offending)}"
         details["offending"] = offending
     details["result"] = selected
     return CheckResult.failed(one_line(summary), details=details, result=selected)

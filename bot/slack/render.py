@@ -56,9 +56,12 @@ def header_blocks(target: TargetView, progress: Progress) -> Blocks:
     ]
     if progress.running:
         blocks.append(_context("⏳ running every read-only check of the runbook…"))
-    elif progress.findings and progress.walk:
-        # An auto-triage: everything ran at once; say what it found.
-        blocks.append(_section(_cut("*Findings*\n" + "\n".join(progress.findings), SECTION_MAX)))
+    elif progress.findings:
+        lines = [
+            f"{icon} *{name}*: {_escape(text)}" if name else f"{icon} {_escape(text)}"
+            for icon, name, text in progress.findings
+        ]
+        blocks.append(_section(_cut("*Findings*\n" + "\n".join(lines), SECTION_MAX)))
     if progress.alerts:
         blocks.append(_context(_cut("\n".join(progress.alerts), SECTION_MAX)))
     blocks.append(_context(_header_facts(target, progress)))
@@ -88,13 +91,17 @@ def _header_facts(target: TargetView, progress: Progress) -> str:
     done = f"{len(progress.runs)}/{progress.total_steps} steps run"
     failing = f", failing: {', '.join(progress.failing)}" if progress.failing else ""
     source = f" · <{target.source}|runbook>" if target.source else ""
-    state = (
-        f"✅ resolved by <@{progress.resolved_by}>"
-        if progress.status == "resolved"
-        else f"opened by <@{progress.opened_by}>"
-    )
-    last = f"\nLatest: {progress.last_conclusion}" if progress.last_conclusion else ""
-    return _cut(f"`{target.name}` · {state} · {done}{failing}{source}{last}", SECTION_MAX)
+    if progress.status == "resolved":
+        state = f"✅ resolved by {_who(progress.resolved_by or '?')}"
+    else:
+        state = f"opened by {_who(progress.opened_by)}"
+    return _cut(f"`{target.name}` · {state} · {done}{failing}{source}", SECTION_MAX)
+
+
+def _who(actor: str) -> str:
+    """A Slack user as a mention; an alert source (`alert:kuma`) in words."""
+    source = actor.removeprefix("alert:")
+    return f"an alert ({source})" if source != actor else f"<@{actor}>"
 
 
 def step_blocks(
@@ -126,7 +133,7 @@ def _results(result: StepResult) -> list[Block]:
     lines = [_check_line(run) for run in result.checks if run.applicable]
     blocks: list[Block] = [_section("\n".join(lines))] if lines else []
     if result.conclusion:
-        blocks.append(_section(f"➡️ {result.conclusion.say}"))
+        blocks.append(_section(f"➡️ {_escape(result.conclusion.say)}"))
     return blocks
 
 
@@ -182,7 +189,8 @@ def _manual(items: Iterable[ManualView], incident_id: int, step_id: str) -> list
 
 def run_all_blocks(result: RunResult, *, by: str) -> Blocks:
     lines = [
-        f"{ICONS[s.status]} *{s.title}*" + (f"\n      ➡️ {s.conclusion.say}" if s.conclusion else "")
+        f"{ICONS[s.status]} *{s.title}*"
+        + (f"\n      ➡️ {_escape(s.conclusion.say)}" if s.conclusion else "")
         for s in result.steps
         if s.applies
     ]

@@ -46,15 +46,15 @@ class Progress:
     alerts: list[str] = field(default_factory=list)  # lines about the alerts bound to it
 
     @property
-    def findings(self) -> list[str]:
-        """Failing checks first, then each step's conclusion."""
+    def findings(self) -> list[tuple[str, str, str]]:
+        """(icon, name, text): failing checks first, then each step's conclusion."""
         failing = [
-            f"❌ *{c.get('title') or c['id']}*: {c['summary']}"
+            ("❌" if c["status"] == "fail" else "⚠️", c.get("title") or c["id"], c["summary"])
             for run in self.runs.values()
             for c in run.get("checks", [])
             if c.get("status") in ("fail", "error")
         ]
-        said = [f"➡️ {run['conclusion']}" for run in self.runs.values() if run.get("conclusion")]
+        said = [("➡️", "", run["conclusion"]) for run in self.runs.values() if run.get("conclusion")]
         return failing + said
 
     @property
@@ -65,8 +65,3 @@ class Progress:
             for c in run.get("checks", [])
             if c.get("status") in ("fail", "error")
         ]
-
-    @property
-    def last_conclusion(self) -> str | None:
-        said = [run["conclusion"] for run in self.runs.values() if run.get("conclusion")]
-        return said[-1] if said else None

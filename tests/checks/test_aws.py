@@ -64,8 +64,7 @@ async def test_service_running_0_of_1_fails_with_offending_item_and_events(
     assert result.status is CheckStatus.FAIL
     assert result.error_kind is None
     assert result.summary == (
-        "ecs.describe_services: expected length([?running < desired]) == `0`;"
-        " offending: 1: name=cabal-imap running=0 desired=1"
+        "ecs.describe_services: offending 1: name=cabal-imap running=0 desired=1"
     )
     (offending,) = result.details["offending"]
     assert offending["events"] == EVENTS[:3]
@@ -134,7 +133,7 @@ async def test_target_group_with_unhealthy_targets_fails_listing_them(aws_env: M
 
     assert result.status is CheckStatus.FAIL
     assert result.details["offending"] == ["10.0.1.11", "10.0.1.12"]
-    assert result.summary.endswith('offending: 2: "10.0.1.11"; "10.0.1.12"')
+    assert result.summary.endswith('offending 2: "10.0.1.11"; "10.0.1.12"')
 
 
 @pytest.mark.usefixtures("aws_fake_credentials")

@@ -96,9 +96,14 @@ def test_blocks_match_their_snapshot(name: str, blocks: list[dict[str, Any]]) ->
 
 
 def test_peer_text_cannot_mention_anyone() -> None:
-    text = json.dumps(render.step_blocks(STEP, 7, result=FAILED))
-    assert "<@U0>" not in text
-    assert "&lt;@U0&gt;" in text
+    progress = Progress(incident_id=7, total_steps=3, opened_by="U1", runs={"s": FAILED.to_json()})
+    for blocks in (
+        render.step_blocks(STEP, 7, result=FAILED),
+        render.header_blocks(TARGET, progress),
+    ):
+        text = json.dumps(blocks)
+        assert "<@U0>" not in text
+        assert "&lt;@U0&gt;" in text
 
 
 def test_buttons_carry_small_typed_values_that_decode() -> None:
