@@ -1,18 +1,18 @@
-# Two entry points for a fresh machine: `make test` (install + every gate and
-# test, what CI runs) and `make run` (install + a triage against this
-# machine's own loopback; see README).
+# Two entry points for a fresh machine: `make demo` (install + a whole triage
+# on a simulated mail stack and AWS, through the real Slack app) and
+# `make test` (install + every gate and test, what CI runs).
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install test lint run clean
+.PHONY: install test lint demo clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
 	touch $@
 
 lint: install
@@ -25,11 +25,12 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
-# Dummy credentials: there is no AWS here, only whatever listens on :5000.
-run: install
-	AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo $(BIN)/triage run probe-failure --target smtp-relay \
-	  --set targets.smtp-relay.host=127.0.0.1 --set targets.smtp-relay.port=2525 \
-	  --set aws.endpoint_url=http://127.0.0.1:5000 --set aws.max_attempts=1 || true
+# Interactive on a terminal (press buttons by number), scripted to the end
+# otherwise (CI, a pipe). FAULT=ntfy-no-tasks picks another scenario.
+FAULT ?= smtp-relay-down
+demo: install
+	@if [ -t 0 ]; then $(BIN)/triage demo --fault $(FAULT); \
+	else $(BIN)/triage demo --no-input --fault $(FAULT); fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

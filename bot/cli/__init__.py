@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import docs, lint, rehearse, run, schema, serve
+from bot.cli import console, demo, docs, lint, rehearse, run, schema, serve
 
-COMMANDS = (run, lint, schema, rehearse, serve, docs)
+COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console)
 
 # Exit codes shared by every subcommand.
 OK, FAILED, USAGE = 0, 1, 2

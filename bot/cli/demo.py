@@ -1,0 +1,44 @@
+"""`triage demo`: a whole triage on a simulated mail stack, in seconds."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.demo.aws import MotoMissing
+from bot.demo.faults import DEFAULT, FAULTS
+from bot.demo.play import run_demo
+
+
+def add(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="play an incident on a simulated mail stack and AWS, through the real Slack app",
+    )
+    parser.add_argument(
+        "--fault", default=DEFAULT, choices=sorted(FAULTS), help=f"scenario (default {DEFAULT})"
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list the scenarios and exit")
+    parser.add_argument(
+        "--no-input",
+        action="store_true",
+        help="play to the end without asking (the default when stdin is not a terminal)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.list_faults:
+        for name, fault in FAULTS.items():
+            print(f"{name:<24} {fault.target:<15} {fault.summary}")
+        return 0
+    interactive = not args.no_input and sys.stdin.isatty()
+    try:
+        run_demo(FAULTS[args.fault], out=sys.stdout, lines=sys.stdin if interactive else None)
+    except MotoMissing as exc:
+        print(f"triage demo: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,46 @@
+"""The real Bolt app wired to the local Slack stand-in: what `triage demo`
+and `triage console` both talk to."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.checks import aws
+from bot.cli.run import settings
+from bot.demo.chat import Chat
+from bot.demo.slackapi import SlackRecorder
+from bot.runbooks.catalogue import Catalogue
+from bot.runbooks.site import SiteConfig
+from bot.slack.app import build_app
+from bot.slack.config import SlackConfig
+from bot.slack.walkthrough import Walkthrough
+from bot.store import SqliteStore
+
+
+@contextmanager
+def local_slack(catalogue: Catalogue, site: SiteConfig, db: Path) -> Iterator[Chat]:
+    """A Chat with the app as `triage serve --http` builds it; posts are not
+    paced (no Slack rate limits here). Everything stops when the block ends."""
+    aws.clear_clients()  # cached clients keep the endpoint and credentials they were built with
+    recorder = SlackRecorder()
+    store = SqliteStore(db)
+    secret = secrets.token_hex(16)
+    config = SlackConfig(
+        bot_token=f"xoxb-local-{secrets.token_hex(8)}",
+        signing_secret=secret,
+        api_url=recorder.url,
+        post_interval=0.0,
+        edit_interval=0.0,
+    )
+    app = build_app(
+        config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)), site.alerts
+    )
+    try:
+        yield Chat(app, recorder, secret)
+    finally:
+        store.close()
+        recorder.stop()
+        aws.clear_clients()

@@ -1,0 +1,188 @@
+"""A small Slack Web API stand-in on loopback: it answers what the bot calls
+(chat.postMessage, chat.update, the files_upload_v2 trio, auth.test, response
+URLs) as Slack does, and keeps the channel as it stands, for the terminal to
+show. The bot talks to it through its real AsyncWebClient, over HTTP.
+
+(tests/peers/slack holds the full stand-in the tests program and inspect;
+this one only records, and is product code so the demo needs no tests/.)
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from bot.demo.loop import LoopThread
+from bot.demo.web import serve_app
+
+BOT_USER = "U0TRIAGE"
+TEAM = "T0DEMO"
+Blocks = list[dict[str, Any]]
+_JSON_ARGS = frozenset({"blocks", "files"})
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: Blocks
+    thread_ts: str | None = None
+    edits: int = 0
+    user: str = BOT_USER
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something only the clicking user sees: an ephemeral reply."""
+
+    text: str
+    blocks: Blocks = field(default_factory=list)
+
+
+@dataclass
+class _Upload:
+    filename: str
+    size: int = 0
+    title: str | None = None
+
+
+class SlackRecorder:
+    """Served from its own loop thread until `stop()`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: dict[str, Message] = {}
+        self._notes: list[Note] = []
+        self._uploads: dict[str, _Upload] = {}
+        self._ids = itertools.count(1)
+        self._clock = itertools.count(1)
+        self._thread = LoopThread("demo-slack")
+        self._runner, port = self._thread.run(serve_app(self._app()))
+        self.root = f"http://127.0.0.1:{port}/"
+        self.url = f"{self.root}api/"
+
+    def stop(self) -> None:
+        self._thread.run(self._runner.cleanup())
+        self._thread.stop()
+
+    # Looking at it
+
+    def messages(self) -> list[Message]:
+        """Every message as it stands now, in posting order."""
+        with self._lock:
+            return list(self._messages.values())
+
+    def take_notes(self) -> list[Note]:
+        with self._lock:
+            notes, self._notes = self._notes, []
+            return notes
+
+    def note(self, note: Note) -> None:
+        with self._lock:
+            self._notes.append(note)
+
+    def response_url(self) -> str:
+        return f"{self.root}response/{next(self._ids)}"
+
+    def post_as(self, user: str, channel: str, text: str, blocks: Blocks | None = None) -> Message:
+        """A message someone else posts (an alert from Alertmanager's Slack
+        integration, say), for the bot to be told about by an event."""
+        with self._lock:
+            return self._store(Message(channel, self._ts(), text, blocks or [], user=user))
+
+    # Serving it
+
+    def _app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{id}", self._response)
+        return app
+
+    async def _api(self, request: web.Request) -> web.Response:
+        args = await _arguments(request)
+        with self._lock:
+            body = self._answer(request.match_info["method"], args)
+        return web.json_response(body)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        size = len(await request.read())
+        with self._lock:
+            upload = self._uploads.get(request.match_info["file_id"])
+            if upload is not None:
+                upload.size = size
+        return web.Response(text=f"OK - {size}")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        args = await _arguments(request)
+        with self._lock:
+            self._notes.append(Note(str(args.get("text", "")), args.get("blocks") or []))
+        return web.json_response({"ok": True})
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0TRIAGE"}
+        if method == "chat.postMessage":
+            message = Message(
+                args["channel"], self._ts(), str(args.get("text", "")),
+                args.get("blocks") or [], args.get("thread_ts"),
+            )  # fmt: skip
+            return {"ok": True, "channel": message.channel, "ts": self._store(message).ts}
+        if method == "chat.update":
+            old = self._messages.get(args.get("ts", ""))
+            if old is None:
+                return {"ok": False, "error": "message_not_found"}
+            new = replace(old, text=str(args.get("text", old.text)), edits=old.edits + 1)
+            self._store(replace(new, blocks=args.get("blocks", old.blocks)))
+            return {"ok": True, "channel": old.channel, "ts": old.ts}
+        if method == "chat.postEphemeral":
+            self._notes.append(Note(str(args.get("text", "")), args.get("blocks") or []))
+            return {"ok": True, "message_ts": self._ts()}
+        return self._files(method, args)
+
+    def _files(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):08d}"
+            self._uploads[file_id] = _Upload(str(args.get("filename", "file")))
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.root}upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            for item in args.get("files") or []:
+                self._attach(item, args)
+            return {"ok": True, "files": []}
+        return {"ok": True}
+
+    def _attach(self, item: dict[str, Any], args: dict[str, Any]) -> None:
+        upload = self._uploads[item["id"]]
+        title = item.get("title") or upload.filename
+        text = f"📎 {title} ({upload.filename}, {upload.size} bytes)"
+        block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+        channel = str(args.get("channel_id", ""))
+        self._store(Message(channel, self._ts(), text, [block], args.get("thread_ts")))
+
+    def _store(self, message: Message) -> Message:
+        self._messages[message.ts] = message
+        return message
+
+    def _ts(self) -> str:
+        # Increasing and unique, as Slack's are; the demo needs no wall clock.
+        return f"1700000000.{next(self._clock):06d}"
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        raw: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    elif request.content_type == "application/json":
+        raw = dict(await request.json())
+    else:
+        raw = dict(parse_qsl(await request.text(), keep_blank_values=True))
+    return {
+        k: json.loads(v) if k in _JSON_ARGS and isinstance(v, str) else v for k, v in raw.items()
+    }
