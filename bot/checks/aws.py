@@ -159,6 +159,19 @@ def clear_clients() -> None:
 _building = threading.Lock()
 
 
+def call(
+    service: str, operation: str, params: dict[str, Any], *, region: str | None, aws: AwsSettings
+) -> dict[str, Any]:
+    """One boto3 call, blocking: run it off the event loop. Shared with
+    escalation actions, which translate errors with `translate` too."""
+    with _building:
+        client = _client(service, region or aws.region, aws)
+    response: dict[str, Any] = getattr(client, operation)(**params)
+    response.pop("ResponseMetadata", None)
+    plain: dict[str, Any] = to_json(response)
+    return plain
+
+
 def _invoke(params: Params, ctx: RunContext) -> dict[str, Any]:
     with _building:
         client = _client(params.service, params.region or ctx.aws.region, ctx.aws)

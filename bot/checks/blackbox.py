@@ -50,7 +50,7 @@ class Params(base.Params):
     """A vantage point of kind blackbox in the site config."""
     module: str = Field(min_length=1)
     """A module of that exporter's own blackbox.yml."""
-    target: str = Field(min_length=1)
+    target: base.Target
     """What the module probes: host:port for tcp, a URL for http."""
 
 

@@ -24,11 +24,12 @@ from pydantic import (
     field_validator,
 )
 
+from bot.checks.addresses import ForbiddenAddress, check_host
 from bot.checks.context import RunContext
 from bot.checks.errors import Failure, classify, result_for
 from bot.checks.params import HttpUrl, Regex
 from bot.checks.params import Params as BaseParams
-from bot.checks.result import CheckResult, ErrorKind
+from bot.checks.result import CheckResult, ErrorKind, one_line
 from bot.checks.spec import CheckType
 from bot.checks.tlsfacts import client_context, handshake_facts
 
@@ -137,6 +138,8 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
             answer = await _fetch(params, verify, _budget(ctx), trace)
     except (httpx.HTTPError, TimeoutError, OSError) as exc:
         return result_for(_translate(exc, params, ctx, trace), details=_elapsed(started))
+    except ForbiddenAddress as exc:
+        return CheckResult.errored(ErrorKind.DENIED, one_line(f"refused to follow: {exc}"))
     return _judge(params, answer, _elapsed(started))
 
 
@@ -152,6 +155,7 @@ async def _fetch(params: Params, verify: ssl.SSLContext, budget: float, trace: _
             timeout=httpx.Timeout(budget),
             follow_redirects=params.follow_redirects,
             max_redirects=params.max_redirects,
+            event_hooks={"request": [_refuse_forbidden]},
         ) as client,
         client.stream(params.method, params.url, extensions={"trace": trace}) as response,
     ):
@@ -167,6 +171,11 @@ async def _fetch(params: Params, verify: ssl.SSLContext, budget: float, trace: _
             answer.body, answer.truncated = await _read_capped(response)
             answer.text = answer.body.decode(response.encoding or "utf-8", errors="replace")
         return answer
+
+
+async def _refuse_forbidden(request: httpx.Request) -> None:
+    """Every request, redirects included, is judged before it is sent."""
+    check_host(request.url.host)
 
 
 def _tls_facts(response: httpx.Response) -> dict[str, Any] | None:

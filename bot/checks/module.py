@@ -41,7 +41,7 @@ MAX_REDIRECTS = 10  # blackbox_exporter's own limit
 class Params(base.Params):
     module: str = Field(min_length=1)
     """A module of the blackbox.yml named by the site config's blackbox_config."""
-    target: str = Field(min_length=1)
+    target: base.Target
     """host:port for a tcp module, a URL for an http one (as in /probe?target=)."""
 
 

@@ -20,8 +20,11 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     PlainValidator,
+    StringConstraints,
     WithJsonSchema,
 )
+
+from bot.checks.addresses import check_host, check_target, check_url
 
 
 class Params(BaseModel):
@@ -62,11 +65,19 @@ def _http_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"expected an http:// or https:// URL with a host, got {url!r}")
-    return url
+    return check_url(url)
 
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
-"""An http:// or https:// URL with a host (kept as written)."""
+"""An http:// or https:// URL with a host (kept as written), never a
+link-local or metadata address (`bot.checks.addresses`)."""
+
+Host = Annotated[str, StringConstraints(min_length=1), AfterValidator(check_host)]
+"""A host name or address a check connects to; never link-local or metadata."""
+
+Target = Annotated[str, StringConstraints(min_length=1), AfterValidator(check_target)]
+"""What a blackbox module probes: a URL, host:port or a host; never
+link-local or metadata."""
 
 
 @lru_cache(maxsize=1024)

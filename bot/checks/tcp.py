@@ -20,7 +20,7 @@ from bot.checks.spec import CheckType
 
 
 class Params(base.Params):
-    host: str = Field(min_length=1)
+    host: base.Host
     port: int = Field(ge=1, le=65535)
     banner: base.Regex | None = None
     """Matched against the first line the peer sends; unset means connect only."""

@@ -22,7 +22,7 @@ from bot.checks.tlsfacts import client_context, handshake_facts
 
 
 class Params(base.Params):
-    host: str = Field(min_length=1)
+    host: base.Host
     port: int = Field(ge=1, le=65535)
     server_name: str | None = None
     """Sent as SNI and checked against the certificate; defaults to `host`."""

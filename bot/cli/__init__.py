@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
-from bot import __version__
-from bot.cli import console, demo, docs, lint, rehearse, run, schema, serve
+from bot import __version__, logs, redact
+from bot.cli import audit, console, demo, docs, lint, rehearse, run, schema, serve
 
-COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console)
+COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console, audit)
 
 # Exit codes shared by every subcommand.
 OK, FAILED, USAGE = 0, 1, 2
@@ -19,7 +18,11 @@ OK, FAILED, USAGE = 0, 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # A long-running command (serve) says more by default than a one-shot one.
+    logs.configure(level=getattr(args, "log_level", None))
+    # Secrets from the environment are masked in every log record; commands
+    # that load a site config add the names it marks secret.
+    redact.install(redact.Redactor.from_env())
     if not hasattr(args, "handler"):
         parser.print_help(sys.stderr)
         return USAGE

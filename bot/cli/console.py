@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot import redact
 from bot.cli.run import UsageError, add_site_options
 from bot.demo.local import local_slack
 from bot.demo.session import HINT, Session, repl
@@ -31,6 +32,7 @@ def add(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     try:
         site = load_site(args.config, args.sets)
+        redact.install(redact.Redactor.from_env(site.secrets))
         catalogue = Catalogue.load(runbook_dirs(), site)
     except (FileNotFoundError, RunbookError, BindError, UsageError) as exc:
         print(f"triage console: {exc}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from bot.checks.result import CheckStatus
 from bot.engine.results import CheckRun, RunResult, StepResult
@@ -74,3 +76,21 @@ def _footer(result: RunResult) -> str:
         f"{counts[CheckStatus.FAIL]} failed, {counts[CheckStatus.ERROR]} errors "
         f"in {result.duration_ms / 1000:.2f} s (slowest check {slowest / 1000:.2f} s)"
     )
+
+
+def render_plan(title: str, target: str, steps: list[dict[str, Any]]) -> str:
+    """A dry run: each check's call, nothing contacted."""
+    lines = [f"{title}", f"target: {target}", "DRY RUN: no check was run, nothing was contacted"]
+    for number, step in enumerate(steps, start=1):
+        lines += ["", f"{number}. {step['title']}"]
+        if not step["checks"]:
+            lines.append("   (no check for this target)")
+        for check in step["checks"]:
+            lines.append(f"   {check['id']:<20} {check['summary'].removeprefix('dry run: ')}")
+            if "as_written" in check:
+                lines.append(f"   {'':<20} as written: {_compact(check['as_written'])}")
+    return "\n".join(lines)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(", ", ": "), default=str)

@@ -8,12 +8,15 @@ import difflib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot import redact
 from bot.checks.context import AwsSettings, VantagePoint, VantageSettings
-from bot.cli.report import check_line, render
-from bot.engine.results import CheckRun
+from bot.cli.report import check_line, render, render_plan
+from bot.engine.dryrun import dry_run, plan
+from bot.engine.results import CheckRun, RunResult
 from bot.engine.runner import Engine, Settings
 from bot.runbooks.binding import BindError, Binding, bind
 from bot.runbooks.issues import RunbookError
@@ -34,6 +37,11 @@ def add(subparsers: Any) -> None:
     parser.add_argument("--step", help="run only this step")
     add_site_options(parser)
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the exact call each check would make, with its parameters, and make none",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -59,14 +67,37 @@ def handle(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"triage run: {exc}", file=sys.stderr)
         return USAGE
-    engine = Engine(binding, settings=settings(site), on_check=None if args.json else _progress)
+    redactor = redact.Redactor.from_env(site.secrets)
+    redact.install(redactor)
+    progress = None if args.json or args.dry_run else _progress(redactor)
+    engine = Engine(
+        binding,
+        settings=settings(site),
+        on_check=progress,
+        execute=dry_run if args.dry_run else None,
+    )
     result = asyncio.run(engine.run_all(target, steps=steps))
+    if args.dry_run:
+        return _show_plan(result, binding, redactor, as_json=args.json)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2, default=str))
+        print(json.dumps(redactor.redact_tree(result.to_json()), indent=2, default=str))
     else:
         view = binding.targets[target]
-        print(render(result, target_title=view["title"], impact=view["impact"]))
+        print(redactor.redact(render(result, target_title=view["title"], impact=view["impact"])))
     return 0 if result.status in ("pass", "skipped") else 1
+
+
+def _show_plan(
+    result: RunResult, binding: Binding, redactor: redact.Redactor, *, as_json: bool
+) -> int:
+    """A dry run's report; 1 when a check's parameters are invalid."""
+    steps = redactor.redact_tree(plan(result, binding))
+    if as_json:
+        report = {"runbook": result.runbook, "target": result.target, "dry_run": True}
+        print(json.dumps(report | {"steps": steps}, indent=2, default=str))
+    else:
+        print(render_plan(result.title, result.target, steps))
+    return 1 if any(c.status == "error" for c in result.checks) else 0
 
 
 def prepare(args: argparse.Namespace) -> tuple[Binding, SiteConfig]:
@@ -120,10 +151,13 @@ def _steps(binding: Binding, step: str | None) -> list[str] | None:
     return [step]
 
 
-def _progress(step: str, run: CheckRun) -> None:
-    if not run.applicable:
-        return
-    print(f"  {check_line(run, step=step)}", file=sys.stderr, flush=True)
+def _progress(redactor: redact.Redactor) -> Callable[[str, CheckRun], None]:
+    def show(step: str, run: CheckRun) -> None:
+        if run.applicable:
+            line = redactor.redact(check_line(run, step=step))
+            print(f"  {line}", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _env_path(name: str) -> Path | None:

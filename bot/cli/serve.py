@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+from bot import redact
 from bot.cli.run import UsageError, add_site_options, settings
 from bot.runbooks.binding import BindError
 from bot.runbooks.catalogue import Catalogue
@@ -29,27 +30,31 @@ def add(subparsers: Any) -> None:
     parser.add_argument("--host", default="0.0.0.0", help="HTTP address (default 0.0.0.0)")
     parser.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     add_site_options(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, log_level="INFO")
 
 
 def handle(args: argparse.Namespace) -> int:
     try:
         config = SlackConfig.from_env(http=args.http or not _has_app_token())
         site = load_site(args.config, args.sets)
+        redact.install(redact.Redactor.from_env(site.secrets))
         catalogue = Catalogue.load(runbook_dirs(), site)
     except (ConfigError, RunbookError, BindError, UsageError) as exc:
         print(f"triage serve: {exc}", file=sys.stderr)
         return 2
     store = SqliteStore(default_path())
     bot = build(
-        config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)), site.alerts
+        config,
+        lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
+        site.alerts,
+        site.actions,
     )
     webhooks = Webhooks(
         bot.autotriage,
         secret=os.environ.get("TRIAGE_ALERT_SECRET") or None,
         channel=site.alerts.webhook_channel or next(iter(site.alerts.channels), None),
     )
-    where = {"host": args.host, "port": args.port, "webhooks": webhooks}
+    where = {"host": args.host, "port": args.port, "webhooks": webhooks, "metrics": bot.metrics}
     try:
         if config.app_token and not args.http:
             asyncio.run(serve_socket(bot.app, app_token=config.app_token, **where))

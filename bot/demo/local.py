@@ -36,7 +36,10 @@ def local_slack(catalogue: Catalogue, site: SiteConfig, db: Path) -> Iterator[Ch
         edit_interval=0.0,
     )
     app = build_app(
-        config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)), site.alerts
+        config,
+        lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
+        site.alerts,
+        site.actions,
     )
     try:
         yield Chat(app, recorder, secret)

@@ -13,9 +13,10 @@ from typing import Any
 
 from bot.docs.checks import describe
 from bot.docs.text import code, fill, in_prose, one_line, plain, show, table
+from bot.runbooks.actions import Action, EcsRestartAction
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.checkdefs import CheckDef
-from bot.runbooks.schema import Action, Conclusion, ManualItem, Question, Step
+from bot.runbooks.schema import Conclusion, ManualItem, Question, Step
 from bot.runbooks.templates import compile_template, compile_tree
 
 VARS = ("vars",)
@@ -224,8 +225,12 @@ def _escalation(binding: Binding) -> Iterator[str]:
 
 
 def _action(binding: Binding, action: Action) -> list[str]:
-    params = fill(compile_tree(action.params), {"vars": binding.vars}, VARS)
-    arguments = ", ".join(f"{k} {code(plain(v))}" for k, v in params.items())
+    if isinstance(action, EcsRestartAction):
+        call = f"{code('ecs.update_service')} desiredCount 0, then back to what it was"
+    else:
+        params = fill(compile_tree(action.params), {"vars": binding.vars}, VARS)
+        arguments = ", ".join(f"{k} {code(plain(v))}" for k, v in params.items())
+        call = f"{code(action.call)} with {arguments}"
     who = [
         f"{kind} {', '.join(ids)}"
         for kind, ids in (("users", action.allow.users), ("groups", action.allow.groups))
@@ -238,7 +243,7 @@ def _action(binding: Binding, action: Action) -> list[str]:
     return [
         code(action.id),
         action.title,
-        f"{code(action.call)} with {arguments}",
+        call,
         targets,
         allowed,
     ]

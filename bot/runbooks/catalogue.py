@@ -86,7 +86,8 @@ class Catalogue:
         if runbook is None:
             return Open(target, targets[target][0])
         if runbook not in targets[target]:
-            return Unknown(runbook, targets[target], f"no runbook {runbook!r} covers {target}")
+            # The reason is rendered as is; only `word` (escaped) carries chat text.
+            return Unknown(runbook, targets[target], f"no runbook of that name covers {target}")
         return Open(target, runbook)
 
 

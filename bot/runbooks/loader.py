@@ -179,7 +179,7 @@ def _problem(error: ErrorDetails) -> Problem:
             f"unknown check type {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})",
         )
     if kind == "union_tag_not_found":
-        return Problem(loc, "a check needs a `type`")
+        return Problem(loc, f"needs a `type` (one of: {ctx.get('expected_tags', '?')})")
     if kind == "missing":
         return Problem(loc[:-1], f"missing required key {loc[-1]!r}")
     return Problem(loc, error["msg"].removeprefix("Value error, "), named=True)

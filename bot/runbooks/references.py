@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from bot.runbooks.actions import AwsAction
 from bot.runbooks.checkdefs import CheckDef
 from bot.runbooks.issues import Loc, Problem
 from bot.runbooks.schema import ManualItem, Question, Runbook, Step, Target
 from bot.runbooks.templates import Expr, Template, TemplateError, compile_tree, templates_in
 
 TARGET_FIELDS = frozenset({"name", *Target.model_fields})
+# Parameters that say where a check connects. An alert's labels are text
+# from outside: they may pick a catalogue target (triggers), never an address.
+ADDRESS_KEYS = frozenset({"host", "url", "target", "server_name"})
+ALERT_ADDRESS = (
+    "a host or URL may not come from an alert label: map the label to a catalogue target"
+    " in `triggers` and use {{ target.* }}"
+)
+
+
+def _reads_alert(value: object) -> bool:
+    return any(c[0] == "alert" for t in templates_in(value) for e in t.exprs for c in e.chains())
+
+
 SITE_FIELDS = frozenset({"vantage_points"})
 # What an `if:` may test: the target, the variables, the alert and the site.
 IF_ROOTS = ("vars", "target", "alert", "site")
@@ -28,7 +42,10 @@ def check_references(runbook: Runbook) -> list[Problem]:
         for j, action in enumerate(runbook.escalation.actions):
             here = ("escalation", "actions", j)
             problems += _target_names(runbook, action.targets, here)
-            problems += _compiled(runbook, action.params, (*here, "params"))
+            if isinstance(action, AwsAction):
+                problems += _compiled(runbook, action.params, (*here, "params"))
+                if action.read:
+                    problems += _compiled(runbook, action.read.params, (*here, "read", "params"))
     return problems
 
 
@@ -104,6 +121,8 @@ def _compiled(
 def _check_templates(runbook: Runbook, check: CheckDef, loc: Loc, ids: set[str]) -> list[Problem]:
     problems = [Problem((*loc, key), message) for key, message in check.template_errors.items()]
     for key, value in check.param_templates.items():
+        if key in ADDRESS_KEYS and _reads_alert(value):
+            problems.append(Problem((*loc, key), ALERT_ADDRESS))
         problems += _templates(runbook, templates_in(value), (*loc, key), ids - {check.id})
     if check.if_ is not None:
         expr = Expr(check.if_.expression, check.if_)

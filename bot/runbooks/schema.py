@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field
 
-from bot.checks.aws import operation_model
 from bot.checks.params import JMESPath
 from bot.checks.result import CheckStatus
+from bot.runbooks.actions import Action
 from bot.runbooks.checkdefs import CheckDef, check_union
 from bot.runbooks.fields import Model, Slug, TemplateText
 
@@ -130,34 +130,6 @@ class Step(Model):
     @property
     def check_defs(self) -> list[CheckDef]:
         return list(self.checks)
-
-
-class Allow(Model):
-    users: list[str] = Field(default_factory=list, description="Slack user ids")
-    groups: list[str] = Field(default_factory=list, description="Slack user group ids")
-
-
-class Action(Model):
-    """A change to infrastructure. Declared and validated here; only run by
-    an explicit, confirmed, allowed request (never by auto-triage)."""
-
-    id: Slug
-    title: str
-    type: Literal["aws"] = "aws"
-    call: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    allow: Allow = Field(default_factory=Allow)
-    approval: bool = Field(False, description="a second allowed person must approve")
-    approval_ttl: float = Field(900, gt=0, description="seconds an approval stays valid")
-    timeout: float = Field(60, gt=0, le=3600)
-    targets: list[str] | None = None
-
-    @field_validator("call")
-    @classmethod
-    def _known_call(cls, value: str) -> str:
-        service, _, operation = value.partition(".")
-        operation_model(service, operation)
-        return value
 
 
 class Escalation(Model):

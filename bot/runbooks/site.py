@@ -14,14 +14,18 @@ single values; values are read as YAML scalars, so 2525 is a number.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
+from bot.checks.addresses import check_url
 from bot.checks.params import HttpUrl
+from bot.runbooks.actions import Allow
 from bot.runbooks.fields import Model, Slug, TemplateText
 from bot.runbooks.schema import Scalar, TlsMode, Vantage
+
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
 class TargetOverride(Model):
@@ -38,7 +42,7 @@ class TargetOverride(Model):
 
 
 class AwsConfig(Model):
-    endpoint_url: str | None = None
+    endpoint_url: Annotated[str, AfterValidator(check_url)] | None = None
     connect_timeout: float = Field(2.0, gt=0)
     read_timeout: float = Field(4.0, gt=0)
     max_attempts: int = Field(3, ge=1, le=10)
@@ -77,12 +81,22 @@ class SiteConfig(Model):
     vars: dict[str, Scalar] = Field(default_factory=dict)
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
     ca_file: str | None = Field(None, description="CA bundle for TLS checks (default: system)")
+    secrets: list[EnvName] = Field(
+        default_factory=list,
+        description="environment variables whose values are secret: masked wherever the bot"
+        " posts, uploads or logs (the Slack tokens, TRIAGE_ALERT_SECRET and the AWS secret key"
+        " always are)",
+    )
     aws: AwsConfig = Field(default_factory=AwsConfig)
     vantage_points: dict[Slug, VantagePointConfig] = Field(default_factory=dict)
     blackbox_config: str | None = Field(
         None, description="blackbox_exporter config whose modules `module` checks run"
     )
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    actions: dict[Slug, Allow] = Field(
+        default_factory=dict,
+        description="escalation action id -> who may run it (added to the runbook's allow list)",
+    )
 
 
 class SetError(ValueError):

@@ -12,16 +12,20 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
 from bot.slack.autotriage import AutoTriage
+from bot.slack.escalation import Escalation
 from bot.slack.walkthrough import Walkthrough
 
 log = logging.getLogger(__name__)
 Next = Callable[[], Awaitable[BoltResponse | None]]
 
 
-def register(app: AsyncApp, walkthrough: Walkthrough, autotriage: AutoTriage) -> None:
+def register(
+    app: AsyncApp, walkthrough: Walkthrough, autotriage: AutoTriage, escalation: Escalation
+) -> None:
     async def inject(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
         context["walkthrough"] = walkthrough
         context["autotriage"] = autotriage
+        context["escalation"] = escalation
         context["request_id"] = uuid.uuid4().hex[:16]
         return await next()
 

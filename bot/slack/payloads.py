@@ -25,6 +25,13 @@ class Act(StrEnum):
     ANSWER = "triage.answer"
     ESCALATE = "triage.escalate"
     RESOLVE = "triage.resolve"
+    ACTION = "triage.action"
+    APPROVE = "triage.approve"
+    REJECT = "triage.reject"
+
+
+# The confirmation dialog of an escalation action.
+CONFIRM_VIEW = "triage.confirm"
 
 
 class ButtonValue(BaseModel):
@@ -33,6 +40,7 @@ class ButtonValue(BaseModel):
     i: int = Field(ge=1, description="incident id")
     s: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="step id")
     a: int | None = Field(None, ge=0, le=4, description="answer index")
+    r: int | None = Field(None, ge=1, description="approval request id")
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)

@@ -5,6 +5,9 @@ message edited many times a second is throttled too. Posts wait their turn
 per channel and edits per message, so bursts are spread out rather than
 refused. (A 429 that still happens is waited out by the Web client's
 RateLimitErrorRetryHandler.)
+
+Everything goes out redacted (`bot.redact`): text, blocks and file content,
+so that a secret in a check's output or an AWS error never reaches Slack.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.redact import Redactor, active
 
 
 class Pace:
@@ -42,15 +47,22 @@ class Pace:
 
 class Poster:
     def __init__(
-        self, client: AsyncWebClient, *, post_interval: float = 1.0, edit_interval: float = 1.0
+        self,
+        client: AsyncWebClient,
+        *,
+        post_interval: float = 1.0,
+        edit_interval: float = 1.0,
+        redactor: Redactor | None = None,
     ) -> None:
         self.client = client
+        self.redactor = redactor or active()
         self._posts = Pace(post_interval)
         self._edits = Pace(edit_interval)
 
     async def post(
         self, channel: str, *, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
     ) -> str:
+        text, blocks = self._clean(text, blocks)
         async with self._posts.turn(channel):
             response = await self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
@@ -60,6 +72,7 @@ class Poster:
     async def update(
         self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]]
     ) -> None:
+        text, blocks = self._clean(text, blocks)
         async with self._edits.turn(f"{channel}/{ts}"):
             await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
@@ -71,6 +84,10 @@ class Poster:
                 channel=channel,
                 thread_ts=thread_ts,
                 filename=filename,
-                content=content,
-                title=title,
+                content=self.redactor.redact(content),
+                title=self.redactor.redact(title),
             )
+
+    def _clean(self, text: str, blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+        cleaned: list[dict[str, Any]] = self.redactor.redact_tree(blocks)
+        return self.redactor.redact(text), cleaned

@@ -209,16 +209,26 @@ def run_all_blocks(result: RunResult, *, by: str) -> Blocks:
 
 
 def escalation_blocks(
-    why: str, manual: Sequence[ManualView], actions: Sequence[str], incident_id: int
+    why: str, manual: Sequence[ManualView], actions: Sequence[tuple[str, str]], incident_id: int
 ) -> Blocks:
+    """`actions` are (id, title) of the actions that apply to this target."""
     blocks: list[Block] = [_section(f"*Escalation*\n_{why}_" if why else "*Escalation*")]
     blocks += _manual(manual, incident_id, "escalation")
     if actions:
-        listed = "\n".join(f"• {a}" for a in actions)
-        blocks.append(
-            _context(f"Declared actions (need confirmation and an allowed user):\n{listed}")
-        )
+        blocks.append(_context("Changes that need a confirmation and an allowed person:"))
+        blocks.append(action_buttons(list(actions), incident_id))
     return _dump(*blocks)
+
+
+def action_buttons(actions: list[tuple[str, str]], incident_id: int) -> ActionsBlock:
+    """One button per escalation action; `:n` keeps action ids unique in the block."""
+    return ActionsBlock(
+        block_id="escalation:actions",
+        elements=[
+            _button(title, Act.ACTION, ButtonValue(i=incident_id, s=action_id), suffix=f":{n}")
+            for n, (action_id, title) in enumerate(actions)
+        ],
+    )
 
 
 def answer_blocks(user: str, label: str, say: str) -> Blocks:

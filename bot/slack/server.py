@@ -1,24 +1,31 @@
 """Running the Bolt app: HTTP (aiohttp) or Socket Mode. Either way an HTTP
-server answers /healthz and, when configured, the alert webhooks."""
+server answers /healthz, /metrics and, when configured, the alert webhooks."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.metrics import CONTENT_TYPE, Metrics
 from bot.slack.webhooks import Webhooks
 
 EVENTS_PATH = "/slack/events"
 
 
-def http_app(app: AsyncApp | None, webhooks: Webhooks | None = None) -> web.Application:
+def http_app(
+    app: AsyncApp | None, webhooks: Webhooks | None = None, metrics: Metrics | None = None
+) -> web.Application:
     """Slack's commands, events and interactivity on /slack/events (HTTP
-    mode only); /healthz for load balancers; /alerts/* for alert sources."""
+    mode only); /healthz for load balancers; /metrics for Prometheus;
+    /alerts/* for alert sources."""
     web_app = app.web_app(path=EVENTS_PATH) if app is not None else web.Application()
     web_app.router.add_get("/healthz", _healthz)
+    if metrics is not None:
+        web_app.router.add_get("/metrics", _exposition(metrics))
     if webhooks is not None:
         webhooks.add_routes(web_app)
     return web_app
@@ -28,11 +35,23 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def _exposition(metrics: Metrics) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def scrape(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+
+    return scrape
+
+
 async def start_http(
-    app: AsyncApp | None, *, host: str, port: int, webhooks: Webhooks | None = None
+    app: AsyncApp | None,
+    *,
+    host: str,
+    port: int,
+    webhooks: Webhooks | None = None,
+    metrics: Metrics | None = None,
 ) -> tuple[web.AppRunner, int]:
     """Serve until the runner is cleaned up; port 0 picks a free port."""
-    runner = web.AppRunner(http_app(app, webhooks), access_log=None)
+    runner = web.AppRunner(http_app(app, webhooks, metrics), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -42,9 +61,14 @@ async def start_http(
 
 
 async def serve_http(
-    app: AsyncApp, *, host: str, port: int, webhooks: Webhooks | None = None
+    app: AsyncApp,
+    *,
+    host: str,
+    port: int,
+    webhooks: Webhooks | None = None,
+    metrics: Metrics | None = None,
 ) -> None:
-    runner, bound = await start_http(app, host=host, port=port, webhooks=webhooks)
+    runner, bound = await start_http(app, host=host, port=port, webhooks=webhooks, metrics=metrics)
     print(f"triage: listening on http://{host}:{bound}{EVENTS_PATH}", flush=True)
     try:
         await asyncio.Event().wait()
@@ -53,11 +77,17 @@ async def serve_http(
 
 
 async def serve_socket(
-    app: AsyncApp, *, app_token: str, host: str, port: int, webhooks: Webhooks | None = None
+    app: AsyncApp,
+    *,
+    app_token: str,
+    host: str,
+    port: int,
+    webhooks: Webhooks | None = None,
+    metrics: Metrics | None = None,
 ) -> None:
-    runner, bound = await start_http(None, host=host, port=port, webhooks=webhooks)
+    runner, bound = await start_http(None, host=host, port=port, webhooks=webhooks, metrics=metrics)
     handler = AsyncSocketModeHandler(app, app_token)
-    print(f"triage: Socket Mode; /healthz on http://{host}:{bound}", flush=True)
+    print(f"triage: Socket Mode; /healthz and /metrics on http://{host}:{bound}", flush=True)
     try:
         await handler.start_async()  # type: ignore[no-untyped-call]
     finally:

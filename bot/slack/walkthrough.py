@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.engine.conclude import render_manual
 from bot.engine.results import StepResult
-from bot.engine.runner import Engine, Settings
+from bot.engine.runner import Engine, OnCheck, Settings
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
@@ -45,6 +45,8 @@ class Walkthrough:
         self.store = store
         self.poster = poster
         self.settings = settings
+        # Told of every finished check (the composition root hangs the metrics here).
+        self.on_check: OnCheck | None = None
 
     # Opening
 
@@ -171,7 +173,11 @@ class Walkthrough:
         escalation = binding.runbook.escalation
         scope = binding.scope(incident.target, alert=incident.alert)
         manual = render_manual(escalation.manual, scope) if escalation else []
-        actions = [a.title for a in escalation.actions] if escalation else []
+        actions = [
+            (a.id, a.title)
+            for a in (escalation.actions if escalation else [])
+            if a.targets is None or incident.target in a.targets
+        ]
         blocks = render.escalation_blocks(
             escalation.why if escalation else "", manual, actions, incident.id
         )
@@ -239,7 +245,7 @@ class Walkthrough:
     # Helpers
 
     def engine_for(self, binding: Binding) -> Engine:
-        return Engine(binding, settings=self.settings)
+        return Engine(binding, settings=self.settings, on_check=self.on_check)
 
     def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
         binding = self.catalogue.bindings[incident.runbook]

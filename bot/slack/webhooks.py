@@ -13,11 +13,13 @@ import asyncio
 import hmac
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
+from bot import logs
 from bot.alerts.alertmanager_webhook import parse_alertmanager_webhook
 from bot.alerts.kuma_webhook import parse_kuma_webhook
 from bot.alerts.model import Alert
@@ -51,6 +53,8 @@ class Webhooks:
                 alerts = parse(json.loads(await request.content.read(MAX_BODY)))
             except (ValueError, TypeError, KeyError) as exc:
                 return _answer(400, f"not an alert body: {exc}")
+            # The delivery task inherits this id: its log lines carry it.
+            logs.request_id.set(f"alert-{uuid.uuid4().hex[:12]}")
             task = asyncio.create_task(self._deliver(alerts))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

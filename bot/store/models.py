@@ -60,3 +60,18 @@ class AlertBinding:
     resolved_at: float | None
     times: int
     noted_at: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Approval:
+    """A request for a second person to approve an escalation action."""
+
+    id: int
+    incident_id: int
+    action_id: str
+    requester: str
+    requested_at: float
+    expires_at: float
+    status: str  # pending | approved | rejected | expired
+    decided_by: str | None
+    message_ts: str | None

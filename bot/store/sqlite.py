@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
+from bot import redact
+from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -66,6 +67,17 @@ CREATE TABLE IF NOT EXISTS alerts (
     times INTEGER NOT NULL DEFAULT 1,
     noted_at REAL,
     PRIMARY KEY (fingerprint, incident_id)
+);
+CREATE TABLE IF NOT EXISTS approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    action_id TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    requested_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    decided_by TEXT,
+    message_ts TEXT
 );
 CREATE TABLE IF NOT EXISTS seen (
     key TEXT PRIMARY KEY,
@@ -237,6 +249,44 @@ class SqliteStore:
         ).fetchone()
         return _alert_binding(row)
 
+    # Approvals of escalation actions
+
+    def request_approval(
+        self, incident_id: int, action_id: str, *, requester: str, ttl: float
+    ) -> Approval:
+        now = time.time()
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO approvals"
+                " (incident_id, action_id, requester, requested_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (incident_id, action_id, requester, now, now + ttl),
+            )
+            approval_id = cursor.lastrowid
+        assert approval_id is not None
+        return self.approval(approval_id)
+
+    def approval(self, approval_id: int) -> Approval:
+        row = self._db.execute("SELECT * FROM approvals WHERE id = ?", (approval_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no approval request {approval_id}")
+        return Approval(**{k: row[k] for k in row.keys()})  # noqa: SIM118 (sqlite3.Row)
+
+    def set_approval_message(self, approval_id: int, ts: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE approvals SET message_ts = ? WHERE id = ?", (ts, approval_id))
+
+    def decide(self, approval_id: int, *, status: str, by: str) -> bool:
+        """Move a pending request to `status`; False if it was not pending
+        (two approvers clicking at once: only one wins)."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE approvals SET status = ?, decided_by = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (status, by, approval_id),
+            )
+            return cursor.rowcount == 1
+
     # Audit log and deduplication
 
     def audit(
@@ -253,7 +303,16 @@ class SqliteStore:
             db.execute(
                 "INSERT INTO audit (at, incident_id, actor, action, params, outcome, request_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), incident_id, actor, action, _dump(params or {}), outcome, request_id),
+                # Nothing in the audit log may hold a secret, whoever wrote it.
+                (
+                    time.time(),
+                    incident_id,
+                    actor,
+                    action,
+                    _dump(redact.active().redact_tree(params or {})),
+                    redact.active().redact(outcome),
+                    request_id,
+                ),
             )
 
     def audit_log(self, *, incident_id: int | None = None) -> list[AuditRecord]:

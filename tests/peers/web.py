@@ -1,7 +1,8 @@
 """Loopback HTTP(S) peers for the http check, served from a background thread.
 
 Routes: /ok (200), /unauthorized (401), /error (500), /redirect (302 -> /ok),
-/loop (302 -> itself), /slow (headers at once, then a byte every 0.2 s),
+/loop (302 -> itself), /to-metadata and /to-metadata-decimal (302 -> the
+instance metadata address), /slow (headers at once, then a byte every 0.2 s),
 /big (200 with 200 KiB of body). HEAD is answered on every route.
 The TLS peers use their own trustme CA (`web_ca`), independent of certs.py.
 """
@@ -28,6 +29,9 @@ _ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
     "/error": (500, {}, b"boom"),
     "/redirect": (302, {"Location": "/ok"}, b""),
     "/loop": (302, {"Location": "/loop"}, b""),
+    # A peer that tries to send the bot to instance metadata, in two spellings.
+    "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
+    "/to-metadata-decimal": (302, {"Location": "http://2852039166/latest/"}, b""),
     "/big": (200, {}, b"x" * 200 * 1024 + b"needle"),
 }
 

@@ -64,7 +64,8 @@ def running_bot(
     thread = threading.Thread(target=loop.run_forever, daemon=True, name="bot")
     thread.start()
     runner, port = asyncio.run_coroutine_threadsafe(
-        start_http(built.app, host="127.0.0.1", port=0, webhooks=webhooks), loop
+        start_http(built.app, host="127.0.0.1", port=0, webhooks=webhooks, metrics=built.metrics),
+        loop,
     ).result(timeout=10)
     try:
         yield Bot(f"http://127.0.0.1:{port}{EVENTS_PATH}", store, loop)
@@ -96,7 +97,10 @@ def make_bot(
         edit_interval=0.01,
     )
     return build(
-        config, lambda poster: Walkthrough(catalogue, store, poster, settings(site)), site.alerts
+        config,
+        lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
+        site.alerts,
+        site.actions,
     )
 
 

@@ -4,10 +4,10 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.actions import walkthrough
+from bot.slack.actions import escalate, walkthrough
 
 
 def register(app: AsyncApp) -> None:
-    for act, handler in walkthrough.HANDLERS.items():
+    for act, handler in {**walkthrough.HANDLERS, **escalate.HANDLERS}.items():
         # Answer buttons share a block, so their ids carry a ":<n>" suffix.
         app.action(re.compile(rf"^{re.escape(act.value)}(:\d+)?$"))(handler)

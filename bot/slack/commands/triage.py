@@ -6,13 +6,17 @@ incident is acked first and opened after.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
+from bot.metrics import Metrics
 from bot.runbooks.catalogue import Help, Unknown
 from bot.slack import render
 from bot.slack.walkthrough import Actor, Walkthrough
+
+log = logging.getLogger(__name__)
 
 
 async def handle(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -26,12 +30,16 @@ async def handle(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltConte
         return
     if isinstance(choice, Unknown):
         blocks = render.unknown_blocks(choice.word, choice.suggestions, choice.reason)
-        await ack(text=f"{choice.reason}: {choice.word}", blocks=blocks)
+        # The word is shown (escaped) in the blocks only, never raw in the text.
+        await ack(text=choice.reason, blocks=blocks)
         return
     await ack()
-    await walkthrough.open(
+    incident = await walkthrough.open(
         channel=command["channel_id"],
         target=choice.target,
         runbook=choice.runbook,
         actor=Actor(command["user_id"], context["request_id"]),
     )
+    metrics: Metrics = context["metrics"]
+    metrics.incident_opened("command")
+    log.info("incident %d opened by /triage for %s", incident.id, incident.target)

@@ -3,15 +3,18 @@ thread. Repeated deliveries are dropped by middleware before this runs."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
 
+from bot.metrics import Metrics
 from bot.runbooks.catalogue import Open
 from bot.slack import render
 from bot.slack.walkthrough import Actor, Walkthrough
 
+log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
@@ -21,10 +24,13 @@ async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
     choice = walkthrough.catalogue.choose(text)
     thread = event.get("thread_ts") or event["ts"]
     if isinstance(choice, Open):
-        await walkthrough.open(
+        incident = await walkthrough.open(
             channel=event["channel"], target=choice.target, runbook=choice.runbook,
             actor=Actor(event.get("user", "?"), context["request_id"]), thread_ts=thread,
         )  # fmt: skip
+        metrics: Metrics = context["metrics"]
+        metrics.incident_opened("mention")
+        log.info("incident %d opened by a mention for %s", incident.id, incident.target)
         return
     word = getattr(choice, "word", "")
     blocks = render.unknown_blocks(

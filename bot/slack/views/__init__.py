@@ -1,8 +1,10 @@
-"""Modal submissions. None yet: confirmation dialogs for escalation actions
-arrive with the actions themselves."""
+"""Modal submissions: the confirmation dialog of escalation actions."""
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.slack.payloads import CONFIRM_VIEW
+from bot.slack.views import confirm
+
 
 def register(app: AsyncApp) -> None:
-    del app
+    app.view(CONFIRM_VIEW)(confirm.handle)

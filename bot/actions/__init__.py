@@ -1,0 +1,1 @@
+"""Escalation actions: plan (what will change), policy (who may), run."""

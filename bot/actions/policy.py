@@ -1,0 +1,30 @@
+"""Who may run an action: the users and user groups the runbook and the
+site config name, together. Nobody when neither names anyone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.runbooks.actions import Action, Allow
+
+
+@dataclass(frozen=True)
+class Policy:
+    users: frozenset[str]
+    groups: frozenset[str]
+
+    def allows(self, user: str, groups_of_user: Iterable[str]) -> bool:
+        return user in self.users or bool(self.groups & set(groups_of_user))
+
+    @property
+    def nobody(self) -> bool:
+        return not self.users and not self.groups
+
+
+def policy_for(action: Action, site: Allow | None) -> Policy:
+    sources = [action.allow, *([site] if site else [])]
+    return Policy(
+        users=frozenset(u for a in sources for u in a.users),
+        groups=frozenset(g for a in sources for g in a.groups),
+    )

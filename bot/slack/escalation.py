@@ -1,0 +1,237 @@
+"""Escalation actions from Slack: who may, what exactly, confirm, approve,
+run, and an audit record for every attempt.
+
+Each method returns None when it went ahead, or the reason it refused, for
+the listener to tell the person who clicked (ephemerally). A refusal makes
+no AWS call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.actions.plan import Plan, plan_for
+from bot.actions.policy import policy_for
+from bot.actions.run import ActionFailed, carry_out, read_state
+from bot.runbooks.actions import Action, Allow
+from bot.runbooks.templates import TemplateError
+from bot.slack import render_actions
+from bot.slack.payloads import ButtonValue
+from bot.slack.walkthrough import Actor, Walkthrough
+from bot.store import Incident
+
+log = logging.getLogger(__name__)
+GROUP_CACHE_S = 60.0
+
+
+class Escalation:
+    def __init__(self, walkthrough: Walkthrough, site_allow: dict[str, Allow]) -> None:
+        self.walkthrough = walkthrough
+        self.site_allow = site_allow
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def ask(
+        self, incident_id: int, action_id: str, actor: Actor, trigger_id: str
+    ) -> str | None:
+        """Open the confirmation dialog, with the state read just now."""
+        found = await self._allowed(incident_id, action_id, actor, "ask")
+        if isinstance(found, str):
+            return found
+        incident, action, plan = found
+        state, error = await self._state(plan)
+        value = ButtonValue(i=incident.id, s=action.id)
+        view = render_actions.confirm_view(plan, state, error, value)
+        await self.walkthrough.poster.client.views_open(trigger_id=trigger_id, view=view)
+        return None
+
+    async def confirm(self, incident_id: int, action_id: str, actor: Actor) -> str | None:
+        """The dialog was submitted: run now, or ask a second person."""
+        found = await self._allowed(incident_id, action_id, actor, "confirm")
+        if isinstance(found, str):
+            return found
+        incident, action, plan = found
+        if not action.approval:
+            await self._run(incident, action, plan, actor, approved_by=None)
+            return None
+        store = self.walkthrough.store
+        approval = store.request_approval(
+            incident.id, action.id, requester=actor.user, ttl=action.approval_ttl
+        )
+        value = ButtonValue(i=incident.id, s=action.id, r=approval.id)
+        expires = datetime.fromtimestamp(approval.expires_at, UTC).strftime("%H:%M UTC")
+        blocks = render_actions.approval_blocks(plan, actor.user, value, expires)
+        ts = await self.walkthrough.poster.post(
+            incident.channel,
+            text=f"Approval asked: {plan.title}",
+            blocks=blocks,
+            thread_ts=incident.thread_ts,
+        )
+        store.set_approval_message(approval.id, ts)
+        self._audit(actor, "request_approval", incident, plan, "pending")
+        return None
+
+    async def decide(self, approval_id: int, actor: Actor, *, approve: bool) -> str | None:
+        store = self.walkthrough.store
+        approval = store.approval(approval_id)
+        found = await self._allowed(approval.incident_id, approval.action_id, actor, "approve")
+        if isinstance(found, str):
+            return found
+        incident, action, plan = found
+        refusal = self._approval_refusal(
+            approval.requester, approval.expires_at, approval.status, actor
+        )
+        if refusal:
+            self._audit(actor, "approve", incident, plan, f"refused: {refusal}")
+            return refusal
+        verdict = "approved" if approve else "rejected"
+        if not store.decide(approval_id, status=verdict, by=actor.user):
+            return "Someone else decided on this request first."
+        self._audit(actor, verdict, incident, plan, verdict)
+        if approval.message_ts:
+            blocks = render_actions.decided_blocks(
+                plan, approval.requester, f"{verdict} by <@{actor.user}>"
+            )
+            await self.walkthrough.poster.update(
+                incident.channel, approval.message_ts, text=verdict, blocks=blocks
+            )
+        if approve:
+            requester = Actor(approval.requester, actor.request_id)
+            await self._run(incident, action, plan, requester, approved_by=actor.user)
+        return None
+
+    def _approval_refusal(
+        self, requester: str, expires_at: float, status: str, actor: Actor
+    ) -> str | None:
+        if actor.user == requester:
+            return "You asked for this change; someone else must approve it."
+        if status != "pending":
+            return f"This request is already {status}."
+        if time.time() > expires_at:
+            return "This approval request has expired; ask again."
+        return None
+
+    async def _run(
+        self,
+        incident: Incident,
+        action: Action,
+        plan: Plan,
+        actor: Actor,
+        *,
+        approved_by: str | None,
+    ) -> None:
+        poster, lines = self.walkthrough.poster, list[str]()
+        by = f"started by <@{actor.user}>" + (
+            f", approved by <@{approved_by}>" if approved_by else ""
+        )
+
+        async def show(done: str | None = None) -> None:
+            blocks = render_actions.progress_blocks(plan, lines, by=by, done=done)
+            await poster.update(
+                incident.channel, ts, text=f"{plan.title}: {done or 'running'}", blocks=blocks
+            )
+
+        async def progress(line: str) -> None:
+            lines.append(line)
+            await show()
+
+        blocks = render_actions.progress_blocks(plan, lines, by=by)
+        ts = await poster.post(
+            incident.channel, text=plan.title, blocks=blocks, thread_ts=incident.thread_ts
+        )
+        try:
+            outcome = await carry_out(action, plan, self.walkthrough.settings.aws, progress)
+        except (ActionFailed, TimeoutError) as exc:
+            failed = str(exc) or f"no result within {action.timeout:g} s"
+            self._audit(
+                actor, "run_action", incident, plan, f"failed: {failed}", approved_by=approved_by
+            )
+            await show(f"❌ failed: {failed}")
+        else:
+            self._audit(actor, "run_action", incident, plan, outcome, approved_by=approved_by)
+            await show(f"✅ {outcome}")
+        await self.walkthrough.refresh_header(incident.id)
+
+    async def _allowed(
+        self, incident_id: int, action_id: str, actor: Actor, stage: str
+    ) -> tuple[Incident, Action, Plan] | str:
+        """The incident, action and plan, if this person may; else why not
+        (audited either way a refusal happens)."""
+        store = self.walkthrough.store
+        incident = store.incident(incident_id)
+        binding = self.walkthrough.catalogue.bindings[incident.runbook]
+        escalation = binding.runbook.escalation
+        action = next(
+            (a for a in (escalation.actions if escalation else []) if a.id == action_id), None
+        )
+        if action is None or (action.targets is not None and incident.target not in action.targets):
+            return f"No action {action_id!r} for {incident.target}."
+        if incident.status != "open":
+            return "This incident is resolved."
+        try:
+            plan = plan_for(action, binding.scope(incident.target, alert=incident.alert))
+        except TemplateError as exc:
+            return f"Cannot fill in {action.title!r} for {incident.target}: {exc}"
+        policy = policy_for(action, self.site_allow.get(action.id))
+        if policy.nobody or not policy.allows(
+            actor.user, await self._groups_of(actor.user, policy.groups)
+        ):
+            self._audit(actor, stage, incident, plan, "refused: not allowed")
+            return f"You may not run {action.title!r} (not on its allow list); this is audited."
+        return incident, action, plan
+
+    async def _groups_of(self, user: str, groups: frozenset[str]) -> set[str]:
+        member = set()
+        for group in groups:
+            if user in await self._members(group):
+                member.add(group)
+        return member
+
+    async def _members(self, group: str) -> frozenset[str]:
+        cached = self._groups.get(group)
+        if cached and time.monotonic() - cached[0] < GROUP_CACHE_S:
+            return cached[1]
+        try:
+            response = await self.walkthrough.poster.client.usergroups_users_list(usergroup=group)
+            users = frozenset(response.get("users") or [])
+        except SlackApiError:
+            log.warning("could not list members of user group %s", group, exc_info=True)
+            users = frozenset()
+        self._groups[group] = (time.monotonic(), users)
+        return users
+
+    async def _state(self, plan: Plan) -> tuple[dict[str, Any] | None, str | None]:
+        try:
+            return await read_state(plan, self.walkthrough.settings.aws), None
+        except ActionFailed as exc:
+            return None, str(exc)
+
+    def _audit(
+        self,
+        actor: Actor,
+        action: str,
+        incident: Incident,
+        plan: Plan,
+        outcome: str,
+        *,
+        approved_by: str | None = None,
+    ) -> None:
+        params: dict[str, Any] = {
+            "action": plan.action_id,
+            **plan.params,
+            "calls": [c.text() for c in plan.calls],
+        }
+        if approved_by:
+            params["approved_by"] = approved_by
+        self.walkthrough.store.audit(
+            actor=actor.user,
+            action=action,
+            outcome=outcome,
+            request_id=actor.request_id,
+            incident_id=incident.id,
+            params=params,
+        )
