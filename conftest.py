@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.peers.blackbox",
     "tests.peers.prometheus",
     "tests.peers.slack",
+    "tests.peers.sentinel",
 ]

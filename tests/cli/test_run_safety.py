@@ -5,36 +5,18 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from tests.cli.test_run import triage
 from tests.peers.aws import REGION, ErrorPeer
+from tests.peers.sentinel import accepted
 from tests.peers.web import WebPeer
 
 SLACK_TOKEN = "xoxb-1111111111-2222222222-PLANTEDtoken"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYPLANTEDKEY"
 DB_PASSWORD = "site-config-marked-secret"
-
-
-@pytest.fixture
-def sentinel() -> Iterator[socket.socket]:
-    """A listening socket nothing should connect to."""
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.setblocking(False)
-        yield listener
-
-
-def accepted(listener: socket.socket) -> int:
-    count = 0
-    while True:
-        try:
-            connection, _ = listener.accept()
-        except BlockingIOError:
-            return count
-        connection.close()
-        count += 1
 
 
 @pytest.fixture

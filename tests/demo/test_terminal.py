@@ -9,33 +9,13 @@ from pathlib import Path
 from bot.checks.result import CheckResult, ErrorKind
 from bot.demo.slackapi import Message, Note
 from bot.demo.terminal import plain, render_note, render_thread
-from bot.engine.results import CheckRun, Conclusion, ManualView, StepResult
+from bot.engine.results import CheckRun, Conclusion, StepResult
 from bot.slack import render
 from bot.slack.payloads import Act
-from bot.slack.viewmodels import Progress, StepView, TargetView
+from bot.slack.viewmodels import Progress
+from tests.slack.samples import STEP, TARGET
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "thread.txt"
-TARGET = TargetView(
-    name="smtp-relay",
-    title="SMTP relay (inbound mail, port 25)",
-    impact="Mail sent to our domains bounces.",
-    runbook_id="probe-failure",
-    runbook_title="Probe failure",
-    summary="A synthetic probe is failing.",
-    source="https://example.test/runbook",
-)
-STEP = StepView(
-    id="ecs-health",
-    title="Is the ECS service running all its tasks?",
-    why="Fewer running tasks than desired is the usual cause.",
-    number=2,
-    total=3,
-    checks=["ECS service running vs desired"],
-    manual=[
-        ManualView(say="By hand:", command="aws ecs describe-services --cluster mail"),
-        ManualView(say="", ask="Did it work?", answers=[("Yes", "good"), ("No", "bad")]),
-    ],
-)
 FAILED = StepResult(
     id="ecs-health",
     title=STEP.title,

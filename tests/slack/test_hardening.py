@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 import random
 import socket
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.runbooks.catalogue import HELP_WORDS, Catalogue
 from bot.runbooks.loader import load_site
+from tests.peers.sentinel import accepted
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import ROOT, SECRET, running_bot
 
@@ -88,25 +86,6 @@ def generated(count: int, seed: int = 5) -> list[str]:
         text = joiner.join(parts)
         texts.append(text.upper() if rng.random() < 0.2 else text)
     return texts
-
-
-@pytest.fixture
-def sentinel() -> Iterator[socket.socket]:
-    """A listening socket nobody should ever connect to."""
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.setblocking(False)
-        yield listener
-
-
-def accepted(listener: socket.socket) -> int:
-    count = 0
-    while True:
-        try:
-            connection, _ = listener.accept()
-        except BlockingIOError:
-            return count
-        connection.close()
-        count += 1
 
 
 def expected_target(text: str, targets: dict[str, list[str]]) -> str | None:

@@ -11,34 +11,14 @@ from typing import Any
 import pytest
 
 from bot.checks.result import CheckResult, ErrorKind
-from bot.engine.results import CheckRun, Conclusion, ManualView, RunResult, StepResult
+from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
 from bot.slack import render
 from bot.slack.payloads import Act, decode
-from bot.slack.viewmodels import Progress, StepView, TargetView
+from bot.slack.viewmodels import Progress, StepView
+from tests.slack.samples import STEP, TARGET
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
-TARGET = TargetView(
-    name="smtp-relay",
-    title="SMTP relay (inbound mail, port 25)",
-    impact="Mail sent to our domains bounces.",
-    runbook_id="probe-failure",
-    runbook_title="Probe failure",
-    summary="A synthetic probe is failing.",
-    source="https://example.test/runbook",
-)
-STEP = StepView(
-    id="ecs-health",
-    title="Is the ECS service running all its tasks?",
-    why="Fewer running tasks than desired is the usual cause.",
-    number=2,
-    total=3,
-    checks=["ECS service running vs desired"],
-    manual=[
-        ManualView(say="By hand:", command="aws ecs describe-services --cluster mail"),
-        ManualView(say="", ask="Did it work?", answers=[("Yes", "good"), ("No", "bad")]),
-    ],
-)
 FAILED = StepResult(
     id="ecs-health",
     title=STEP.title,

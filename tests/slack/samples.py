@@ -1,0 +1,29 @@
+"""A target and a step as the renderers see them, shared by the Block Kit and
+terminal snapshot tests."""
+
+from __future__ import annotations
+
+from bot.engine.results import ManualView
+from bot.slack.viewmodels import StepView, TargetView
+
+TARGET = TargetView(
+    name="smtp-relay",
+    title="SMTP relay (inbound mail, port 25)",
+    impact="Mail sent to our domains bounces.",
+    runbook_id="probe-failure",
+    runbook_title="Probe failure",
+    summary="A synthetic probe is failing.",
+    source="https://example.test/runbook",
+)
+STEP = StepView(
+    id="ecs-health",
+    title="Is the ECS service running all its tasks?",
+    why="Fewer running tasks than desired is the usual cause.",
+    number=2,
+    total=3,
+    checks=["ECS service running vs desired"],
+    manual=[
+        ManualView(say="By hand:", command="aws ecs describe-services --cluster mail"),
+        ManualView(say="", ask="Did it work?", answers=[("Yes", "good"), ("No", "bad")]),
+    ],
+)
