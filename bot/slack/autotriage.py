@@ -108,7 +108,7 @@ class AutoTriage:
             thread_ts=incident.thread_ts,
         )
         walkthrough.store.set_step_message(incident.id, "header", ts)
-        result = await walkthrough.engine_for(binding).run_all(
+        result = await walkthrough.engine_for(binding, incident).run_all(
             incident.target, alert=incident.alert
         )
         for step in result.steps:

@@ -43,7 +43,10 @@ class Escalation:
         if isinstance(found, str):
             return found
         incident, action, plan = found
-        state, error = await self._state(plan)
+        state: dict[str, Any] | None = None
+        error: str | None = "dry run: the state is not read"
+        if not incident.dry_run:
+            state, error = await self._state(plan)
         value = ButtonValue(i=incident.id, s=action.id)
         view = render_actions.confirm_view(plan, state, error, value)
         await self.walkthrough.poster.client.views_open(trigger_id=trigger_id, view=view)
@@ -55,6 +58,9 @@ class Escalation:
         if isinstance(found, str):
             return found
         incident, action, plan = found
+        if incident.dry_run:
+            await self._describe(incident, plan, actor)
+            return None
         if not action.approval:
             await self._run(incident, action, plan, actor, approved_by=None)
             return None
@@ -114,6 +120,20 @@ class Escalation:
         if time.time() > expires_at:
             return "This approval request has expired; ask again."
         return None
+
+    async def _describe(self, incident: Incident, plan: Plan, actor: Actor) -> None:
+        """Dry-run mode: say exactly what would be called, call nothing."""
+        lines = [f"would call {c.text()}" for c in plan.calls]
+        blocks = render_actions.progress_blocks(
+            plan, lines, by=f"dry run by <@{actor.user}>", done="🧪 dry run, nothing changed"
+        )
+        await self.walkthrough.poster.post(
+            incident.channel,
+            text=f"Dry run: {plan.title}",
+            blocks=blocks,
+            thread_ts=incident.thread_ts,
+        )
+        self._audit(actor, "dry_run_action", incident, plan, "described")
 
     async def _run(
         self,

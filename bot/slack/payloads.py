@@ -25,6 +25,7 @@ class Act(StrEnum):
     ANSWER = "triage.answer"
     ESCALATE = "triage.escalate"
     RESOLVE = "triage.resolve"
+    DRY_RUN = "triage.dry_run"
     ACTION = "triage.action"
     APPROVE = "triage.approve"
     REJECT = "triage.reject"

@@ -54,6 +54,12 @@ def header_blocks(target: TargetView, progress: Progress) -> Blocks:
         _section(f"*What it means*\n{target.summary}"),
         _section(f"*Who is hit*\n{target.impact}"),
     ]
+    if progress.dry_run:
+        blocks.append(
+            _context(
+                "🧪 Dry run: checks and actions show the calls they would make, and make none."
+            )
+        )
     if progress.running:
         blocks.append(_context("⏳ running every read-only check of the runbook…"))
     elif progress.findings:
@@ -77,7 +83,12 @@ def _header_buttons(progress: Progress) -> ActionsBlock:
         if progress.walk
         else _button("Run all", Act.RUN_ALL, value, primary=True)
     )
-    rest = [_button("Escalate", Act.ESCALATE, value), _button("Resolve", Act.RESOLVE, value)]
+    dry = "Dry run: on" if progress.dry_run else "Dry run: off"
+    rest = [
+        _button("Escalate", Act.ESCALATE, value),
+        _button("Resolve", Act.RESOLVE, value),
+        _button(dry, Act.DRY_RUN, value),
+    ]
     if progress.walk:
         rest.insert(0, _button("Re-run all", Act.RUN_ALL, value))
     return ActionsBlock(block_id="header:actions", elements=[first, *rest])

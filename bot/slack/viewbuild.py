@@ -47,5 +47,6 @@ def progress(binding: Binding, store: SqliteStore, incident: Incident) -> Progre
         opened_by=incident.opened_by,
         resolved_by=incident.resolved_by,
         walk=not set(incident.step_messages) - NOT_STEPS,
+        dry_run=incident.dry_run,
         alerts=alerts,
     )

@@ -42,6 +42,7 @@ class Progress:
     opened_by: str = ""
     resolved_by: str | None = None
     walk: bool = False  # no step posted yet: offer to walk through
+    dry_run: bool = False  # checks and actions only show what they would call
     running: bool = False  # every check is running now (auto-triage)
     alerts: list[str] = field(default_factory=list)  # lines about the alerts bound to it
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.conclude import render_manual
+from bot.engine.dryrun import dry_run
 from bot.engine.results import StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
 from bot.runbooks.binding import Binding, step_applies
@@ -92,7 +93,7 @@ class Walkthrough:
             text=step.title,
             blocks=render.step_blocks(view, incident.id, running=True),
         )
-        result = await self.engine_for(binding).run_step(
+        result = await self.engine_for(binding, incident).run_step(
             step.id, incident.target, alert=incident.alert
         )
         self.store.record_run(incident.id, step.id, by=actor.user, result=result.to_json())
@@ -148,7 +149,7 @@ class Walkthrough:
             for s in binding.runbook.steps
             if s.id not in done and step_applies(s, incident.target)
         ]
-        result = await self.engine_for(binding).run_all(
+        result = await self.engine_for(binding, incident).run_all(
             incident.target, alert=incident.alert, steps=remaining
         )
         for step_result in result.steps:
@@ -216,6 +217,12 @@ class Walkthrough:
         )  # fmt: skip
         self.audit(actor, "details", incident.id, {"step": step_id})
 
+    async def toggle_dry_run(self, incident_id: int, actor: Actor) -> None:
+        incident = self.store.incident(incident_id)
+        incident = self.store.set_dry_run(incident.id, not incident.dry_run)
+        self.audit(actor, "dry_run", incident.id, {"on": incident.dry_run})
+        await self.refresh_header(incident.id)
+
     async def resolve(self, incident_id: int, actor: Actor) -> None:
         incident = self.store.incident(incident_id)
         if incident.status == "resolved":
@@ -244,8 +251,10 @@ class Walkthrough:
 
     # Helpers
 
-    def engine_for(self, binding: Binding) -> Engine:
-        return Engine(binding, settings=self.settings, on_check=self.on_check)
+    def engine_for(self, binding: Binding, incident: Incident | None = None) -> Engine:
+        """An engine for this incident: in dry-run mode it only describes calls."""
+        execute = dry_run if incident is not None and incident.dry_run else None
+        return Engine(binding, settings=self.settings, on_check=self.on_check, execute=execute)
 
     def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
         binding = self.catalogue.bindings[incident.runbook]

@@ -22,6 +22,8 @@ class Incident:
     resolved_by: str | None = None
     resolved_at: float | None = None
     alert: dict[str, Any] = field(default_factory=dict)
+    # Checks and actions only say what they would call (nothing is contacted).
+    dry_run: bool = False
     # Where each step's message stands in the thread: step id -> ts.
     step_messages: dict[str, str] = field(default_factory=dict)
 

@@ -98,6 +98,13 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added after a store may already exist on disk."""
+        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(incidents)")}
+        if "dry_run" not in columns:
+            self._db.execute("ALTER TABLE incidents ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._db.close()
@@ -154,6 +161,11 @@ class SqliteStore:
                 " WHERE id = ? AND status = 'open'",
                 (by, time.time(), incident_id),
             )
+        return self.incident(incident_id)
+
+    def set_dry_run(self, incident_id: int, on: bool) -> Incident:
+        with self._tx() as db:
+            db.execute("UPDATE incidents SET dry_run = ? WHERE id = ?", (int(on), incident_id))
         return self.incident(incident_id)
 
     def set_step_message(self, incident_id: int, step_id: str, ts: str) -> None:
@@ -352,6 +364,7 @@ def _incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
         status=row["status"],
         resolved_by=row["resolved_by"],
         resolved_at=row["resolved_at"],
+        dry_run=bool(row["dry_run"]),
         step_messages=step_messages,
     )
 

@@ -18,6 +18,7 @@ from bot.slack.payloads import CONFIRM_VIEW, Act
 from bot.store import SqliteStore
 from tests.peers.aws import REGION, MotoPeer, ecs_service
 from tests.peers.mail import Peer
+from tests.peers.sentinel import accepted
 from tests.peers.slack import BoltClient, SlackStandIn, sign
 from tests.slack.bot import SECRET, running_bot
 
@@ -197,5 +198,48 @@ async def test_an_expired_approval_is_refused(
                 ]
             )
     assert refusal
+    runs = [r for r in SqliteStore(tmp_path / "t.db").audit_log() if r.action == "run_action"]
+    assert runs == []
+
+
+async def test_dry_run_mode_shows_the_calls_and_makes_none(  # noqa: PLR0917
+    slack_api: SlackStandIn, tmp_path: Path, aws_fake_credentials: None, aws_error_peer: Any,
+    monkeypatch: pytest.MonkeyPatch, sentinel: Any,
+) -> None:  # fmt: skip
+    recorder = aws_error_peer("AccessDeniedException", "should never be asked")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", recorder.url)
+    host, port = sentinel.getsockname()
+    sets = [f"targets.smtp-relay.host={host}", f"targets.smtp-relay.port={port}",
+            "vars.cluster=mail", f"actions.restart-service.users=[{ALLOWED}]"]  # fmt: skip
+    with running_bot(slack_api.url, tmp_path / "t.db", sets) as bot:
+        async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
+            await slack.command("smtp-relay", channel=CHANNEL, user=ALLOWED)
+            await slack_api.wait_for_async(lambda: buttons(slack_api, Act.DRY_RUN.value))
+            await click(slack, *buttons(slack_api, Act.DRY_RUN.value)[0], ALLOWED)
+            await slack_api.wait_for_async(lambda: "Dry run: on" in json.dumps(
+                [m.blocks for m in slack_api.messages(CHANNEL).values()]))  # fmt: skip
+            await click(slack, *buttons(slack_api, Act.RUN_STEP.value)[0], ALLOWED)
+            step = await slack_api.wait_for_async(
+                lambda: [
+                    m for m in slack_api.messages(CHANNEL).values()
+                    if m.thread_ts and "dry run:" in blocks(m)
+                ]
+            )  # fmt: skip
+            header = next(iter(slack_api.messages(CHANNEL).values()))
+            await click(slack, *buttons(slack_api, Act.ESCALATE.value)[0], ALLOWED)
+            await slack_api.wait_for_async(lambda: buttons(slack_api, Act.ACTION.value))
+            await click(slack, *action_button(slack_api, "Scale the service to 0"), ALLOWED)
+            (opened,) = await slack_api.wait_for_async(lambda: slack_api.calls("views.open"))
+            await submit(slack, opened.args["view"], ALLOWED)
+            described = await slack_api.wait_for_async(
+                lambda: [
+                    m for m in slack_api.messages(CHANNEL).values() if "would call" in blocks(m)
+                ]
+            )
+    assert f"{host}:{port}" in blocks(step[0])  # the probe it would make, named
+    assert "ecs.update_service" in blocks(described[0])
+    assert "🧪 Dry run" in blocks(header)
+    assert recorder.requests == []  # no AWS request, not even a read
+    assert accepted(sentinel) == 0  # and no probe connection
     runs = [r for r in SqliteStore(tmp_path / "t.db").audit_log() if r.action == "run_action"]
     assert runs == []

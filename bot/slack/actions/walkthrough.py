@@ -72,6 +72,7 @@ HANDLERS: dict[Act, Callable[..., Awaitable[None]]] = {
         Act.WALK: lambda w, v, a: w.walk(v.i, a),
         Act.ESCALATE: lambda w, v, a: w.escalate(v.i, a),
         Act.RESOLVE: lambda w, v, a: w.resolve(v.i, a),
+        Act.DRY_RUN: lambda w, v, a: w.toggle_dry_run(v.i, a),
         Act.DETAILS: lambda w, v, a: w.details(v.i, _step(v), a),
         Act.ANSWER: lambda w, v, a: w.answer(v.i, _step(v), v.a or 0, a),
     }.items()
