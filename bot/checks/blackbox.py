@@ -20,7 +20,7 @@ from bot.checks import promtext
 from bot.checks.context import RunContext, VantagePoint
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.checks.spec import CheckType
-from bot.checks.vantage import Unanswered, budget, get, lookup
+from bot.checks.vantage import Unanswered, budget, get, lookup, new_client
 
 REPORTED = (
     "probe_success",
@@ -60,7 +60,7 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
         return point
     deadline = time.monotonic() + budget(point, ctx)
     try:
-        async with httpx.AsyncClient() as client:
+        async with new_client() as client:
             text = await _ask(client, point, params, deadline, debug=False)
             samples = _parse(point, text)
             result = _judge(point, params, samples)

@@ -20,7 +20,7 @@ from bot.checks.context import RunContext, VantagePoint
 from bot.checks.params import JMESPath, truthy
 from bot.checks.result import CheckResult, ErrorKind, one_line
 from bot.checks.spec import CheckType
-from bot.checks.vantage import Unanswered, budget, get, lookup
+from bot.checks.vantage import Unanswered, budget, get, lookup, new_client
 
 # How far back the second query looks for the last success.
 DOWN_WINDOW = "1h"
@@ -42,7 +42,7 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
         return point
     deadline = time.monotonic() + budget(point, ctx)
     try:
-        async with httpx.AsyncClient() as client:
+        async with new_client() as client:
             series = await _query(client, point, params.query, deadline)
             if _failing_probes(series):
                 since = f"time() - max_over_time(timestamp(({params.query}) == 1)[{DOWN_WINDOW}:])"

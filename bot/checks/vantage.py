@@ -8,7 +8,9 @@ translated once into error kinds.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import ssl
 from collections.abc import Mapping
 
 import httpx
@@ -47,6 +49,17 @@ def lookup(ctx: RunContext, name: str, kind: str) -> VantagePoint | CheckResult:
         summary = f"vantage point {name!r} is a {point.kind}, not a {kind}"
         return CheckResult.errored(ErrorKind.INTERNAL, summary)
     return point
+
+
+def new_client() -> httpx.AsyncClient:
+    """A client for one check's questions. Its TLS context is built once: a
+    fresh one loads certifi's bundle (about 20 ms, on the event loop)."""
+    return httpx.AsyncClient(verify=_tls())
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
 
 
 def budget(point: VantagePoint, ctx: RunContext) -> float:
