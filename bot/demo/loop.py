@@ -1,4 +1,4 @@
-"""A background event loop for the demo's servers.
+"""A background event loop for the demo's servers (and the tests' stand-ins).
 
 The simulated stack and the Slack stand-in run here, not on the loop that
 drives the Bolt app: that loop waits for the tasks a request started, and must
@@ -27,6 +27,10 @@ class LoopThread:
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = START_TIMEOUT) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def submit(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Start `coro` there without waiting for it."""
+        asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def stop(self) -> None:
         self.run(_cancel_the_rest())
