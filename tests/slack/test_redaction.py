@@ -87,7 +87,9 @@ async def test_planted_secrets_in_check_output_never_reach_slack_or_the_logs(
             await _click(slack, slack_api, second, Act.RUN_STEP)
             step2 = await slack_api.wait_for_async(lambda: _edited_to(slack_api, second, "❌"))
             await _click(slack, slack_api, step2, Act.DETAILS)
-            (upload,) = await slack_api.wait_for_async(lambda: slack_api.uploads()[:1])
+            (upload,) = await slack_api.wait_for_async(
+                lambda: [u for u in slack_api.uploads() if u.completed][:1]
+            )
 
     assert leaks(slack_api, caplog) == []
     # The planted values were there to leak, and were masked where they stood.

@@ -90,7 +90,9 @@ async def test_walkthrough_runs_each_step_and_edits_its_message_in_place(
             assert "CannotPullContainerError" in text_of(step2)
 
             await _click(slack, slack_api, step2, Act.DETAILS)
-            upload = await slack_api.wait_for_async(lambda: slack_api.uploads()[:1])
+            upload = await slack_api.wait_for_async(
+                lambda: [u for u in slack_api.uploads() if u.completed][:1]
+            )
             assert b"CannotPullContainerError" in upload[0].content
 
             header_now = slack_api.messages(CHANNEL)[header.ts]

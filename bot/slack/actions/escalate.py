@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
+from bot.slack.ackflush import after_ack
 from bot.slack.escalation import Escalation
 from bot.slack.payloads import Act, BadValue, ButtonValue, decode
 from bot.slack.walkthrough import Actor
@@ -30,6 +31,7 @@ async def on_action(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    await after_ack()
     escalation: Escalation = context["escalation"]
     actor = Actor(body["user"]["id"], context["request_id"])
     try:
@@ -46,6 +48,7 @@ def _decision(approve: bool) -> Handler:
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
     ) -> None:
         await ack()
+        await after_ack()
         escalation: Escalation = context["escalation"]
         actor = Actor(body["user"]["id"], context["request_id"])
         try:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
+from bot.slack.ackflush import after_ack
 from bot.slack.payloads import Act, BadValue, ButtonValue, decode
 from bot.slack.walkthrough import Actor, Walkthrough
 
@@ -22,6 +23,7 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
     ) -> None:
         await ack()
+        await after_ack()
         walkthrough: Walkthrough = context["walkthrough"]
         message_ts = (body.get("container") or {}).get("message_ts")
         actor = Actor(body["user"]["id"], context["request_id"], message_ts)

@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from bot.metrics import Metrics
 from bot.runbooks.catalogue import Help, Unknown
 from bot.slack import render
+from bot.slack.ackflush import after_ack
 from bot.slack.walkthrough import Actor, Walkthrough
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ async def handle(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltConte
         await ack(text=choice.reason, blocks=blocks)
         return
     await ack()
+    await after_ack()
     incident = await walkthrough.open(
         channel=command["channel_id"],
         target=choice.target,

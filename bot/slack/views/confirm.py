@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.ackflush import after_ack
 from bot.slack.escalation import Escalation
 from bot.slack.payloads import BadValue, decode
 from bot.slack.walkthrough import Actor
@@ -19,6 +20,7 @@ async def handle(
     client: AsyncWebClient,
 ) -> None:  # fmt: skip
     await ack()
+    await after_ack()
     escalation: Escalation = context["escalation"]
     user = body["user"]["id"]
     try:
