@@ -72,11 +72,13 @@ def _restart(action: EcsRestartAction, scope: dict[str, Any]) -> Plan:
 
 def _aws(action: AwsAction, scope: dict[str, Any]) -> Plan:
     service, _, operation = action.call.partition(".")
-    params = render_tree(_compiled(action.params), scope)
+    params = render_tree(compile_tree(action.params), scope)
     read = None
     if action.read is not None:
         read_service, _, read_operation = action.read.call.partition(".")
-        read = Call(read_service, read_operation, render_tree(_compiled(action.read.params), scope))
+        read = Call(
+            read_service, read_operation, render_tree(compile_tree(action.read.params), scope)
+        )
     return Plan(
         action_id=action.id,
         title=action.title,
@@ -90,7 +92,3 @@ def _aws(action: AwsAction, scope: dict[str, Any]) -> Plan:
 
 def _text(template: Template, scope: dict[str, Any]) -> str:
     return str(template.render(scope))
-
-
-def _compiled(value: Any) -> Any:
-    return compile_tree(value)

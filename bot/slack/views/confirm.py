@@ -4,6 +4,7 @@ outlive a change to the allow list."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
@@ -13,6 +14,8 @@ from bot.slack.ackflush import after_ack
 from bot.slack.escalation import Escalation
 from bot.slack.payloads import BadValue, decode
 from bot.slack.walkthrough import Actor
+
+log = logging.getLogger(__name__)
 
 
 async def handle(
@@ -25,13 +28,22 @@ async def handle(
     user = body["user"]["id"]
     try:
         value = decode(view.get("private_metadata"))
+    except BadValue:
+        log.warning("a confirmation dialog came back with a bad value (user %s)", user)
+        return
+    try:
         refusal = await escalation.confirm(
             value.i, value.s or "", Actor(user, context["request_id"])
         )
-    except (BadValue, KeyError):
-        refusal = "This dialog is not valid any more."
-    if refusal:
-        incident = escalation.walkthrough.store.incident(value.i) if "value" in locals() else None
-        channel = incident.channel if incident else None
-        if channel:
-            await client.chat_postEphemeral(channel=channel, user=user, text=refusal)
+    except KeyError:
+        refusal = "This incident no longer exists."
+    channel = _channel(escalation, value.i)
+    if refusal and channel:
+        await client.chat_postEphemeral(channel=channel, user=user, text=refusal)
+
+
+def _channel(escalation: Escalation, incident_id: int) -> str | None:
+    try:
+        return escalation.walkthrough.store.incident(incident_id).channel
+    except KeyError:
+        return None
