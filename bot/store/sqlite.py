@@ -4,7 +4,6 @@ bot writes. Calls take well under a millisecond, so they run inline."""
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -15,75 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import redact
+from bot.store import rows as convert
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS incidents (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel TEXT NOT NULL,
-    thread_ts TEXT,
-    runbook TEXT NOT NULL,
-    target TEXT NOT NULL,
-    variables TEXT NOT NULL,
-    alert TEXT NOT NULL DEFAULT '{}',
-    opened_by TEXT NOT NULL,
-    opened_at REAL NOT NULL,
-    status TEXT NOT NULL DEFAULT 'open',
-    resolved_by TEXT,
-    resolved_at REAL
-);
-CREATE TABLE IF NOT EXISTS step_messages (
-    incident_id INTEGER NOT NULL REFERENCES incidents(id),
-    step_id TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    PRIMARY KEY (incident_id, step_id)
-);
-CREATE TABLE IF NOT EXISTS step_runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    incident_id INTEGER NOT NULL REFERENCES incidents(id),
-    step_id TEXT NOT NULL,
-    by TEXT NOT NULL,
-    at REAL NOT NULL,
-    result TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    incident_id INTEGER,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    params TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    request_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS alerts (
-    fingerprint TEXT NOT NULL,
-    incident_id INTEGER NOT NULL REFERENCES incidents(id),
-    source TEXT NOT NULL,
-    name TEXT NOT NULL,
-    status TEXT NOT NULL,
-    fired_at REAL NOT NULL,
-    resolved_at REAL,
-    times INTEGER NOT NULL DEFAULT 1,
-    noted_at REAL,
-    PRIMARY KEY (fingerprint, incident_id)
-);
-CREATE TABLE IF NOT EXISTS approvals (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    incident_id INTEGER NOT NULL REFERENCES incidents(id),
-    action_id TEXT NOT NULL,
-    requester TEXT NOT NULL,
-    requested_at REAL NOT NULL,
-    expires_at REAL NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending',
-    decided_by TEXT,
-    message_ts TEXT
-);
-CREATE TABLE IF NOT EXISTS seen (
-    key TEXT PRIMARY KEY,
-    at REAL NOT NULL
-);
-"""
+from bot.store.schema import SCHEMA
 
 
 def default_path() -> Path:
@@ -102,7 +35,7 @@ class SqliteStore:
         # under a millisecond. A crash of the bot loses nothing; only a power
         # loss can drop the last moments, never corrupt the file.
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         self._migrate()
 
     def _migrate(self) -> None:
@@ -142,8 +75,11 @@ class SqliteStore:
             cursor = db.execute(
                 "INSERT INTO incidents (channel, thread_ts, runbook, target, variables, alert,"
                 " opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (channel, thread_ts, runbook, target, _dump(variables), _dump(alert or {}),
-                 opened_by, time.time()),
+                (
+                    channel, thread_ts, runbook, target,
+                    convert.dump(variables), convert.dump(alert or {}),
+                    opened_by, time.time(),
+                ),
             )  # fmt: skip
             incident_id = cursor.lastrowid
         assert incident_id is not None
@@ -153,7 +89,7 @@ class SqliteStore:
         row = self._db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         if row is None:
             raise KeyError(f"no incident {incident_id}")
-        return _incident(row, self._step_messages(incident_id))
+        return convert.incident(row, self._step_messages(incident_id))
 
     def set_thread(self, incident_id: int, thread_ts: str) -> None:
         with self._tx() as db:
@@ -195,7 +131,7 @@ class SqliteStore:
             db.execute(
                 "INSERT INTO step_runs (incident_id, step_id, by, at, result)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (incident_id, step_id, by, time.time(), _dump(result)),
+                (incident_id, step_id, by, time.time(), convert.dump(result)),
             )
 
     def latest_runs(self, incident_id: int) -> dict[str, StepRun]:
@@ -205,7 +141,7 @@ class SqliteStore:
             " WHERE incident_id = ? GROUP BY step_id) ORDER BY id",
             (incident_id,),
         )
-        return {r["step_id"]: _run(r) for r in rows}
+        return {r["step_id"]: convert.run(r) for r in rows}
 
     def open_incident_for(self, runbook: str, target: str) -> Incident | None:
         """The open incident for this runbook and target, if there is one."""
@@ -253,18 +189,18 @@ class SqliteStore:
             " WHERE a.fingerprint = ? AND i.status = 'open' AND a.status = 'resolved'",
             (fingerprint,),
         )
-        return [_alert_binding(r) for r in rows]
+        return [convert.alert_binding(r) for r in rows]
 
     def alerts_of(self, incident_id: int) -> list[AlertBinding]:
         rows = self._db.execute("SELECT * FROM alerts WHERE incident_id = ?", (incident_id,))
-        return [_alert_binding(r) for r in rows]
+        return [convert.alert_binding(r) for r in rows]
 
     def _alert(self, fingerprint: str, incident_id: int) -> AlertBinding:
         row = self._db.execute(
             "SELECT * FROM alerts WHERE fingerprint = ? AND incident_id = ?",
             (fingerprint, incident_id),
         ).fetchone()
-        return _alert_binding(row)
+        return convert.alert_binding(row)
 
     # Approvals of escalation actions
 
@@ -326,7 +262,7 @@ class SqliteStore:
                     incident_id,
                     actor,
                     action,
-                    _dump(redact.active().redact_tree(params or {})),
+                    convert.dump(redact.active().redact_tree(params or {})),
                     redact.active().redact(outcome),
                     request_id,
                 ),
@@ -339,7 +275,7 @@ class SqliteStore:
             rows = self._db.execute(
                 "SELECT * FROM audit WHERE incident_id = ? ORDER BY id", (incident_id,)
             )
-        return [_audit(r) for r in rows]
+        return [convert.audit(r) for r in rows]
 
     def first_time(self, key: str, *, keep_s: float = 3600.0) -> bool:
         """True the first time `key` is seen (within `keep_s`): Slack's retries
@@ -349,63 +285,3 @@ class SqliteStore:
             db.execute("DELETE FROM seen WHERE at < ?", (now - keep_s,))
             cursor = db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, now))
             return cursor.rowcount == 1
-
-
-def _dump(value: dict[str, Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
-
-
-def _incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
-    return Incident(
-        id=row["id"],
-        channel=row["channel"],
-        thread_ts=row["thread_ts"],
-        runbook=row["runbook"],
-        target=row["target"],
-        variables=json.loads(row["variables"]),
-        alert=json.loads(row["alert"]),
-        opened_by=row["opened_by"],
-        opened_at=row["opened_at"],
-        status=row["status"],
-        resolved_by=row["resolved_by"],
-        resolved_at=row["resolved_at"],
-        dry_run=bool(row["dry_run"]),
-        step_messages=step_messages,
-    )
-
-
-def _alert_binding(row: sqlite3.Row) -> AlertBinding:
-    return AlertBinding(
-        fingerprint=row["fingerprint"],
-        incident_id=row["incident_id"],
-        source=row["source"],
-        name=row["name"],
-        status=row["status"],
-        fired_at=row["fired_at"],
-        resolved_at=row["resolved_at"],
-        times=row["times"],
-        noted_at=row["noted_at"],
-    )
-
-
-def _run(row: sqlite3.Row) -> StepRun:
-    return StepRun(
-        incident_id=row["incident_id"],
-        step_id=row["step_id"],
-        by=row["by"],
-        at=row["at"],
-        result=json.loads(row["result"]),
-    )
-
-
-def _audit(row: sqlite3.Row) -> AuditRecord:
-    return AuditRecord(
-        id=row["id"],
-        at=row["at"],
-        incident_id=row["incident_id"],
-        actor=row["actor"],
-        action=row["action"],
-        params=json.loads(row["params"]),
-        outcome=row["outcome"],
-        request_id=row["request_id"],
-    )

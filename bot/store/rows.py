@@ -1,0 +1,69 @@
+"""Rows to the store's models, and values to JSON columns."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
+
+
+def dump(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
+    return Incident(
+        id=row["id"],
+        channel=row["channel"],
+        thread_ts=row["thread_ts"],
+        runbook=row["runbook"],
+        target=row["target"],
+        variables=json.loads(row["variables"]),
+        alert=json.loads(row["alert"]),
+        opened_by=row["opened_by"],
+        opened_at=row["opened_at"],
+        status=row["status"],
+        resolved_by=row["resolved_by"],
+        resolved_at=row["resolved_at"],
+        dry_run=bool(row["dry_run"]),
+        step_messages=step_messages,
+    )
+
+
+def alert_binding(row: sqlite3.Row) -> AlertBinding:
+    return AlertBinding(
+        fingerprint=row["fingerprint"],
+        incident_id=row["incident_id"],
+        source=row["source"],
+        name=row["name"],
+        status=row["status"],
+        fired_at=row["fired_at"],
+        resolved_at=row["resolved_at"],
+        times=row["times"],
+        noted_at=row["noted_at"],
+    )
+
+
+def run(row: sqlite3.Row) -> StepRun:
+    return StepRun(
+        incident_id=row["incident_id"],
+        step_id=row["step_id"],
+        by=row["by"],
+        at=row["at"],
+        result=json.loads(row["result"]),
+    )
+
+
+def audit(row: sqlite3.Row) -> AuditRecord:
+    return AuditRecord(
+        id=row["id"],
+        at=row["at"],
+        incident_id=row["incident_id"],
+        actor=row["actor"],
+        action=row["action"],
+        params=json.loads(row["params"]),
+        outcome=row["outcome"],
+        request_id=row["request_id"],
+    )
