@@ -4,9 +4,7 @@ thread: one incident per outage, resolved in place."""
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -15,57 +13,18 @@ from bot.store import SqliteStore
 from tests.peers.mail import Peer
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, running_bot
-
-FIXTURES = Path(__file__).parents[1] / "alerts" / "fixtures"
-ALERTS = "C0ALERTS"
-TARGETS = ["imap", "smtp-relay", "submission", "submission-tls", "admin-app", "api-list", "ntfy"]
-
-
-def fixture(name: str, **changes: Any) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
-    event.update(changes)
-    return event
-
-
-def local_site(port: int) -> list[str]:
-    """Every target at a loopback port nothing listens on, AWS unreachable:
-    checks fail fast and touch nothing outside this machine."""
-    sets = [
-        f"alerts.channels=[{ALERTS}]",
-        "vars.control_domain=example.com",
-        "aws.endpoint_url=http://127.0.0.1:9",
-        "aws.max_attempts=1",
-        "alerts.storm_targets=5",
-    ]
-    for name in TARGETS:
-        sets += [f"targets.{name}.host=127.0.0.1", f"targets.{name}.port={port}"]
-    for name in ("admin-app", "api-list", "ntfy"):
-        sets.append(f"targets.{name}.url=http://127.0.0.1:{port}/")
-    return sets
+from tests.slack.thread import (
+    ALERTS,
+    FIXTURES,
+    fixture,
+    header_saying,
+    headers_in,
+    local_site,
+    text_of,
+)
 
 
-def headers_in(stand_in: SlackStandIn) -> list[Any]:
-    return [
-        m for m in stand_in.messages(ALERTS).values() if "What it means" in json.dumps(m.blocks)
-    ]
-
-
-def header_saying(stand_in: SlackStandIn, needle: str) -> Any:
-    return next((h for h in headers_in(stand_in) if needle in text(h)), None)
-
-
-def text(message: Any) -> str:
-    return json.dumps(message.blocks, ensure_ascii=False)
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-
-
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 async def test_alertmanager_message_gets_the_triage_in_its_thread(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
@@ -74,17 +33,17 @@ async def test_alertmanager_message_gets_the_triage_in_its_thread(
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             assert (await slack.event(event, event_id="Ev1")).status_code == 200
             header = await slack_api.wait_for_async(
-                lambda: next((h for h in headers_in(slack_api) if "Findings" in text(h)), None)
+                lambda: next((h for h in headers_in(slack_api) if "Findings" in text_of(h)), None)
             )
     assert header.thread_ts == event["ts"]
-    assert "SMTP relay" in text(header)
-    assert "refused" in text(header)  # the public probe's finding, failing checks first
-    assert "Walk through" in text(header)
+    assert "SMTP relay" in text_of(header)
+    assert "refused" in text_of(header)  # the public probe's finding, failing checks first
+    assert "Walk through" in text_of(header)
     incident = SqliteStore(tmp_path / "t.db").incident(1)
     assert (incident.target, incident.opened_by) == ("smtp-relay", "alert:alertmanager")
 
 
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 @pytest.mark.parametrize(
     ("name", "target_title"),
     [
@@ -104,7 +63,7 @@ async def test_each_kuma_format_is_triaged_in_its_thread(
             header = await slack_api.wait_for_async(lambda: headers_in(slack_api)[:1])
     assert header[0].thread_ts == event["ts"]
     if target_title:
-        assert target_title in text(header[0])
+        assert target_title in text_of(header[0])
 
 
 async def test_chatter_and_other_bots_are_ignored(slack_api: SlackStandIn, tmp_path: Path) -> None:
@@ -118,7 +77,7 @@ async def test_chatter_and_other_bots_are_ignored(slack_api: SlackStandIn, tmp_p
     assert slack_api.calls("chat.postMessage") == []
 
 
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 async def test_the_same_alert_four_times_gives_one_triage_and_one_note(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
@@ -134,10 +93,10 @@ async def test_the_same_alert_four_times_gives_one_triage_and_one_note(
     assert len(headers_in(slack_api)) == 1
     notes = [m for m in slack_api.messages(ALERTS).values() if "fired again" in m.text]
     assert len(notes) == 1  # later repeats are counted, not posted
-    assert "4 times" in text(headers_in(slack_api)[0])
+    assert "4 times" in text_of(headers_in(slack_api)[0])
 
 
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 async def test_resolved_alert_posts_time_to_recovery_and_closes_the_incident(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
@@ -161,7 +120,7 @@ async def test_resolved_alert_posts_time_to_recovery_and_closes_the_incident(
     assert SqliteStore(tmp_path / "t.db").incident(1).status == "resolved"
 
 
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 async def test_webhook_with_a_bad_secret_is_refused_and_posts_nothing(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
@@ -182,7 +141,7 @@ async def test_webhook_with_a_bad_secret_is_refused_and_posts_nothing(
     assert headers_in(slack_api)[0].thread_ts == posted[0].ts
 
 
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 async def test_a_storm_gives_one_triage_per_target_and_one_storm_note_at_slacks_pace(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
@@ -205,7 +164,8 @@ async def test_a_storm_gives_one_triage_per_target_and_one_storm_note_at_slacks_
                 event["attachments"][0]["title"] = title
                 assert (await slack.event(event, event_id=f"Ev{n}")).status_code == 200
             await slack_api.wait_for_async(
-                lambda: sum("Findings" in text(h) for h in headers_in(slack_api)) >= 6, timeout=30
+                lambda: sum("Findings" in text_of(h) for h in headers_in(slack_api)) >= 6,
+                timeout=30,
             )
     headers = headers_in(slack_api)
     # Six distinct targets (admin-app answers to two instances), one triage each.

@@ -21,6 +21,7 @@ from tests.peers.mail import Peer
 from tests.peers.sentinel import accepted
 from tests.peers.slack import BoltClient, SlackStandIn, sign
 from tests.slack.bot import SECRET, running_bot
+from tests.slack.thread import text_of
 
 CHANNEL = "C0INCIDENT"
 ALLOWED, OTHER, STRANGER = "U0ONCALL", "U0LEAD", "U0VISITOR"
@@ -33,10 +34,6 @@ def site(peer: Peer) -> list[str]:
         f"actions.restart-service.users=[{ALLOWED}]",
         f"actions.force-new-deployment.users=[{ALLOWED}, {OTHER}]",
     ]  # fmt: skip
-
-
-def blocks(message: Any) -> str:
-    return json.dumps(message.blocks, ensure_ascii=False)
 
 
 def buttons(stand_in: SlackStandIn, prefix: str) -> list[tuple[Any, dict[str, Any]]]:
@@ -109,8 +106,8 @@ async def test_allowed_user_confirms_and_the_service_is_scaled_to_0_and_back(
                 ],
                 timeout=20,
             )
-    assert "restarted: 0 then 1 of 1 running" in blocks(done[0])
-    assert f"started by <@{ALLOWED}>" in blocks(done[0])
+    assert "restarted: 0 then 1 of 1 running" in text_of(done[0])
+    assert f"started by <@{ALLOWED}>" in text_of(done[0])
     assert desired("mail", "cabal-smtp-in") == 1
     audit = SqliteStore(tmp_path / "t.db").audit_log(incident_id=1)
     run = [r for r in audit if r.action == "run_action"]
@@ -168,7 +165,7 @@ async def test_the_requester_cannot_approve_their_own_request_and_another_allowe
             assert refusal
             await click(slack, message, approve, OTHER)
             await slack_api.wait_for_async(
-                lambda: [m for m in slack_api.messages(CHANNEL).values() if "✅ done" in blocks(m)]
+                lambda: [m for m in slack_api.messages(CHANNEL).values() if "✅ done" in text_of(m)]
             )
     actions = [(r.actor, r.action, r.outcome) for r in SqliteStore(tmp_path / "t.db").audit_log()]
     assert (
@@ -222,7 +219,7 @@ async def test_dry_run_mode_shows_the_calls_and_makes_none(  # noqa: PLR0917
             step = await slack_api.wait_for_async(
                 lambda: [
                     m for m in slack_api.messages(CHANNEL).values()
-                    if m.thread_ts and "dry run:" in blocks(m)
+                    if m.thread_ts and "dry run:" in text_of(m)
                 ]
             )  # fmt: skip
             header = next(iter(slack_api.messages(CHANNEL).values()))
@@ -233,12 +230,12 @@ async def test_dry_run_mode_shows_the_calls_and_makes_none(  # noqa: PLR0917
             await submit(slack, opened.args["view"], ALLOWED)
             described = await slack_api.wait_for_async(
                 lambda: [
-                    m for m in slack_api.messages(CHANNEL).values() if "would call" in blocks(m)
+                    m for m in slack_api.messages(CHANNEL).values() if "would call" in text_of(m)
                 ]
             )
-    assert f"{host}:{port}" in blocks(step[0])  # the probe it would make, named
-    assert "ecs.update_service" in blocks(described[0])
-    assert "🧪 Dry run" in blocks(header)
+    assert f"{host}:{port}" in text_of(step[0])  # the probe it would make, named
+    assert "ecs.update_service" in text_of(described[0])
+    assert "🧪 Dry run" in text_of(header)
     assert recorder.requests == []  # no AWS request, not even a read
     assert accepted(sentinel) == 0  # and no probe connection
     runs = [r for r in SqliteStore(tmp_path / "t.db").audit_log() if r.action == "run_action"]

@@ -18,8 +18,7 @@ from bot.store import SqliteStore
 from tests.peers.mail import Peer
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, running_bot
-from tests.slack.test_autotriage import ALERTS, fixture, header_saying, local_site
-from tests.slack.test_walkthrough import button, text_of
+from tests.slack.thread import ALERTS, button, fixture, header_saying, local_site, text_of
 
 CHANNEL = "C0INCIDENT"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -45,14 +44,7 @@ async def scrape(base: str) -> Samples:
     return parse(reply.text)
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-
-
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 async def test_a_walkthrough_is_counted_by_check_type_and_status_with_durations(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
@@ -90,7 +82,7 @@ async def test_a_walkthrough_is_counted_by_check_type_and_status_with_durations(
     assert value(samples, "triage_incidents_opened_total", how="alert") == 0
 
 
-@pytest.mark.usefixtures("env")
+@pytest.mark.usefixtures("aws_fake_credentials")
 async def test_alert_outcomes_and_incidents_opened_by_alert_are_counted(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:

@@ -17,7 +17,7 @@ from tests.peers.mail import Peer
 from tests.peers.prometheus import PromPeer
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, running_bot
-from tests.slack.test_walkthrough import CHANNEL, _click, _edited_to, _posted, relay_sets
+from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets
 
 SLACK_TOKEN = "xoxb-1111111111-2222222222-PLANTEDtoken"
 AWS_KEY_ID = "AKIAIOSFODNN7PLANTED"
@@ -79,14 +79,14 @@ async def test_planted_secrets_in_check_output_never_reach_slack_or_the_logs(
     with caplog.at_level(logging.DEBUG), running_bot(slack_api.url, tmp_path / "t.db", sets) as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             await slack.command("smtp-relay", channel=CHANNEL)
-            _, first = await slack_api.wait_for_async(lambda: _posted(slack_api, 2))
-            await _click(slack, slack_api, first, Act.RUN_STEP)
-            step1 = await slack_api.wait_for_async(lambda: _edited_to(slack_api, first, "❌"))
-            await _click(slack, slack_api, step1, Act.NEXT)
-            *_, second = await slack_api.wait_for_async(lambda: _posted(slack_api, 3))
-            await _click(slack, slack_api, second, Act.RUN_STEP)
-            step2 = await slack_api.wait_for_async(lambda: _edited_to(slack_api, second, "❌"))
-            await _click(slack, slack_api, step2, Act.DETAILS)
+            _, first = await slack_api.wait_for_async(lambda: posted(slack_api, 2))
+            await click(slack, slack_api, first, Act.RUN_STEP)
+            step1 = await slack_api.wait_for_async(lambda: edited_to(slack_api, first, "❌"))
+            await click(slack, slack_api, step1, Act.NEXT)
+            *_, second = await slack_api.wait_for_async(lambda: posted(slack_api, 3))
+            await click(slack, slack_api, second, Act.RUN_STEP)
+            step2 = await slack_api.wait_for_async(lambda: edited_to(slack_api, second, "❌"))
+            await click(slack, slack_api, step2, Act.DETAILS)
             (upload,) = await slack_api.wait_for_async(
                 lambda: [u for u in slack_api.uploads() if u.completed][:1]
             )
@@ -116,11 +116,11 @@ async def test_an_aws_error_holding_credentials_never_reaches_slack_or_the_logs(
     with caplog.at_level(logging.DEBUG), running_bot(slack_api.url, tmp_path / "t.db") as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             await slack.command("ntfy", channel=CHANNEL)
-            _, first = await slack_api.wait_for_async(lambda: _posted(slack_api, 2))
-            await _click(slack, slack_api, first, Act.SKIP)
-            *_, second = await slack_api.wait_for_async(lambda: _posted(slack_api, 3))
-            await _click(slack, slack_api, second, Act.RUN_STEP)
-            step = await slack_api.wait_for_async(lambda: _edited_to(slack_api, second, "⚠️"))
+            _, first = await slack_api.wait_for_async(lambda: posted(slack_api, 2))
+            await click(slack, slack_api, first, Act.SKIP)
+            *_, second = await slack_api.wait_for_async(lambda: posted(slack_api, 3))
+            await click(slack, slack_api, second, Act.RUN_STEP)
+            step = await slack_api.wait_for_async(lambda: edited_to(slack_api, second, "⚠️"))
 
     assert peer.requests, "the check must have asked the stand-in"
     assert "(secret ***) is not authorized" in caplog.text  # botocore logged the body, masked

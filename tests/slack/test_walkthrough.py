@@ -7,42 +7,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from bot.slack.payloads import Act, decode
+from bot.slack.payloads import Act
 from bot.store import SqliteStore
-from tests.peers.aws import REGION, MotoPeer, ecs_service, target_group
+from tests.peers.aws import MotoPeer, ecs_service, target_group
 from tests.peers.mail import Peer
 from tests.peers.slack import BoltClient, SlackStandIn, command_payload, sign
 from tests.slack.bot import SECRET, running_bot
-
-CHANNEL = "C0INCIDENT"
-
-
-def button(message: Any, action: str) -> str:
-    """The value of the button with this action id in a posted message."""
-    for block in message.blocks or []:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action:
-                return str(element["value"])
-    raise AssertionError(f"no {action} button in {json.dumps(message.blocks)[:400]}")
-
-
-def text_of(message: Any) -> str:
-    return json.dumps(message.blocks, ensure_ascii=False)
-
-
-def relay_sets(peer: Peer, ca_file: str) -> list[str]:
-    return [
-        f"targets.smtp-relay.host={peer.host}",
-        f"targets.smtp-relay.port={peer.port}",
-        f"ca_file={ca_file}",
-        f"vars.region={REGION}",
-        "vars.cluster=mail",
-    ]
+from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets, text_of
 
 
 async def test_help_and_unknown_words_answer_in_the_ack_and_post_nothing(
@@ -74,22 +49,22 @@ async def test_walkthrough_runs_each_step_and_edits_its_message_in_place(
     ) as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             assert (await slack.command("smtp-relay", channel=CHANNEL)).status_code == 200
-            header, first = await slack_api.wait_for_async(lambda: _posted(slack_api, 2))
+            header, first = await slack_api.wait_for_async(lambda: posted(slack_api, 2))
             assert first.thread_ts == header.ts
             assert "What it means" in text_of(header)
 
-            await _click(slack, slack_api, first, Act.RUN_STEP)
-            step1 = await slack_api.wait_for_async(lambda: _edited_to(slack_api, first, "✅"))
+            await click(slack, slack_api, first, Act.RUN_STEP)
+            step1 = await slack_api.wait_for_async(lambda: edited_to(slack_api, first, "✅"))
             assert "STARTTLS" in text_of(step1)
 
-            await _click(slack, slack_api, step1, Act.NEXT)
-            (_, _, second) = await slack_api.wait_for_async(lambda: _posted(slack_api, 3))
-            await _click(slack, slack_api, second, Act.RUN_STEP)
-            step2 = await slack_api.wait_for_async(lambda: _edited_to(slack_api, second, "❌"))
+            await click(slack, slack_api, step1, Act.NEXT)
+            (_, _, second) = await slack_api.wait_for_async(lambda: posted(slack_api, 3))
+            await click(slack, slack_api, second, Act.RUN_STEP)
+            step2 = await slack_api.wait_for_async(lambda: edited_to(slack_api, second, "❌"))
             assert "runs 0 of 1 tasks" in text_of(step2)
             assert "CannotPullContainerError" in text_of(step2)
 
-            await _click(slack, slack_api, step2, Act.DETAILS)
+            await click(slack, slack_api, step2, Act.DETAILS)
             upload = await slack_api.wait_for_async(
                 lambda: [u for u in slack_api.uploads() if u.completed][:1]
             )
@@ -99,13 +74,13 @@ async def test_walkthrough_runs_each_step_and_edits_its_message_in_place(
             assert "2/3 steps run" in text_of(header_now)
             assert "ecs-health/service" in text_of(header_now)
 
-            await _click(slack, slack_api, header_now, Act.RESOLVE)
+            await click(slack, slack_api, header_now, Act.RESOLVE)
             resolved = await slack_api.wait_for_async(
-                lambda: _edited_to(slack_api, header, "resolved by")
+                lambda: edited_to(slack_api, header, "resolved by")
             )
             assert "<@U1>" in text_of(resolved)
 
-            await _click(slack, slack_api, step2, Act.RERUN)
+            await click(slack, slack_api, step2, Act.RERUN)
             refusal = await slack_api.wait_for_async(lambda: slack_api.calls("response_url"))
             assert "is resolved" in json.dumps(refusal[0].args)
     store = SqliteStore(tmp_path / "t.db")
@@ -124,12 +99,12 @@ async def test_run_all_posts_one_summary_and_updates_the_header(
     with running_bot(slack_api.url, tmp_path / "t.db", relay_sets(closed_port, ca_file)) as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             await slack.command("smtp-relay", channel=CHANNEL)
-            header, _ = await slack_api.wait_for_async(lambda: _posted(slack_api, 2))
-            await _click(slack, slack_api, header, Act.RUN_ALL)
-            *_, summary = await slack_api.wait_for_async(lambda: _posted(slack_api, 3))
+            header, _ = await slack_api.wait_for_async(lambda: posted(slack_api, 2))
+            await click(slack, slack_api, header, Act.RUN_ALL)
+            *_, summary = await slack_api.wait_for_async(lambda: posted(slack_api, 3))
             assert "Run all" in text_of(summary)
             assert "refused" in text_of(summary)
-            await slack_api.wait_for_async(lambda: _edited_to(slack_api, header, "3/3 steps run"))
+            await slack_api.wait_for_async(lambda: edited_to(slack_api, header, "3/3 steps run"))
 
 
 async def test_a_click_on_a_message_posted_before_a_restart_still_works(
@@ -140,11 +115,11 @@ async def test_a_click_on_a_message_posted_before_a_restart_still_works(
     with running_bot(slack_api.url, db, sets) as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             await slack.command("smtp-relay", channel=CHANNEL)
-            _, first = await slack_api.wait_for_async(lambda: _posted(slack_api, 2))
+            _, first = await slack_api.wait_for_async(lambda: posted(slack_api, 2))
     with running_bot(slack_api.url, db, sets) as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
-            await _click(slack, slack_api, first, Act.RUN_STEP)
-            step1 = await slack_api.wait_for_async(lambda: _edited_to(slack_api, first, "❌"))
+            await click(slack, slack_api, first, Act.RUN_STEP)
+            step1 = await slack_api.wait_for_async(lambda: edited_to(slack_api, first, "❌"))
     assert "refused" in text_of(step1)
 
 
@@ -160,7 +135,7 @@ async def test_the_same_event_delivered_four_times_opens_one_incident(
             replies = [
                 await slack.event(event, event_id="Ev0SAME", retry_num=n or None) for n in range(4)
             ]
-            header, _ = await slack_api.wait_for_async(lambda: _posted(slack_api, 2))
+            header, _ = await slack_api.wait_for_async(lambda: posted(slack_api, 2))
     assert [r.status_code for r in replies] == [200] * 4
     assert header.thread_ts == "1767000000.000001"
     headers = [
@@ -194,28 +169,9 @@ async def test_a_429_on_post_message_is_waited_out_and_posted_once(
     with running_bot(slack_api.url, tmp_path / "t.db") as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             await slack.command("ntfy", channel=CHANNEL)
-            await slack_api.wait_for_async(lambda: _posted(slack_api, 2), timeout=10)
+            await slack_api.wait_for_async(lambda: posted(slack_api, 2), timeout=10)
     calls = slack_api.calls("chat.postMessage")
     assert [c.status for c in calls[:2]] == [429, 200]
     assert calls[1].at - calls[0].at >= 0.9
     assert len(slack_api.messages(CHANNEL)) == 2  # header and step 1, nothing lost or doubled
     assert SqliteStore(tmp_path / "t.db").incident(1).thread_ts is not None
-
-
-async def _click(slack: BoltClient, stand_in: SlackStandIn, message: Any, act: Act) -> None:
-    value = button(message, act.value)
-    decode(value)  # what the bot posted is what it accepts back
-    reply = await slack.action(
-        act.value, value, channel=CHANNEL, message_ts=message.ts, thread_ts=message.thread_ts
-    )
-    assert reply.status_code == 200
-
-
-def _posted(stand_in: SlackStandIn, count: int) -> list[Any] | None:
-    messages = list(stand_in.messages(CHANNEL).values())
-    return messages[:count] if len(messages) >= count else None
-
-
-def _edited_to(stand_in: SlackStandIn, message: Any, needle: str) -> Any:
-    now = stand_in.messages(CHANNEL).get(message.ts)
-    return now if now is not None and needle in text_of(now) else None
