@@ -19,6 +19,7 @@ lint: install
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy bot
+	$(BIN)/lint-imports
 	$(BIN)/triage lint runbooks
 	$(BIN)/triage test runbooks
 

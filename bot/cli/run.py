@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import redact
-from bot.checks.context import AwsSettings, VantagePoint, VantageSettings
 from bot.cli.report import check_line, render, render_plan
 from bot.engine.dryrun import dry_run, plan
 from bot.engine.results import CheckRun, RunResult
-from bot.engine.runner import Engine, Settings
+from bot.engine.runner import Engine
+from bot.engine.site_settings import settings
 from bot.runbooks.binding import BindError, Binding, bind
 from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import find_runbook, load_blackbox_modules, load_runbook, load_site
+from bot.runbooks.loader import find_runbook, load_runbook, load_site
 from bot.runbooks.site import SiteConfig
 
 USAGE = 2
@@ -112,25 +112,6 @@ def prepare(args: argparse.Namespace) -> tuple[Binding, SiteConfig]:
         raise UsageError(f"invalid input:\n{exc}") from exc
     except BindError as exc:
         raise UsageError(f"site config does not fit runbook {runbook.id!r}:\n{exc}") from exc
-
-
-def settings(site: SiteConfig) -> Settings:
-    aws = AwsSettings(
-        endpoint_url=site.aws.endpoint_url,
-        connect_timeout=site.aws.connect_timeout,
-        read_timeout=site.aws.read_timeout,
-        max_attempts=site.aws.max_attempts,
-    )
-    return Settings(ca_file=site.ca_file, aws=aws, vantage=vantage_settings(site))
-
-
-def vantage_settings(site: SiteConfig) -> VantageSettings:
-    points = {
-        name: VantagePoint(name=name, kind=p.kind, url=p.url, timeout=p.timeout)
-        for name, p in site.vantage_points.items()
-    }
-    modules = load_blackbox_modules(Path(site.blackbox_config)) if site.blackbox_config else {}
-    return VantageSettings(points=points, modules=modules)
 
 
 def _target(binding: Binding, name: str) -> str:

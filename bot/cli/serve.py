@@ -9,7 +9,8 @@ import sys
 from typing import Any
 
 from bot import redact
-from bot.cli.run import UsageError, add_site_options, settings
+from bot.cli.run import UsageError, add_site_options
+from bot.engine.site_settings import settings
 from bot.runbooks.binding import BindError
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.issues import RunbookError

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.checks import aws
-from bot.cli.run import settings
 from bot.demo.chat import Chat
 from bot.demo.slackapi import SlackRecorder
+from bot.engine.site_settings import settings
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.site import SiteConfig
 from bot.slack.app import build_app
