@@ -1,7 +1,8 @@
 """The one table of check types.
 
-The runbook schema's union, the "unknown check type" error, `triage schema`
-and the docs are all derived from `REGISTRY`; there is no second list.
+The runbook schema's union, the "unknown check type" error, `triage schema`,
+the docs and the dry run are all derived from `REGISTRY`; there is no second
+list. Each type describes itself (`bot.checks.spec`); installed plugins
 """
 
 from __future__ import annotations
