@@ -2,7 +2,7 @@
 
 The runbook schema's union, the "unknown check type" error, `triage schema`,
 the docs and the dry run are all derived from `REGISTRY`; there is no second
-list. Each type describes itself (`bot.checks.spec`); installed plugins
+list. Each type describes itself (`bot.checks.spec`).
 """
 
 from __future__ import annotations
