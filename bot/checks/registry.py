@@ -2,14 +2,15 @@
 
 The runbook schema's union, the "unknown check type" error, `triage schema`,
 the docs and the dry run are all derived from `REGISTRY`; there is no second
-list. Each type describes itself (`bot.checks.spec`).
+list. Each type describes itself (`bot.checks.spec`); installed plugins
+(`bot.checks.plugins`) join the built-in types here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from bot.checks import aws, blackbox, http, module, prometheus, starttls, tcp, tls
+from bot.checks import aws, blackbox, http, module, plugins, prometheus, starttls, tcp, tls
 from bot.checks.spec import CheckType
 
 
@@ -41,5 +42,6 @@ REGISTRY = Registry(
         blackbox.CHECK,
         prometheus.CHECK,
         module.CHECK,
+        *plugins.discovered(),
     ]
 )
