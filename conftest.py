@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.peers.mail",
     "tests.peers.web",
     "tests.peers.aws",
+    "tests.peers.dns",
     "tests.peers.blackbox",
     "tests.peers.prometheus",
     "tests.peers.slack",

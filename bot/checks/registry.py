@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from bot.checks import aws, blackbox, http, module, plugins, prometheus, starttls, tcp, tls
+from bot.checks import (
+    aws,
+    blackbox,
+    dnsquery,
+    http,
+    module,
+    plugins,
+    prometheus,
+    starttls,
+    tcp,
+    tls,
+)
 from bot.checks.spec import CheckType
 
 
@@ -42,6 +53,7 @@ REGISTRY = Registry(
         blackbox.CHECK,
         prometheus.CHECK,
         module.CHECK,
+        dnsquery.CHECK,
         *plugins.discovered(),
     ]
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.checks.context import AwsSettings, RunContext, VantageSettings
+from bot.checks.context import AwsSettings, DnsSettings, RunContext, VantageSettings
 from bot.checks.params import Params
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.engine.conclude import conclude, render_manual
@@ -49,6 +49,7 @@ class Settings:
     ca_file: str | None = None
     aws: AwsSettings = field(default_factory=AwsSettings)
     vantage: VantageSettings = field(default_factory=VantageSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
 
 
 class Engine:
@@ -157,6 +158,7 @@ class Engine:
             ca_file=self.settings.ca_file,
             aws=self.settings.aws,
             vantage=self.settings.vantage,
+            dns=self.settings.dns,
         )
         try:
             async with asyncio.timeout(check.timeout + GRACE_S):
