@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.peers.web",
     "tests.peers.aws",
     "tests.peers.dns",
+    "tests.peers.awsstandin",
     "tests.peers.blackbox",
     "tests.peers.prometheus",
     "tests.peers.slack",

@@ -13,8 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from bot.checks import (
     aws,
     blackbox,
+    cloudwatch,
     dnsquery,
     http,
+    logs,
     module,
     plugins,
     prometheus,
@@ -54,6 +56,8 @@ REGISTRY = Registry(
         prometheus.CHECK,
         module.CHECK,
         dnsquery.CHECK,
+        logs.CHECK,
+        cloudwatch.CHECK,
         *plugins.discovered(),
     ]
 )
