@@ -150,3 +150,10 @@ def duration_text(seconds: int) -> str:
         if seconds % _UNIT_S[unit] == 0:
             return f"{seconds // _UNIT_S[unit]}{unit}"
     return f"{seconds}s"
+
+
+def attended_only(params: Params) -> str | None:
+    """Why this check may run only when a person asked for it (a `command`
+    not marked `unattended: true`), or None: auto-triage skips it then."""
+    reason = getattr(params, "needs_a_person", None)
+    return reason() if callable(reason) else None

@@ -14,6 +14,7 @@ from bot.checks import (
     aws,
     blackbox,
     cloudwatch,
+    command,
     dnsquery,
     http,
     logs,
@@ -58,6 +59,7 @@ REGISTRY = Registry(
         dnsquery.CHECK,
         logs.CHECK,
         cloudwatch.CHECK,
+        command.CHECK,
         *plugins.discovered(),
     ]
 )

@@ -24,7 +24,10 @@ refuse what they refuse, with the real error codes:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import threading
 import uuid
@@ -131,8 +134,7 @@ class StandIn:
     def ssm_cancel_command(self, body: dict[str, Any]) -> dict[str, Any]:
         for run in self._command(body["CommandId"]).values():
             if run.process.poll() is None:
-                run.process.kill()
-                run.process.communicate()
+                _kill(run.process)
                 run.status = "Cancelled"
         return {}
 
@@ -152,9 +154,15 @@ class StandIn:
     def stop(self) -> None:
         for invocations in self.commands.values():
             for run in invocations.values():
-                if run.process.poll() is None:
-                    run.process.kill()
-                run.process.communicate()
+                _kill(run.process)
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    """The shell and whatever it started (its own session), then reap it."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
 
 
 _HANDLERS: dict[str, Callable[[StandIn, dict[str, Any]], dict[str, Any]]] = {
@@ -165,6 +173,9 @@ _HANDLERS: dict[str, Callable[[StandIn, dict[str, Any]], dict[str, Any]]] = {
     "AmazonSSM.GetCommandInvocation": StandIn.ssm_get_command_invocation,
     "AmazonSSM.CancelCommand": StandIn.ssm_cancel_command,
 }
+
+
+_LOCK = threading.Lock()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -179,7 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if handler is None:
                 raise AwsError("UnknownOperationException", f"{target} is not served here")
-            status, answer = 200, handler(peer, body)
+            with _LOCK:  # one request at a time: invocations are shared state
+                status, answer = 200, handler(peer, body)
         except AwsError as exc:
             status, answer = exc.status, {"__type": exc.code, "message": exc.message}
         data = json.dumps(answer).encode()
