@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import Discriminator, Field, PrivateAttr, Tag, create_model, model_validator
 from pydantic.fields import FieldInfo
@@ -132,12 +132,23 @@ def _templatable(info: FieldInfo) -> tuple[Any, Any]:
     # The parameter's own constraints stay with its own type, inside the
     # union. Left to right: a placeholder string is taken as such before the
     # parameter's type gets a chance to reject (or coerce) it.
-    own: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    annotation = _items_templatable(info.annotation)
+    own: Any = Annotated[annotation, *info.metadata] if info.metadata else annotation
     union: Any = Union[Placeholder, own]  # noqa: UP007
     extra: dict[str, Any] = {"description": info.description, "union_mode": "left_to_right"}
     if info.default_factory is not None:
         return union, Field(default_factory=info.default_factory, **extra)
     return union, Field(default=info.default, **extra)
+
+
+def _items_templatable(annotation: Any) -> Any:
+    """A list parameter's items may be placeholders too: `["{{ vars.host_id }}"]`
+    is checked against the item's own type once filled in."""
+    if get_origin(annotation) is not list:
+        return annotation
+    (item,) = get_args(annotation)
+    either: Any = Union[Placeholder, item]  # noqa: UP007
+    return list[Annotated[either, Field(union_mode="left_to_right")]]
 
 
 def _type_of(data: Any) -> str | None:
