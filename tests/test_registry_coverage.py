@@ -4,6 +4,7 @@ it is described in the docs and by a dry run, with no other table to edit."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,3 +64,9 @@ def test_every_built_in_type_but_module_has_docs_words_of_its_own() -> None:
     # `module` checks are described by their parameters: a module and a target.
     generic = [name for name, t in REGISTRY.items() if t.describe is by_parameters]
     assert generic == ["module"]
+
+
+def test_every_built_in_type_has_a_section_in_the_runbook_guide() -> None:
+    guide = (Path(__file__).parents[1] / "docs" / "runbooks.md").read_text()
+    missing = [name for name in REGISTRY if f"### `{name}`" not in guide]
+    assert missing == []
