@@ -140,7 +140,12 @@ _HINTS = {
 
 def _failed(params: Params, exc: Failed) -> CheckResult:
     where = ", ".join(params.instance_ids)
-    return Failed(exc.kind, f"{where}: {exc.message}{_HINTS.get(exc.code or '', '')}").result()
+    hint = _HINTS.get(exc.code or "", "")
+    if exc.kind is ErrorKind.TIMEOUT and exc.message.startswith("ssm.send_command"):
+        # No command id came back, so nothing to cancel: the execution
+        # timeout sent with it ends it on the host.
+        hint = " (if it reached the host, SSM stops it after the check's timeout)"
+    return Failed(exc.kind, f"{where}: {exc.message}{hint}").result()
 
 
 def _judge(params: Params, runs: list[dict[str, Any]]) -> CheckResult:

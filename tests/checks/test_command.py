@@ -187,3 +187,14 @@ def test_an_alert_label_may_not_fill_the_command(tmp_path: Path) -> None:
     (tmp_path / "disk.yaml").write_text(text)
     with pytest.raises(RunbookError, match="command may not come from an alert label"):
         load_runbook(tmp_path / "disk.yaml")
+
+
+async def test_a_send_that_gets_no_answer_says_the_host_stops_it(
+    aws_fake_credentials: None, aws_silent_endpoint: str
+) -> None:
+    result = await command.run(params("uptime"), ctx(aws_silent_endpoint, timeout=1.0))
+    assert (result.status, result.error_kind) == (CheckStatus.ERROR, ErrorKind.TIMEOUT)
+    assert result.summary.startswith(f"{HOST}: ssm.send_command: no answer within the 1 s")
+    assert result.summary.endswith(
+        "(if it reached the host, SSM stops it after the check's timeout)"
+    )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -11,6 +15,8 @@ from bot.checks import dnsquery
 from bot.checks.context import DnsSettings, RunContext
 from bot.checks.result import CheckStatus, ErrorKind
 from tests.peers.dns import DnsPeer
+
+ROOT = Path(__file__).parents[2]
 
 
 def ctx(peer: DnsPeer, timeout: float = 2.0) -> RunContext:
@@ -133,3 +139,41 @@ def test_dry_run_names_the_query_and_the_nameservers() -> None:
     assert dnsquery.CHECK.words({"name": "example.com", "record": "MX"}) == (
         "looks up the `MX` records of `example.com`"
     )
+
+
+RUNBOOK = """
+id: mail-dns
+title: Mail DNS
+summary: s
+vars:
+  domain: {default: example.com}
+targets:
+  mx: {title: MX, impact: none, protocol: smtp, host: "mx.example.com", port: 25}
+steps:
+  - id: s
+    title: S
+    checks:
+      - {id: mx, type: dns, name: "{{ vars.domain }}", record: MX, resolver: lab}
+    conclusions:
+      - when: {mx: pass}
+        say: "MX: {{ checks.mx.result.answers[0] }}"
+"""
+
+
+async def test_triage_run_asks_the_resolver_the_site_config_names(
+    dns_server: DnsPeer, tmp_path: Path
+) -> None:
+    dns_server.add("example.com", "MX", "10 mx.example.com.")
+    (tmp_path / "mail-dns.yaml").write_text(RUNBOOK)
+    site = tmp_path / "site.yaml"
+    site.write_text(f"dns:\n  resolvers:\n    lab: ['{dns_server.nameserver}']\n")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", str(tmp_path / "mail-dns.yaml"),
+        "--target", "mx", "--config", str(site), "--json",
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    (step,) = json.loads(out)["steps"]
+    assert step["conclusion"] == "MX: 10 mx.example.com."
+    assert dns_server.queries == [("example.com.", "MX")]
