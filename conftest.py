@@ -5,6 +5,8 @@ pytest_plugins = [
     "tests.peers.mail",
     "tests.peers.web",
     "tests.peers.aws",
+    "tests.peers.dns",
+    "tests.peers.awsstandin",
     "tests.peers.blackbox",
     "tests.peers.prometheus",
     "tests.peers.slack",

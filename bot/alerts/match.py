@@ -35,6 +35,8 @@ def _target(alert: Alert, binding: Binding) -> str | None:
     triggers = binding.runbook.triggers
     if alert.source == "kuma":
         return _kuma_target(alert.name, triggers.kuma)
+    if alert.source == "healthchecks":
+        return triggers.healthchecks.get(alert.name)
     for trigger in triggers.alertmanager:
         if trigger.alertname != alert.name or trigger.label not in alert.labels:
             continue

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
 
-Source = Literal["alertmanager", "kuma"]
+Source = Literal["alertmanager", "kuma", "healthchecks"]
 Status = Literal["firing", "resolved"]
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.alerts import alertmanager_slack, kuma_slack
+from bot.alerts import alertmanager_slack, healthchecks_slack, kuma_slack
 from bot.alerts.model import Alert
 
 SlackParser = Callable[[Mapping[str, Any]], list[Alert]]
-PARSERS: tuple[SlackParser, ...] = (alertmanager_slack.parse, kuma_slack.parse)
+PARSERS: tuple[SlackParser, ...] = (
+    alertmanager_slack.parse,
+    kuma_slack.parse,
+    healthchecks_slack.parse,
+)
 # Edits, deletions, joins and the like are not new alerts; a bot posting
 # through an incoming webhook gives `bot_message`, through a token nothing.
 _NEW_POSTS = frozenset({None, "bot_message"})

@@ -292,10 +292,14 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
+from bot.checks.aws_described import aws_call, aws_words  # noqa: E402
+
 CHECK = CheckType(
     name="aws",
     params=Params,
     run=run,
     description="Make one AWS API call; judge the answer with JMESPath query/expect/offending.",
     on_deadline=CheckStatus.ERROR,
+    describe=aws_words,
+    dry_call=lambda p, ctx: aws_call(p, ctx, operation_model),
 )

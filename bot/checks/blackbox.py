@@ -18,6 +18,7 @@ from pydantic import Field
 from bot.checks import params as base
 from bot.checks import promtext
 from bot.checks.context import RunContext, VantagePoint
+from bot.checks.describing import Call, Words, code, plain, vantage_get
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.checks.spec import CheckType
 from bot.checks.vantage import Unanswered, budget, get, lookup, new_client
@@ -179,10 +180,26 @@ def _explained(failed: CheckResult, details: dict[str, Any], page: str) -> Check
     return CheckResult.failed(summary, kind=kind, details=details, result=failed.result)
 
 
+def _words(params: Words) -> str:
+    via = f"blackbox_exporter vantage point {code(plain(params.get('vantage')))}"
+    module = code(plain(params.get("module")))
+    return f"asks the {via} to probe {code(plain(params.get('target')))} with module {module}"
+
+
+def _dry_call(p: Params, ctx: RunContext) -> tuple[str, Call]:
+    query = {"module": p.module, "target": p.target}
+    call = vantage_get("blackbox", p.vantage, ctx, "/probe", query)
+    if call["url"] is None:
+        return f"nothing: {call['note']}", call
+    return f"GET {call['url']} (again with debug=true if the probe fails)", call
+
+
 CHECK = CheckType(
     name="blackbox",
     params=Params,
     run=run,
     description="Ask a blackbox_exporter vantage point to probe a target with one of its "
     "modules; pass iff probe_success is 1.",
+    describe=_words,
+    dry_call=_dry_call,
 )

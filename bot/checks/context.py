@@ -40,6 +40,14 @@ class VantageSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DnsSettings:
+    """Resolvers a `dns` check may name, from the site config: name ->
+    nameservers as `address` or `address:port` (`[v6]:port`)."""
+
+    resolvers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunContext:
     """Per-check context. `timeout` is the check's whole budget in seconds:
     executors spend it so that they can still say *where* time ran out,
@@ -49,6 +57,7 @@ class RunContext:
     ca_file: str | None = None
     aws: AwsSettings = field(default_factory=AwsSettings)
     vantage: VantageSettings = field(default_factory=VantageSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
 
     def __post_init__(self) -> None:
         if self.timeout <= 0:

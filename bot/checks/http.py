@@ -274,9 +274,13 @@ def _elapsed(started: float) -> dict[str, Any]:
     return {"elapsed_ms": round((time.monotonic() - started) * 1000, 1)}
 
 
+from bot.checks.http_described import http_call, http_words  # noqa: E402
+
 CHECK = CheckType(
     name="http",
     params=Params,
     run=run,
     description="Fetch a URL; check the status, redirects, a body regex and the certificate.",
+    describe=http_words,
+    dry_call=http_call,
 )

@@ -28,6 +28,7 @@ from bot.checks import http
 from bot.checks import params as base
 from bot.checks.bbconfig import HttpProbe, TcpProbe
 from bot.checks.context import RunContext
+from bot.checks.describing import Call
 from bot.checks.query_response import Expect, Send, Session, StartTLS, Step, address
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.checks.spec import CheckType
@@ -185,10 +186,23 @@ def _http_rules(probe: HttpProbe, result: CheckResult) -> CheckResult:
     return CheckResult.failed(summary, kind=kind, details=result.details, result=answer)
 
 
+def _dry_call(p: Params, ctx: RunContext) -> tuple[str, Call]:
+    found = ctx.vantage.modules.get(p.module)
+    prober = found.prober if found is not None else None
+    call = {"type": "module", "module": p.module, "prober": prober, "target": p.target}
+    if prober == "http":
+        url = p.target if "://" in p.target else f"http://{p.target}"
+        return f"{p.module}: {found.http.method if found else 'GET'} {url}", call | {"url": url}
+    if prober == "tcp":
+        return f"{p.module}: TCP connect to {p.target}", call | {"connect": p.target}
+    return f"nothing: no module {p.module!r}", call
+
+
 CHECK = CheckType(
     name="module",
     params=Params,
     run=run,
     description="Run a blackbox_exporter module (tcp or http prober) from the site's "
     "blackbox.yml here, with blackbox's semantics.",
+    dry_call=_dry_call,
 )

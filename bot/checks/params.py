@@ -111,3 +111,49 @@ Regex = Annotated[
     WithJsonSchema({"type": "string", "format": "regex"}),
 ]
 """A Python regular expression, compiled at validation time."""
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _to_seconds(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = int(match[1]) * _UNIT_S[match[2]]
+    else:
+        raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {value!r}")
+    if not 1 <= seconds <= 14 * 86400:
+        raise ValueError(f"duration {value!r} is not between 1 s and 14 days")
+    return seconds
+
+
+Duration = Annotated[
+    int,
+    PlainValidator(_to_seconds),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "string", "pattern": _DURATION.pattern},
+                {"type": "integer", "description": "seconds"},
+            ]
+        }
+    ),
+]
+"""A relative window back from now: `15m`, `2h`, `1d`, `90s` or seconds; kept in seconds."""
+
+
+def duration_text(seconds: int) -> str:
+    """Seconds as the largest whole unit: 900 -> 15m."""
+    for unit in ("d", "h", "m"):
+        if seconds % _UNIT_S[unit] == 0:
+            return f"{seconds // _UNIT_S[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def attended_only(params: Params) -> str | None:
+    """Why this check may run only when a person asked for it (a `command`
+    not marked `unattended: true`), or None: auto-triage skips it then."""
+    reason = getattr(params, "needs_a_person", None)
+    return reason() if callable(reason) else None

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from bot.checks import params as base
 from bot.checks.context import RunContext, VantagePoint
+from bot.checks.describing import Call, Words, code, plain, vantage_get
 from bot.checks.params import JMESPath, truthy
 from bot.checks.result import CheckResult, ErrorKind, one_line
 from bot.checks.spec import CheckType
@@ -145,10 +146,24 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _words(params: Words) -> str:
+    via = f"Prometheus vantage point {code(plain(params.get('vantage')))}"
+    return f"asks the {via} for {code(plain(params.get('query')))}"
+
+
+def _dry_call(p: Params, ctx: RunContext) -> tuple[str, Call]:
+    call = vantage_get("prometheus", p.vantage, ctx, "/api/v1/query", {"query": p.query})
+    if call["url"] is None:
+        return f"nothing: {call['note']}", call
+    return f"GET {call['url']}", call
+
+
 CHECK = CheckType(
     name="prometheus",
     params=Params,
     run=run,
     description="Run an instant PromQL query on a Prometheus vantage point; judge the "
     "series with a JMESPath expect.",
+    describe=_words,
+    dry_call=_dry_call,
 )

@@ -1,14 +1,30 @@
 """The one table of check types.
 
-The runbook schema's union, the "unknown check type" error, `triage schema`
-and the docs are all derived from `REGISTRY`; there is no second list.
+The runbook schema's union, the "unknown check type" error, `triage schema`,
+the docs and the dry run are all derived from `REGISTRY`; there is no second
+list. Each type describes itself (`bot.checks.spec`); installed plugins
+(`bot.checks.plugins`) join the built-in types here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from bot.checks import aws, blackbox, http, module, prometheus, starttls, tcp, tls
+from bot.checks import (
+    aws,
+    blackbox,
+    cloudwatch,
+    command,
+    dnsquery,
+    http,
+    logs,
+    module,
+    plugins,
+    prometheus,
+    starttls,
+    tcp,
+    tls,
+)
 from bot.checks.spec import CheckType
 
 
@@ -40,5 +56,10 @@ REGISTRY = Registry(
         blackbox.CHECK,
         prometheus.CHECK,
         module.CHECK,
+        dnsquery.CHECK,
+        logs.CHECK,
+        cloudwatch.CHECK,
+        command.CHECK,
+        *plugins.discovered(),
     ]
 )

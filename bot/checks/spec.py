@@ -1,4 +1,10 @@
-"""What an executor module declares about itself: `CHECK = CheckType(...)`."""
+"""What an executor module declares about itself: `CHECK = CheckType(...)`.
+
+A check type owns everything that is said about it: its parameters, its
+executor, its words in the generated docs (`describe`) and the exact call a
+dry run shows (`dry_call`). Adding a type is its own module and one line in
+the registry (or an entry point, `bot.checks.plugins`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.checks.context import RunContext
+from bot.checks.describing import Call, Describe, DryCall, Words, by_parameters
 from bot.checks.params import Params
 from bot.checks.result import CheckResult, CheckStatus
 
@@ -22,3 +29,21 @@ class CheckType:
     # A probe that misses its deadline has found the target silent (fail);
     # an API call that does has found nothing out (error).
     on_deadline: CheckStatus = CheckStatus.FAIL
+    describe: Describe = by_parameters
+    """Words for the generated docs, from parameters as filled in for a page."""
+    dry_call: DryCall | None = None
+    """(what would happen, the call as data); None: the parameters themselves."""
+    shell_quoted: frozenset[str] = frozenset()
+    """Parameters that are shell text: each value filled into them is quoted."""
+    from_runbook_only: frozenset[str] = frozenset()
+    """Parameters an alert's labels may never fill (where to connect, what to
+    run, whom to ask); `host`, `url`, `target` and `server_name` always are."""
+
+    def dry(self, params: Params, ctx: RunContext) -> tuple[str, Call]:
+        if self.dry_call is None:
+            data = params.model_dump(mode="json")
+            return f"{self.name} with {data}", {"type": self.name, "params": data}
+        return self.dry_call(params, ctx)
+
+    def words(self, params: Words) -> str:
+        return self.describe(params)

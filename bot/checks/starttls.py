@@ -24,10 +24,14 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
     return await tls.probe(params, ctx, dialogue=dialogue, lead="STARTTLS, ")
 
 
+from bot.checks.sockets_described import starttls_call, starttls_words  # noqa: E402
+
 CHECK = CheckType(
     name="starttls",
     params=Params,
     run=run,
     description="SMTP or IMAP STARTTLS: the upgrade is offered and accepted, then "
     "the same certificate checks as tls.",
+    describe=starttls_words,
+    dry_call=starttls_call,
 )

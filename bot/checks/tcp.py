@@ -65,9 +65,13 @@ async def attempt(
         await session.close(graceful=finished)
 
 
+from bot.checks.sockets_described import tcp_call, tcp_words  # noqa: E402
+
 CHECK = CheckType(
     name="tcp",
     params=Params,
     run=run,
     description="Connect to host:port; optionally match the first line the peer sends.",
+    describe=tcp_words,
+    dry_call=tcp_call,
 )

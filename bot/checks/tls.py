@@ -108,9 +108,13 @@ def _unit(days: int) -> str:
     return "day" if days == 1 else "days"
 
 
+from bot.checks.sockets_described import tls_call, tls_words  # noqa: E402
+
 CHECK = CheckType(
     name="tls",
     params=Params,
     run=run,
     description="Implicit TLS: handshake, certificate chain and name, days left.",
+    describe=tls_words,
+    dry_call=tls_call,
 )

@@ -72,7 +72,7 @@ def _reached(binding: Binding, name: str) -> str:
 
 def _triggers(binding: Binding) -> Iterator[str]:
     triggers = binding.runbook.triggers
-    if not triggers.alertmanager and not triggers.kuma:
+    if not triggers.alertmanager and not triggers.kuma and not triggers.healthchecks:
         return
     yield "## Triggers"
     yield ""
@@ -88,6 +88,10 @@ def _triggers(binding: Binding) -> Iterator[str]:
     if triggers.kuma:
         rows = [[monitor, code(name)] for monitor, name in triggers.kuma.items()]
         yield from table(["Uptime Kuma monitor", "target"], rows)
+        yield ""
+    if triggers.healthchecks:
+        rows = [[check, code(name)] for check, name in triggers.healthchecks.items()]
+        yield from table(["Healthchecks.io check", "target"], rows)
         yield ""
 
 

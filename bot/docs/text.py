@@ -4,10 +4,12 @@ page needs."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+# Re-exported: the docs read them here; check types use them for their own words.
+from bot.checks.describing import code as code  # noqa: PLC0414
+from bot.checks.describing import plain as plain  # noqa: PLC0414
 from bot.runbooks.templates import Expr, Template, TemplateError
 
 Hole = Callable[[str], str]
@@ -72,19 +74,6 @@ def _text(value: Any, expr: Expr, hole: Hole) -> str:
     return hole(expr.source) if value is None else plain(value)
 
 
-def plain(value: Any) -> str:
-    """A value as a reader would write it."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(plain(v) for v in value)
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, separators=(", ", ": "), default=str)
-
-
 def one_line(text: str) -> str:
     """YAML's folded blocks keep line breaks Markdown tables cannot hold."""
     return " ".join(text.split())
@@ -92,13 +81,6 @@ def one_line(text: str) -> str:
 
 def cell(text: str) -> str:
     return one_line(text).replace("|", "\\|")
-
-
-def code(text: str) -> str:
-    """An inline code span that survives backticks inside it."""
-    fence = "``" if "`" in text else "`"
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:

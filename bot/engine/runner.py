@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.checks.context import AwsSettings, RunContext, VantageSettings
-from bot.checks.params import Params
+from bot.checks.context import AwsSettings, DnsSettings, RunContext, VantageSettings
+from bot.checks.params import Params, attended_only
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.engine.conclude import conclude, render_manual
 from bot.engine.results import CheckRun, RunResult, StepResult
@@ -49,6 +49,7 @@ class Settings:
     ca_file: str | None = None
     aws: AwsSettings = field(default_factory=AwsSettings)
     vantage: VantageSettings = field(default_factory=VantageSettings)
+    dns: DnsSettings = field(default_factory=DnsSettings)
 
 
 class Engine:
@@ -70,12 +71,20 @@ class Engine:
         return self.binding.runbook.id
 
     async def run_all(
-        self, target: str, *, alert: Mapping[str, Any] | None = None, steps: list[str] | None = None
+        self,
+        target: str,
+        *,
+        alert: Mapping[str, Any] | None = None,
+        steps: list[str] | None = None,
+        unattended: bool = False,
     ) -> RunResult:
-        """Every (or the named) step's checks at once."""
+        """Every (or the named) step's checks at once. `unattended`: nobody
+        asked (auto-triage), so checks that need a person are skipped."""
         started = time.monotonic()
         chosen = [s for s in self.binding.runbook.steps if steps is None or s.id in steps]
-        results = await asyncio.gather(*(self._step(s, target, alert) for s in chosen))
+        results = await asyncio.gather(
+            *(self._step(s, target, alert, unattended=unattended) for s in chosen)
+        )
         return RunResult(
             runbook=self.runbook_id,
             title=self.binding.runbook.title,
@@ -89,11 +98,13 @@ class Engine:
     ) -> StepResult:
         return await self._step(self.binding.runbook.step(step_id), target, alert)
 
-    async def _step(self, step: Step, target: str, alert: Mapping[str, Any] | None) -> StepResult:
+    async def _step(
+        self, step: Step, target: str, alert: Mapping[str, Any] | None, *, unattended: bool = False
+    ) -> StepResult:
         started = time.monotonic()
         scope = self.binding.scope(target, alert=alert)
         applies = step_applies(step, target)
-        runs = await self._checks(step, scope) if applies else []
+        runs = await self._checks(step, scope, unattended) if applies else []
         return StepResult(
             id=step.id,
             title=step.title,
@@ -105,7 +116,7 @@ class Engine:
             duration_ms=_ms_since(started),
         )
 
-    async def _checks(self, step: Step, scope: dict[str, Any]) -> list[CheckRun]:
+    async def _checks(self, step: Step, scope: dict[str, Any], unattended: bool) -> list[CheckRun]:
         checks = step.check_defs
         done: dict[str, asyncio.Future[CheckRun]] = {
             c.id: asyncio.get_running_loop().create_future() for c in checks
@@ -113,7 +124,7 @@ class Engine:
 
         async def one(check: CheckDef) -> CheckRun:
             deps = {d: await done[d] for d in sorted(dependencies(check))}
-            run = await self._check(check, scope, deps)
+            run = await self._check(check, scope, deps, unattended)
             done[check.id].set_result(run)
             if self._on_check:
                 self._on_check(step.id, run)
@@ -122,12 +133,12 @@ class Engine:
         return list(await asyncio.gather(*(one(c) for c in checks)))
 
     async def _check(
-        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun]
+        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun], unattended: bool
     ) -> CheckRun:
         started = time.monotonic()
         applicable = check.applies(scope)
         if applicable:
-            result = await self._outcome(check, scope, deps)
+            result = await self._outcome(check, scope, deps, unattended)
         else:
             result = CheckResult.skipped(f"not for target {scope['target']['name']}")
         return CheckRun(
@@ -140,7 +151,7 @@ class Engine:
         )
 
     async def _outcome(
-        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun]
+        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun], unattended: bool
     ) -> CheckResult:
         unmet = [d for d, run in deps.items() if run.status is not CheckStatus.PASS]
         if unmet:
@@ -149,6 +160,9 @@ class Engine:
             params = check.prepare({**scope, "checks": {d: r.view() for d, r in deps.items()}})
         except (TemplateError, ValidationError) as exc:
             return CheckResult.errored(ErrorKind.INTERNAL, f"parameters: {_one_line(exc)}")
+        why = attended_only(params) if unattended else None
+        if why is not None:
+            return CheckResult.skipped(f"not run by auto-triage: it {why}; run the step to run it")
         return await self._execute(check, params)
 
     async def _execute(self, check: CheckDef, params: Params) -> CheckResult:
@@ -157,6 +171,7 @@ class Engine:
             ca_file=self.settings.ca_file,
             aws=self.settings.aws,
             vantage=self.settings.vantage,
+            dns=self.settings.dns,
         )
         try:
             async with asyncio.timeout(check.timeout + GRACE_S):

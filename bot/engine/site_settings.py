@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.checks.context import AwsSettings, VantagePoint, VantageSettings
+from bot.checks.context import AwsSettings, DnsSettings, VantagePoint, VantageSettings
 from bot.engine.runner import Settings
 from bot.runbooks.loader import load_blackbox_modules
 from bot.runbooks.site import SiteConfig
@@ -18,7 +18,8 @@ def settings(site: SiteConfig) -> Settings:
         read_timeout=site.aws.read_timeout,
         max_attempts=site.aws.max_attempts,
     )
-    return Settings(ca_file=site.ca_file, aws=aws, vantage=vantage_settings(site))
+    dns = DnsSettings(resolvers={k: tuple(v) for k, v in site.dns.resolvers.items()})
+    return Settings(ca_file=site.ca_file, aws=aws, vantage=vantage_settings(site), dns=dns)
 
 
 def vantage_settings(site: SiteConfig) -> VantageSettings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import Discriminator, Field, PrivateAttr, Tag, create_model, model_validator
 from pydantic.fields import FieldInfo
@@ -18,7 +18,13 @@ from bot.checks.params import JMESPath, Params, truthy
 from bot.checks.registry import REGISTRY
 from bot.checks.spec import CheckType
 from bot.runbooks.fields import Model, Placeholder, Slug
-from bot.runbooks.templates import TemplateError, compile_tree, render_tree
+from bot.runbooks.templates import (
+    TemplateError,
+    compile_tree,
+    reads_root,
+    render_tree,
+    shell_quote,
+)
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -63,8 +69,13 @@ class CheckDef(Model):
         return self.if_ is None or truthy(self.if_.search(dict(scope)))
 
     def render(self, scope: Mapping[str, Any]) -> dict[str, Any]:
-        """The parameters with values filled in; raises TemplateError."""
-        return {key: render_tree(value, scope) for key, value in self._params.items()}
+        """The parameters with values filled in; raises TemplateError. Values
+        filled into shell text (a `command`) are shell-quoted."""
+        shell = self.check_type.shell_quoted
+        return {
+            key: render_tree(value, scope, quote=shell_quote if key in shell else None)
+            for key, value in self._params.items()
+        }
 
     def prepare(self, scope: Mapping[str, Any]) -> Params:
         """Filled-in parameters validated by the executor's own model; raises
@@ -83,10 +94,23 @@ class CheckDef(Model):
                     model._params[key] = compile_tree(value)
                 except TemplateError as exc:
                     model._template_errors[key] = str(exc)
+            model._template_errors |= _alert_filled(model)
         return model
 
 
 COMMON_KEYS = frozenset(f.alias or name for name, f in CheckDef.model_fields.items())
+
+
+def _alert_filled(check: CheckDef) -> dict[str, str]:
+    """Parameters of this type that an alert's labels may not fill, yet do."""
+    found = REGISTRY.get(check.type)
+    guarded = found.from_runbook_only if found is not None else frozenset()
+    return {
+        key: f"{key} may not come from an alert label (text from outside): use values of the"
+        " runbook, the site config or {{ target.* }}"
+        for key, value in check.param_templates.items()
+        if key in guarded and reads_root(value, "alert")
+    }
 
 
 def _variant(check_type: CheckType) -> type[CheckDef]:
@@ -108,12 +132,23 @@ def _templatable(info: FieldInfo) -> tuple[Any, Any]:
     # The parameter's own constraints stay with its own type, inside the
     # union. Left to right: a placeholder string is taken as such before the
     # parameter's type gets a chance to reject (or coerce) it.
-    own: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    annotation = _items_templatable(info.annotation)
+    own: Any = Annotated[annotation, *info.metadata] if info.metadata else annotation
     union: Any = Union[Placeholder, own]  # noqa: UP007
     extra: dict[str, Any] = {"description": info.description, "union_mode": "left_to_right"}
     if info.default_factory is not None:
         return union, Field(default_factory=info.default_factory, **extra)
     return union, Field(default=info.default, **extra)
+
+
+def _items_templatable(annotation: Any) -> Any:
+    """A list parameter's items may be placeholders too: `["{{ vars.host_id }}"]`
+    is checked against the item's own type once filled in."""
+    if get_origin(annotation) is not list:
+        return annotation
+    (item,) = get_args(annotation)
+    either: Any = Union[Placeholder, item]  # noqa: UP007
+    return list[Annotated[either, Field(union_mode="left_to_right")]]
 
 
 def _type_of(data: Any) -> str | None:

@@ -67,6 +67,9 @@ def _trigger_targets(runbook: Runbook) -> Iterator[Problem]:
     for monitor, name in runbook.triggers.kuma.items():
         if name not in runbook.targets:
             yield Problem(("triggers", "kuma", monitor), _unknown_target(runbook, name))
+    for check, name in runbook.triggers.healthchecks.items():
+        if name not in runbook.targets:
+            yield Problem(("triggers", "healthchecks", check), _unknown_target(runbook, name))
 
 
 def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Problem]:

@@ -72,6 +72,9 @@ class Triggers(Model):
     kuma: dict[str, str] = Field(
         default_factory=dict, description="Uptime Kuma monitor name -> catalogue target name"
     )
+    healthchecks: dict[str, str] = Field(
+        default_factory=dict, description="Healthchecks.io check name -> catalogue target name"
+    )
 
 
 class Conditional(Model):

@@ -20,6 +20,7 @@ import yaml
 from pydantic import AfterValidator, Field, StringConstraints
 
 from bot.checks.addresses import check_url
+from bot.checks.dnsquery import split_nameserver
 from bot.checks.params import HttpUrl
 from bot.runbooks.actions import Allow
 from bot.runbooks.fields import Model, Slug, TemplateText
@@ -58,6 +59,23 @@ class VantagePointConfig(Model):
     timeout: float | None = Field(None, gt=0, le=300, description="cap on one request, seconds")
 
 
+def _nameserver(text: str) -> str:
+    split_nameserver(text)  # raises ValueError naming what is wrong
+    return text
+
+
+Nameserver = Annotated[str, AfterValidator(_nameserver)]
+
+
+class DnsConfig(Model):
+    """Resolvers `dns` checks may ask, by name; a check without one asks the host's."""
+
+    resolvers: dict[Slug, list[Nameserver]] = Field(
+        default_factory=dict,
+        description="name -> nameserver addresses, e.g. internal: [10.0.0.2, '10.0.1.2:53']",
+    )
+
+
 class AlertsConfig(Model):
     """Where alerts arrive and how the bot answers them."""
 
@@ -93,6 +111,7 @@ class SiteConfig(Model):
         None, description="blackbox_exporter config whose modules `module` checks run"
     )
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    dns: DnsConfig = Field(default_factory=DnsConfig)
     actions: dict[Slug, Allow] = Field(
         default_factory=dict,
         description="escalation action id -> who may run it (added to the runbook's allow list)",

@@ -102,14 +102,21 @@ def compile_tree(value: Any) -> Any:
     return value
 
 
-def render_tree(value: Any, scope: Mapping[str, Any]) -> Any:
+def render_tree(
+    value: Any, scope: Mapping[str, Any], *, quote: Callable[[str], str] | None = None
+) -> Any:
     if isinstance(value, Template):
-        return value.render(scope)
+        return value.render(scope, quote=quote)
     if isinstance(value, list):
-        return [render_tree(v, scope) for v in value]
+        return [render_tree(v, scope, quote=quote) for v in value]
     if isinstance(value, dict):
-        return {k: render_tree(v, scope) for k, v in value.items()}
+        return {k: render_tree(v, scope, quote=quote) for k, v in value.items()}
     return value
+
+
+def reads_root(value: Any, root: str) -> bool:
+    """Whether any placeholder in `value` reads from `root` (e.g. "alert")."""
+    return any(c[0] == root for t in templates_in(value) for e in t.exprs for c in e.chains())
 
 
 def templates_in(value: Any) -> list[Template]:

@@ -109,7 +109,7 @@ class AutoTriage:
         )
         walkthrough.store.set_step_message(incident.id, "header", ts)
         result = await walkthrough.engine_for(binding, incident).run_all(
-            incident.target, alert=incident.alert
+            incident.target, alert=incident.alert, unattended=True
         )
         for step in result.steps:
             walkthrough.store.record_run(
