@@ -278,9 +278,11 @@ def test_only_the_store_folder_is_writable(image: Image) -> None:
     assert writable == {str(store)}, done.stdout + done.stderr
 
 
-def test_the_runbooks_are_baked_in_and_load(image: Image) -> None:
-    done = image.run("triage", "lint")
-    assert done.returncode == 0, done.stdout + done.stderr
+def test_the_runbooks_are_baked_in_load_and_pass_their_rehearsals(image: Image) -> None:
+    # README: `docker run --rm triage lint` and `docker run --rm triage test`.
+    for command in ("lint", "test"):
+        done = image.run("triage", command)
+        assert done.returncode == 0, f"triage {command}:\n{done.stdout}{done.stderr}"
 
 
 def test_no_test_extra_and_no_pip_in_the_image(image: Image) -> None:
