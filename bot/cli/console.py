@@ -1,10 +1,16 @@
 """`triage console`: a local chat in the terminal with the real Slack app,
-the site config and real checks; no Slack workspace needed."""
+the site config and real checks; no Slack workspace needed.
+
+Everything a channel offers can be rehearsed: confirmation dialogs are shown
+and answered by typing, `as U0OTHER` (or `--as`) switches who types and
+clicks (an approval needs a second person), and the user groups the allow
+lists name get their members from `--group`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -20,31 +26,87 @@ from bot.runbooks.issues import RunbookError
 from bot.runbooks.loader import load_site, runbook_dirs
 from bot.runbooks.site import SiteConfig
 
+_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
+
 
 def add(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "console", help="chat with the bot in this terminal: /triage <target>, buttons by number"
     )
     add_site_options(parser)
+    parser.add_argument(
+        "--as", dest="user", default="U0YOU", metavar="USER",
+        help="the Slack user id you type and click as (default U0YOU; `as USER` switches later)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--group", dest="groups", action="append", default=[], metavar="GROUP=USER,USER",
+        help="members of a user group an allow list names, e.g. S0ONCALL=U0YOU,U0OTHER",
+    )  # fmt: skip
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     try:
+        groups = parse_groups(args.groups)
+        if not _USER.match(args.user):
+            raise UsageError(f"--as {args.user!r}: expected a Slack user id like U0OTHER")
         site = load_site(args.config, args.sets)
         redact.install(redact.Redactor.from_env(site.secrets))
         catalogue = Catalogue.load(runbook_dirs(), site)
     except (FileNotFoundError, RunbookError, BindError, UsageError) as exc:
         print(f"triage console: {exc}", file=sys.stderr)
         return 2
-    print(f"triage console: {HINT}.\n", flush=True)
+    print(f"triage console: {HINT}.", flush=True)
+    for line in group_lines(named_groups(catalogue, site), groups):
+        print(line, flush=True)
+    print(flush=True)
     # Incidents live only as long as the console: a fresh store each time.
     with tempfile.TemporaryDirectory(prefix="triage-console-") as folder:
-        return _chat(catalogue, site, Path(folder) / "triage.db")
+        # Every group an allow list names is known here: members as given, else none.
+        known = {group: groups.get(group, []) for group in named_groups(catalogue, site)}
+        return _chat(catalogue, site, Path(folder) / "triage.db", args.user, known | groups)
 
 
-def _chat(catalogue: Catalogue, site: SiteConfig, db: Path) -> int:
+def parse_groups(given: list[str]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for item in given:
+        group, sep, users = item.partition("=")
+        members = [u.strip() for u in users.split(",") if u.strip()]
+        if not sep or not _GROUP.match(group) or not all(_USER.match(u) for u in members):
+            raise UsageError(f"--group {item!r}: expected GROUP=USER,USER like S0ONCALL=U0YOU")
+        groups.setdefault(group, []).extend(members)
+    return groups
+
+
+def named_groups(catalogue: Catalogue, site: SiteConfig) -> dict[str, list[str]]:
+    """User group -> the actions whose allow list names it (runbooks and site config)."""
+    named: dict[str, list[str]] = {}
+    for binding in catalogue.bindings.values():
+        escalation = binding.runbook.escalation
+        for action in escalation.actions if escalation else []:
+            site_allow = site.actions.get(action.id)
+            for group in [*action.allow.groups, *(site_allow.groups if site_allow else [])]:
+                named.setdefault(group, []).append(action.id)
+    return named
+
+
+def group_lines(named: dict[str, list[str]], groups: dict[str, list[str]]) -> list[str]:
+    """Say who is in each user group here, so a refusal is no surprise."""
+    lines = []
+    for group, actions in sorted(named.items()):
+        members = groups.get(group)
+        who = ", ".join(members) if members else f"nobody here (add --group {group}=U0YOU,...)"
+        lines.append(f"user group {group} (allowed: {', '.join(sorted(set(actions)))}): {who}")
+    return lines
+
+
+def _chat(
+    catalogue: Catalogue, site: SiteConfig, db: Path, user: str, groups: dict[str, list[str]]
+) -> int:
     with local_slack(catalogue, site, db) as chat:
+        chat.user = user
+        chat.slack.groups.update(groups)
         session = Session(chat, sys.stdout)
         try:
             asyncio.run(repl(session, sys.stdin, prompt=lambda: _prompt(sys.stdin)))

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.demo.slackapi import TEAM, Message, Note, SlackRecorder
+from bot.demo.slackapi import BOT_USER, TEAM, Message, Note, SlackRecorder, View
 from bot.demo.terminal import Click
 
 # A walkthrough step's checks have their own deadlines (seconds); this only
@@ -46,21 +46,38 @@ class Chat:
         self.app = app
         self.slack = slack
         self.secret = secret
-        self.user = user
+        self.user = user  # who types and clicks; the console's `as U0OTHER` changes it
         self.channel = channel
+        self._triggers: dict[str, str] = {}  # trigger_id -> the user whose click made it
 
     async def command(self, text: str, *, command: str = "/triage") -> None:
         fields = {
             "team_id": TEAM, "channel_id": self.channel, "channel_name": "incidents",
             "user_id": self.user, "user_name": "you", "command": command, "text": text,
             "api_app_id": APP_ID, "response_url": self.slack.response_url(),
-            "trigger_id": secrets.token_hex(8),
+            "trigger_id": self._trigger(),
         }  # fmt: skip
         await self._form(fields)
 
     async def click(self, click: Click) -> None:
         message = next((m for m in self.slack.messages() if m.ts == click.message_ts), None)
         await self._form({"payload": json.dumps(self._block_actions(click, message))})
+
+    async def submit(self, view: View) -> None:
+        """The user pressed the dialog's submit button: a view_submission,
+        from the user who opened it."""
+        user = self._triggers.get(view.trigger_id, self.user)
+        payload = {
+            "type": "view_submission", "api_app_id": APP_ID, "trigger_id": self._trigger(user),
+            "team": {"id": TEAM}, "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "view": {
+                **view.body, "id": view.id, "team_id": TEAM, "app_id": APP_ID,
+                "bot_id": f"B{BOT_USER[1:]}", "state": {"values": {}}, "hash": view.hash,
+                "root_view_id": view.id, "previous_view_id": None,
+            },
+            "response_urls": [], "is_enterprise_install": False,
+        }  # fmt: skip
+        await self._form({"payload": json.dumps(payload)})
 
     async def event(self, event: dict[str, Any]) -> None:
         """An Events API delivery (a message in a channel, a mention)."""
@@ -74,7 +91,7 @@ class Chat:
         thread = message.thread_ts if message else None
         shown = {"type": "message", "ts": click.message_ts, "text": message.text if message else ""}
         return {
-            "type": "block_actions", "api_app_id": APP_ID, "trigger_id": secrets.token_hex(8),
+            "type": "block_actions", "api_app_id": APP_ID, "trigger_id": self._trigger(),
             "user": {"id": self.user, "username": "you", "team_id": TEAM},
             "team": {"id": TEAM}, "channel": {"id": self.channel},
             "container": {
@@ -89,6 +106,11 @@ class Chat:
                 "text": {"type": "plain_text", "text": click.label},
             }],
         }  # fmt: skip
+
+    def _trigger(self, user: str | None = None) -> str:
+        trigger = secrets.token_hex(8)
+        self._triggers[trigger] = user or self.user
+        return trigger
 
     async def _form(self, fields: dict[str, str]) -> None:
         await self._send(urlencode(fields), "application/x-www-form-urlencoded")

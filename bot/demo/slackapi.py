@@ -46,6 +46,17 @@ class Note:
     blocks: Blocks = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class View:
+    """A dialog (modal) the bot opened, as Slack holds it: shown to the user
+    whose click carried `trigger_id`, until submitted or closed."""
+
+    id: str
+    trigger_id: str
+    body: dict[str, Any]
+    hash: str
+
+
 @dataclass
 class _Upload:
     filename: str
@@ -61,6 +72,11 @@ class SlackRecorder:
         self._messages: dict[str, Message] = {}
         self._notes: list[Note] = []
         self._uploads: dict[str, _Upload] = {}
+        self._views: dict[str, View] = {}
+        self._opened: list[View] = []
+        # User group id -> member ids, for usergroups.users.list (the console
+        # fills it from --group; an unknown group is Slack's no_such_subteam).
+        self.groups: dict[str, list[str]] = {}
         self._ids = itertools.count(1)
         self._clock = itertools.count(1)
         self._thread = LoopThread("demo-slack")
@@ -84,6 +100,12 @@ class SlackRecorder:
             notes, self._notes = self._notes, []
             return notes
 
+    def take_views(self) -> list[View]:
+        """Dialogs opened or updated since last asked, oldest first."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+            return opened
+
     def note(self, note: Note) -> None:
         with self._lock:
             self._notes.append(note)
@@ -102,6 +124,8 @@ class SlackRecorder:
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        # slack_sdk sends a few read methods (usergroups.users.list) as GET.
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{id}", self._response)
         return app
@@ -145,7 +169,39 @@ class SlackRecorder:
         if method == "chat.postEphemeral":
             self._notes.append(Note(str(args.get("text", "")), args.get("blocks") or []))
             return {"ok": True, "message_ts": self._ts()}
+        return self._more(method, args)
+
+    def _more(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method in ("views.open", "views.update"):
+            return self._view(method, args)
+        if method == "usergroups.users.list":
+            return self._members(args)
         return self._files(method, args)
+
+    def _members(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = self.groups.get(str(args.get("usergroup", "")))
+        # https://api.slack.com/methods/usergroups.users.list#errors
+        return {"ok": True, "users": users} if users is not None else _error("no_such_subteam")
+
+    def _view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """views.open / views.update as Slack answers them: the view back
+        with its id, hash and empty state. https://api.slack.com/methods/views.open"""
+        body = args.get("view")
+        if isinstance(body, str):
+            body = json.loads(body)
+        if not isinstance(body, dict):
+            return _error("invalid_arguments")
+        if method == "views.open":
+            view_id, trigger = f"V{next(self._ids):08d}", str(args.get("trigger_id", ""))
+        elif (old := self._views.get(str(args.get("view_id", "")))) is not None:
+            view_id, trigger = old.id, old.trigger_id
+        else:
+            return _error("not_found")  # https://api.slack.com/methods/views.update#errors
+        view = View(view_id, trigger, body, f"{view_id}.{next(self._ids)}")
+        self._views[view_id] = view
+        self._opened.append(view)
+        answer = {**body, "id": view_id, "team_id": TEAM, "hash": view.hash}
+        return {"ok": True, "view": answer | {"state": {"values": {}}}}
 
     def _files(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "files.getUploadURLExternal":
@@ -175,7 +231,13 @@ class SlackRecorder:
         return f"1700000000.{next(self._clock):06d}"
 
 
+def _error(error: str) -> dict[str, Any]:
+    return {"ok": False, "error": error}
+
+
 async def _arguments(request: web.Request) -> dict[str, Any]:
+    if request.method == "GET":
+        return dict(request.query)
     if request.content_type.startswith("multipart/"):
         form = await request.post()
         raw: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}

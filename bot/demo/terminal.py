@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.demo.slackapi import Message, Note
+from bot.demo.slackapi import Message, Note, View
 
 WIDTH = 100
 Block = dict[str, Any]
@@ -91,6 +91,34 @@ def render_note(note: Note, *, width: int = WIDTH) -> str:
         lines += _RENDERERS.get(str(block.get("type")), _unknown)(block, width - 2)
     body = [f"┆ {line}".rstrip() for line in lines]
     return "\n".join(["╭─ triage (only visible to you)", *body])
+
+
+CONFIRM = "confirm"
+
+
+def render_view(view: View, *, width: int = WIDTH) -> str:
+    """A dialog: its title, its blocks, and how to answer it by typing."""
+    body = view.body
+    title = plain(str(body.get("title", {}).get("text", "")))
+    lines: list[str] = []
+    for block in body.get("blocks", []):
+        lines += _RENDERERS.get(str(block.get("type")), _unknown)(block, width - 2)
+    submit, close = view_buttons(view)
+    how = (
+        f"type {CONFIRM} to press [{submit}]; anything else presses [{close}]"
+        if submit
+        else f"any input presses [{close}]"
+    )
+    return "\n".join(
+        [f"╔═ dialog: {title}", *(f"║ {line}".rstrip() for line in lines), f"╚═ {how}"]
+    )
+
+
+def view_buttons(view: View) -> tuple[str | None, str]:
+    """(the submit label or None, the close label) of a dialog."""
+    body = view.body
+    submit = body.get("submit", {}).get("text")
+    return (str(submit) if submit else None), str(body.get("close", {}).get("text", "Cancel"))
 
 
 def plain(mrkdwn: str) -> str:

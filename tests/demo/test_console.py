@@ -59,3 +59,18 @@ def test_console_answers_an_unknown_word_and_ends_at_end_of_input(
     out = capsys.readouterr().out
     assert "Did you mean `smtp-relay`?" in out
     assert "'hello': type /triage <target>" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--group", "oncall"], "--group 'oncall': expected GROUP=USER,USER"),
+        (["--group", "S0ONCALL=bob"], "expected GROUP=USER,USER"),
+        (["--as", "bob"], "--as 'bob': expected a Slack user id"),
+    ],
+)
+def test_console_refuses_malformed_users_and_groups(
+    args: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["console", *args]) == 2
+    assert complaint in capsys.readouterr().err
