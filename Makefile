@@ -5,20 +5,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install test lint demo clean
+.PHONY: install test lint demo clean lock
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions that were tested: the lock, hash-checked; then this
+# project itself, editable and without resolving anything again.
+$(VENV)/.installed: pyproject.toml requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 lint: install
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
-	$(BIN)/mypy bot
+	$(BIN)/python tools/lock.py --check
+	$(BIN)/hadolint --failure-threshold info Dockerfile
+	$(BIN)/ruff check bot tests bench tools
+	$(BIN)/ruff format --check bot tests bench tools
+	$(BIN)/mypy bot tools
 	$(BIN)/lint-imports
 	$(BIN)/triage lint runbooks
 	$(BIN)/triage test runbooks
@@ -32,6 +37,11 @@ FAULT ?= smtp-relay-down
 demo: install
 	@if [ -t 0 ]; then $(BIN)/triage demo --fault $(FAULT); \
 	else $(BIN)/triage demo --no-input --fault $(FAULT); fi
+
+# After changing dependencies in pyproject.toml (needs PyPI): keeps existing
+# pins, adds what is new; `tools/lock.py --upgrade` moves every pin.
+lock:
+	$(BIN)/python tools/lock.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
