@@ -41,7 +41,7 @@ class Failed(Exception):
 class Budget:
     """The check's deadline, shared by its calls and its waits."""
 
-    def __init__(self, ctx: RunContext, region: str | None) -> None:
+    def __init__(self, ctx: RunContext, region: str | None, operations: frozenset[str]) -> None:
         # Leave a little of the budget to say where time ran out, and to
         # cancel what was started.
         self.deadline = time.monotonic() + ctx.timeout * 0.85
@@ -49,6 +49,9 @@ class Budget:
         self.region = region
         self.ctx = ctx
         self._poll = FIRST_POLL_S
+        # What the type declared (CheckType.aws_operations, which IAM policies
+        # are checked against): a call outside it is a bug, refused unmade.
+        self.operations = operations
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -78,6 +81,10 @@ class Budget:
     async def _call(
         self, service: str, operation: str, params: dict[str, Any], seconds: float
     ) -> dict[str, Any]:
+        if f"{service}.{operation}" not in self.operations:
+            raise Failed(
+                ErrorKind.INTERNAL, f"{service}.{operation} is not declared by this check type"
+            )
         where = f"{service}.{operation}"
         if seconds <= 0:
             raise Failed(

@@ -57,6 +57,10 @@ class Params(base.Params):
         return self
 
 
+# Every AWS call this type makes (CheckType.aws_operations).
+OPERATIONS = frozenset({"cloudwatch.get_metric_data"})
+
+
 def _query(params: Params) -> dict[str, Any]:
     metric = {
         "Namespace": params.namespace,
@@ -68,7 +72,7 @@ def _query(params: Params) -> dict[str, Any]:
 
 
 async def run(params: Params, ctx: RunContext) -> CheckResult:
-    budget = Budget(ctx, params.region or ctx.aws.region)
+    budget = Budget(ctx, params.region or ctx.aws.region, OPERATIONS)
     now = time.time()
     try:
         answer = await budget.call(
@@ -158,4 +162,5 @@ CHECK = CheckType(
     on_deadline=CheckStatus.ERROR,
     describe=_words,
     dry_call=_dry_call,
+    aws_operations=OPERATIONS,
 )

@@ -69,8 +69,12 @@ class Params(base.Params):
         return f"docker exec {shlex.quote(self.container)} sh -c {shlex.quote(self.command)}"
 
 
+# Every AWS call this type makes (CheckType.aws_operations).
+OPERATIONS = frozenset({"ssm.send_command", "ssm.get_command_invocation", "ssm.cancel_command"})
+
+
 async def run(params: Params, ctx: RunContext) -> CheckResult:
-    budget = Budget(ctx, params.region or ctx.aws.region)
+    budget = Budget(ctx, params.region or ctx.aws.region, OPERATIONS)
     try:
         sent = await budget.call(
             "ssm", "send_command",
@@ -215,6 +219,7 @@ CHECK = CheckType(
     on_deadline=CheckStatus.ERROR,
     describe=_words,
     dry_call=_dry_call,
+    aws_operations=OPERATIONS,
     shell_quoted=frozenset({"command"}),
     from_runbook_only=frozenset({"command", "instance_ids", "container"}),
 )

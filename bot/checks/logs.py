@@ -43,8 +43,12 @@ class Params(base.Params):
     region: str | None = None
 
 
+# Every AWS call this type makes (CheckType.aws_operations).
+OPERATIONS = frozenset({"logs.start_query", "logs.get_query_results", "logs.stop_query"})
+
+
 async def run(params: Params, ctx: RunContext) -> CheckResult:
-    budget = Budget(ctx, params.region or ctx.aws.region)
+    budget = Budget(ctx, params.region or ctx.aws.region, OPERATIONS)
     now = int(time.time())
     try:
         started = await budget.call(
@@ -152,5 +156,6 @@ CHECK = CheckType(
     on_deadline=CheckStatus.ERROR,
     describe=_words,
     dry_call=_dry_call,
+    aws_operations=OPERATIONS,
     from_runbook_only=frozenset({"log_groups", "query"}),
 )

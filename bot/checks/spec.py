@@ -38,6 +38,10 @@ class CheckType:
     from_runbook_only: frozenset[str] = frozenset()
     """Parameters an alert's labels may never fill (where to connect, what to
     run, whom to ask); `host`, `url`, `target` and `server_name` always are."""
+    aws_operations: frozenset[str] = frozenset()
+    """Every AWS operation (`service.operation`, boto3's names) a check of this
+    type may call, whatever its parameters: what least-privilege IAM must
+    allow. The `aws` type's one call is its own parameter instead."""
 
     def dry(self, params: Params, ctx: RunContext) -> tuple[str, Call]:
         if self.dry_call is None:

@@ -16,6 +16,7 @@ from typing import Any
 import botocore.session
 
 from bot.actions.plan import Call, plan_for
+from bot.checks.registry import REGISTRY
 from bot.checks.aws import operation_model
 from bot.checks.params import truthy
 from bot.runbooks.binding import Binding
@@ -34,9 +35,15 @@ def bindings() -> tuple[Binding, ...]:
     return tuple(catalogue.bindings.values())
 
 
+# Where the IAM prefix is not the signing name (the Service Authorization
+# Reference lists CloudWatch's actions as cloudwatch:*, signed as "monitoring").
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+
 def iam_action(service: str, operation: str) -> str:
     model = botocore.session.get_session().get_service_model(service)
-    prefix = model.signing_name or model.endpoint_prefix
+    signing = model.signing_name or model.endpoint_prefix
+    prefix = IAM_PREFIX.get(signing, signing)
     return f"{prefix}:{operation_model(service, operation).name}"
 
 
@@ -57,6 +64,24 @@ def check_calls() -> Iterator[Call]:
                         params, region = check.params, None
                     service, _, operation = check.call.partition(".")
                     yield Call(service, operation, params, region)
+
+
+def typed_operations(type_name: str | None = None) -> set[str]:
+    """The IAM actions of the check types (other than `aws`) that the
+    runbooks use, as each type declares them (CheckType.aws_operations);
+    one type's when `type_name` is given, else every other type's."""
+    used = {
+        check.type
+        for binding in bindings()
+        for step in binding.runbook.steps
+        for check in step.checks
+    }
+    wanted = {type_name} if type_name else used - {"command"}
+    return {
+        iam_action(*operation.split("."))
+        for name in used & wanted
+        for operation in REGISTRY[name].aws_operations
+    }
 
 
 def action_calls() -> Iterator[tuple[Call | None, list[Call]]]:
@@ -115,13 +140,32 @@ def test_the_checks_policy_allows_each_read_and_nothing_else() -> None:
     assert allowed(policy("task-checks.json")) == reads
 
 
+def test_the_logs_and_metrics_policy_allows_what_those_check_types_call() -> None:
+    assert typed_operations(), "no runbook reads logs or metrics: drop the policy"
+    assert allowed(policy("task-logs-metrics.json")) == typed_operations()
+
+
+def test_the_commands_policy_allows_what_command_checks_call_and_only_tagged_hosts() -> None:
+    statements = policy("task-commands.json")
+    assert allowed(statements) == typed_operations("command")
+    (send,) = [s for s in statements if "ssm:SendCommand" in listed(s["Action"])]
+    assert "Condition" in send, "SendCommand on every instance: scope it by tag"
+    assert not [r for r in listed(send["Resource"]) if r.endswith("document/*")]
+
+
 def test_the_escalation_policy_allows_each_change_and_nothing_else() -> None:
     changes = {iam_action(c.service, c.operation) for _, calls in action_calls() for c in calls}
     assert allowed(policy("task-escalation.json")) == changes
 
 
 def test_no_action_is_a_wildcard() -> None:
-    for name in ("task-checks.json", "task-escalation.json", "execution-secrets.json"):
+    for name in (
+        "task-checks.json",
+        "task-logs-metrics.json",
+        "task-commands.json",
+        "task-escalation.json",
+        "execution-secrets.json",
+    ):
         assert not [a for a in allowed(policy(name)) if "*" in a], name
 
 
