@@ -16,9 +16,9 @@ from typing import Any
 import botocore.session
 
 from bot.actions.plan import Call, plan_for
-from bot.checks.registry import REGISTRY
 from bot.checks.aws import operation_model
 from bot.checks.params import truthy
+from bot.checks.registry import REGISTRY
 from bot.runbooks.binding import Binding
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.loader import load_site
