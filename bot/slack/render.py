@@ -88,8 +88,9 @@ def header_blocks(target: TargetView, progress: Progress) -> Blocks:
             for icon, name, text in progress.findings
         ]
         blocks.append(_section(lines(found, SECTION_MAX, head="*Findings*")))
-    if progress.alerts:
-        blocks.append(_context(lines([escape(a) for a in progress.alerts], 2000)))
+    alerts = [escape(a) for a in progress.alerts if a.strip()]
+    if alerts:
+        blocks.append(_context(lines(alerts, 2000)))
     blocks.append(_context(_header_facts(target, progress)))
     if progress.status == "open" and not progress.running:
         blocks.append(_header_buttons(progress))
@@ -337,11 +338,16 @@ def _button(
 
 def _section(text: str, limit: int = SECTION_MAX) -> SectionBlock:
     """`text` is mrkdwn the caller escaped."""
-    return SectionBlock(text=MarkdownTextObject(text=cut(text, min(limit, SECTION_MAX))))
+    return SectionBlock(text=MarkdownTextObject(text=cut(_shown(text), min(limit, SECTION_MAX))))
 
 
 def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=cut(text, SECTION_MAX))])
+    return ContextBlock(elements=[MarkdownTextObject(text=cut(_shown(text), SECTION_MAX))])
+
+
+def _shown(text: str) -> str:
+    # Slack refuses an empty text object (a runbook's blank `say`, an empty summary).
+    return text if text.strip() else "_(empty)_"
 
 
 def _dump(*blocks: Block) -> Blocks:
