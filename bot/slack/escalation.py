@@ -21,6 +21,7 @@ from bot.actions.run import ActionFailed, carry_out, read_state
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
 from bot.slack import render_actions
+from bot.slack.mrkdwn import escape
 from bot.slack.payloads import ButtonValue
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
@@ -73,7 +74,7 @@ class Escalation:
         blocks = render_actions.approval_blocks(plan, actor.user, value, expires)
         ts = await self.walkthrough.poster.post(
             incident.channel,
-            text=f"Approval asked: {plan.title}",
+            text=f"Approval asked: {escape(plan.title)}",
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
@@ -129,7 +130,7 @@ class Escalation:
         )
         await self.walkthrough.poster.post(
             incident.channel,
-            text=f"Dry run: {plan.title}",
+            text=f"Dry run: {escape(plan.title)}",
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
@@ -152,7 +153,10 @@ class Escalation:
         async def show(done: str | None = None) -> None:
             blocks = render_actions.progress_blocks(plan, lines, by=by, done=done)
             await poster.update(
-                incident.channel, ts, text=f"{plan.title}: {done or 'running'}", blocks=blocks
+                incident.channel,
+                ts,
+                text=escape(f"{plan.title}: {done or 'running'}"),
+                blocks=blocks,
             )
 
         async def progress(line: str) -> None:
@@ -161,7 +165,7 @@ class Escalation:
 
         blocks = render_actions.progress_blocks(plan, lines, by=by)
         ts = await poster.post(
-            incident.channel, text=plan.title, blocks=blocks, thread_ts=incident.thread_ts
+            incident.channel, text=escape(plan.title), blocks=blocks, thread_ts=incident.thread_ts
         )
         try:
             outcome = await carry_out(action, plan, self.walkthrough.settings.aws, progress)
