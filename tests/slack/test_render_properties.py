@@ -20,10 +20,11 @@ from bot.engine.conclude import render_manual
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
 from bot.runbooks.schema import Escalation, Step
 from bot.slack import limits, render, render_actions
-from bot.slack.mrkdwn import plain
+from bot.slack.mrkdwn import escape, plain
 from bot.slack.payloads import ButtonValue
 from bot.slack.render_alerts import alert_blocks, alert_text
 from bot.slack.viewmodels import Progress, StepView, TargetView
+from tests.peers.slack.webapi import TALLY
 
 EXAMPLES = int(os.environ.get("RENDER_EXAMPLES", "300"))
 settings.register_profile(
@@ -77,8 +78,16 @@ template_safe = words.map(lambda s: s.replace("{", "(").replace("}", ")"))
 
 
 def accepted(blocks: list[dict[str, Any]], fallback: str = "fallback") -> None:
-    refusal = limits.check_message({"channel": "C1", "text": fallback, "blocks": blocks})
+    args = {"channel": "C1", "text": fallback, "blocks": blocks}
+    refusal = limits.check_message(args)
+    TALLY.count("chat.postMessage", args, refusal)  # in the session's summary line
     assert refusal is None, (refusal, json.dumps(blocks)[:2000])
+
+
+def accepted_view(view: dict[str, Any]) -> None:
+    refusal = limits.check_view(view)
+    TALLY.count("views.open", {"view": view}, refusal)
+    assert refusal is None, refusal
 
 
 # Generated runbook parts, validated by the schema models.
@@ -210,7 +219,7 @@ def test_every_alert_line_is_one_slack_accepts_and_shows_the_alert_as_written(
     )  # fmt: skip
     line = alert_text(alert)
     accepted(alert_blocks(alert), line)
-    if len(name) < 150:  # not cut: shown exactly, escaped once
+    if len(escape(name)) <= 200:  # not cut (render_alerts allows 200): shown as written
         assert name in plain(line)
 
 
@@ -263,7 +272,7 @@ def test_every_action_message_and_dialog_is_one_slack_accepts(
     *, lines: list[str], done: str | None,
 ) -> None:  # fmt: skip
     value = ButtonValue(i=1, s="a", r=2)
-    assert limits.check_view(render_actions.confirm_view(plan, state, error, value)) is None
+    accepted_view(render_actions.confirm_view(plan, state, error, value))
     accepted(render_actions.approval_blocks(plan, user or "U1", value, "12:00"))
     accepted(render_actions.decided_blocks(plan, user or "U1", "approved"))
     accepted(render_actions.progress_blocks(plan, lines, by="<@U1>", done=done))
