@@ -21,7 +21,7 @@ from bot.actions.run import ActionFailed, carry_out, read_state
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
 from bot.slack import render_actions
-from bot.slack.mrkdwn import escape
+from bot.slack.mrkdwn import escape, mention
 from bot.slack.payloads import ButtonValue
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
@@ -101,7 +101,7 @@ class Escalation:
         self._audit(actor, verdict, incident, plan, verdict)
         if approval.message_ts:
             blocks = render_actions.decided_blocks(
-                plan, approval.requester, f"{verdict} by <@{actor.user}>"
+                plan, approval.requester, f"{verdict} by {mention(actor.user)}"
             )
             await self.walkthrough.poster.update(
                 incident.channel, approval.message_ts, text=verdict, blocks=blocks
@@ -126,7 +126,7 @@ class Escalation:
         """Dry-run mode: say exactly what would be called, call nothing."""
         lines = [f"would call {c.text()}" for c in plan.calls]
         blocks = render_actions.progress_blocks(
-            plan, lines, by=f"dry run by <@{actor.user}>", done="🧪 dry run, nothing changed"
+            plan, lines, by=f"dry run by {mention(actor.user)}", done="🧪 dry run, nothing changed"
         )
         await self.walkthrough.poster.post(
             incident.channel,
@@ -146,8 +146,8 @@ class Escalation:
         approved_by: str | None,
     ) -> None:
         poster, lines = self.walkthrough.poster, list[str]()
-        by = f"started by <@{actor.user}>" + (
-            f", approved by <@{approved_by}>" if approved_by else ""
+        by = f"started by {mention(actor.user)}" + (
+            f", approved by {mention(approved_by)}" if approved_by else ""
         )
 
         async def show(done: str | None = None) -> None:

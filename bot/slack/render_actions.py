@@ -64,7 +64,8 @@ def approval_blocks(plan: Plan, requester: str, value: ButtonValue, expires: str
 
 
 def decided_blocks(plan: Plan, requester: str, verdict: str) -> Blocks:
-    said = f"🔐 {mention(requester)}'s request to run *{escape(plan.title)}*: {escape(verdict)}"
+    # `verdict` is ours, built with `mrkdwn.mention` (its mention stays live).
+    said = f"🔐 {mention(requester)}'s request to run *{escape(plan.title)}*: {verdict}"
     return [_md(said).to_dict()]
 
 
