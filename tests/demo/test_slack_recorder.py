@@ -11,6 +11,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.demo.slackapi import Note, SlackRecorder
+from bot.demo.terminal import render_note
+from bot.engine.results import ManualView
+from bot.slack import render
+from bot.slack.viewmodels import StepView
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "fine"}}
 
@@ -44,3 +48,12 @@ async def test_a_payload_within_the_limits_is_recorded(recorder: SlackRecorder) 
 def test_an_ack_reply_is_checked_too(recorder: SlackRecorder) -> None:
     recorder.note(Note("<!here>", [SECTION]))
     assert recorder.refusals and "ack" in recorder.refusals[0]
+
+
+def test_the_terminal_shows_an_escaped_command_as_slack_does() -> None:
+    view = StepView(
+        id="s", title="t", why="", number=1, total=1,
+        manual=[ManualView(say="run", command="aws ecs execute-command --task <task-id>")],
+    )  # fmt: skip
+    shown = render_note(Note("t", render.step_blocks(view, 1)))
+    assert "--task <task-id>" in shown and "&lt;" not in shown
