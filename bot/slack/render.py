@@ -39,6 +39,9 @@ LIST_MAX = 1000  # the names of a step's checks
 RESULTS_MAX = 2500  # a step's check lines (the rest: Details)
 MANUAL_MAX = 3000  # a step's manual items together
 CHECK_LINE_MAX = 600
+# The escalation's answer buttons carry this in place of a step id (the
+# schema reserves it: no step may take it).
+ESCALATION_ID = "escalation"
 ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️", "manual": "📝"}
 
 
@@ -288,10 +291,6 @@ def escalation_blocks(
     return _dump(*blocks)
 
 
-# The escalation's answers carry this in place of a step id.
-ESCALATION_ID = "escalation"
-
-
 def action_blocks(actions: list[tuple[str, str]], incident_id: int) -> list[ActionsBlock]:
     """One button per escalation action, 25 to an actions block (Slack's most);
     `:n` keeps action ids unique in each block."""
@@ -306,11 +305,6 @@ def action_blocks(actions: list[tuple[str, str]], incident_id: int) -> list[Acti
         )
         for start in range(0, len(actions), per)
     ]
-
-
-def action_buttons(actions: list[tuple[str, str]], incident_id: int) -> ActionsBlock:
-    """The first block of `action_blocks` (at most 25 actions)."""
-    return action_blocks(actions[: limits.ACTIONS_ELEMENTS], incident_id)[0]
 
 
 def answer_blocks(user: str, label: str, say: str) -> Blocks:
