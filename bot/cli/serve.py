@@ -58,11 +58,17 @@ def handle(args: argparse.Namespace) -> int:
     where = {"host": args.host, "port": args.port, "webhooks": webhooks, "metrics": bot.metrics}
     try:
         if config.app_token and not args.http:
-            asyncio.run(serve_socket(bot.app, app_token=config.app_token, **where))
+            # SIGINT and SIGTERM end it cleanly (serve_socket handles both).
+            ping = config.socket_ping_interval
+            asyncio.run(
+                serve_socket(bot.app, app_token=config.app_token, ping_interval=ping, **where)
+            )
         else:
             asyncio.run(serve_http(bot.app, **where))
     except KeyboardInterrupt:
         return 0
+    finally:
+        store.close()
     return 0
 
 

@@ -4,13 +4,16 @@ URLs) as Slack does, and keeps the channel as it stands, for the terminal to
 show. The bot talks to it through its real AsyncWebClient, over HTTP.
 
 (tests/peers/slack holds the full stand-in the tests program and inspect;
-this one only records, and is product code so the demo needs no tests/.)
+this one records, and is product code so the demo needs no tests/.) Like
+the tests' stand-in it refuses what Slack refuses (`bot.slack.limits`), with
+Slack's error, and shows each refusal as a note in the terminal.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,11 +23,14 @@ from aiohttp import web
 
 from bot.demo.loop import LoopThread
 from bot.demo.web import serve_app
+from bot.slack import limits
+
+log = logging.getLogger(__name__)
 
 BOT_USER = "U0TRIAGE"
 TEAM = "T0DEMO"
 Blocks = list[dict[str, Any]]
-_JSON_ARGS = frozenset({"blocks", "files"})
+_JSON_ARGS = frozenset({"blocks", "files", "view"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class SlackRecorder:
         self.groups: dict[str, list[str]] = {}
         self._ids = itertools.count(1)
         self._clock = itertools.count(1)
+        self.refusals: list[str] = []  # "method: error" of every payload refused
         self._thread = LoopThread("demo-slack")
         self._runner, port = self._thread.run(serve_app(self._app()))
         self.root = f"http://127.0.0.1:{port}/"
@@ -107,7 +114,12 @@ class SlackRecorder:
             return opened
 
     def note(self, note: Note) -> None:
+        """An ack's reply (help, "did you mean"): a message, checked as one."""
         with self._lock:
+            refusal = limits.check_message({"text": note.text, "blocks": note.blocks})
+            if refusal is not None:
+                self._refuse("ack", refusal)
+                return
             self._notes.append(note)
 
     def response_url(self) -> str:
@@ -132,8 +144,10 @@ class SlackRecorder:
 
     async def _api(self, request: web.Request) -> web.Response:
         args = await _arguments(request)
+        method = request.match_info["method"]
         with self._lock:
-            body = self._answer(request.match_info["method"], args)
+            refusal = limits.check_call(method, args)
+            body = self._refuse(method, refusal) if refusal else self._answer(method, args)
         return web.json_response(body)
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -147,8 +161,20 @@ class SlackRecorder:
     async def _response(self, request: web.Request) -> web.Response:
         args = await _arguments(request)
         with self._lock:
+            refusal = limits.check_message(args)
+            if refusal is not None:
+                return web.json_response(self._refuse("response_url", refusal))
             self._notes.append(Note(str(args.get("text", "")), args.get("blocks") or []))
         return web.json_response({"ok": True})
+
+    def _refuse(self, method: str, refusal: limits.Refusal) -> dict[str, Any]:
+        """Slack's answer; and the demo says so, since the bot's users would
+        see nothing at all."""
+        said = f"{method}: {refusal.error} {'; '.join(refusal.messages[:2])}"
+        self.refusals.append(said)
+        log.warning("Slack would refuse %s", said)
+        self._notes.append(Note(f"⚠️ Slack would refuse {said}"))
+        return refusal.body()
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":

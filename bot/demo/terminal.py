@@ -127,6 +127,10 @@ def plain(mrkdwn: str) -> str:
     text = _BARE.sub(r"\1", text)
     text = _USER.sub(r"@\1", text)
     text = _BOLD.sub(r"\1", _ITALIC.sub(r"\1", text))
+    return _unescape(text)
+
+
+def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -140,7 +144,8 @@ def _section(block: Block, width: int) -> list[str]:
     lines: list[str] = []
     for n, part in enumerate(_CODE.split(text)):
         if n % 2:  # inside ``` ```: a command to copy, never wrapped
-            lines += [f"    $ {line}" for line in part.strip().splitlines()]
+            # Slack shows entities decoded in code too (the bot escapes there as well).
+            lines += [f"    $ {_unescape(line)}" for line in part.strip().splitlines()]
         elif part.strip():
             lines += _wrap(plain(part.strip("\n")), width)
     return lines

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from bot.checks.params import JMESPath
 from bot.checks.result import CheckStatus
@@ -21,6 +21,34 @@ Protocol = Literal["smtp", "imap", "http", "https", "tcp"]
 TlsMode = Literal["none", "implicit", "starttls"]
 Vantage = Literal["public", "vpc"]
 Scalar = str | int | float | bool
+
+# An incident's thread keeps its messages by role: these names are the
+# header's and the escalation's, so a step may not take them.
+RESERVED_STEP_IDS = frozenset({"header", "escalation"})
+# One Slack message shows a step, or the escalation: at most 50 blocks and
+# about 12,000 characters (bot/slack/limits.py). Two blocks a question and
+# 25 buttons an actions block keep every step within that; a longer list
+# is a sign the step should be two steps.
+MAX_MANUAL_ITEMS = 10
+MAX_ESCALATION_ACTIONS = 50
+
+
+def _not_reserved(step_id: str) -> str:
+    if step_id in RESERVED_STEP_IDS:
+        raise ValueError(
+            f"step id {step_id!r} is reserved for the incident's {step_id} message; rename the step"
+        )
+    return step_id
+
+
+ManualList = Annotated[
+    list["ManualItem"],
+    Field(
+        default_factory=list,
+        max_length=MAX_MANUAL_ITEMS,
+        description=f"at most {MAX_MANUAL_ITEMS} (one Slack message): split a longer list",
+    ),
+]
 
 
 def _shorthand_variable(value: Any) -> Any:
@@ -122,12 +150,12 @@ class Conclusion(Model):
 
 
 class Step(Model):
-    id: Slug
+    id: Annotated[Slug, AfterValidator(_not_reserved)]
     title: str
     why: str = ""
     targets: list[str] | None = Field(None, description="only for these targets (default: all)")
     checks: list[check_union()] = Field(default_factory=list)  # type: ignore[valid-type]
-    manual: list[ManualItem] = Field(default_factory=list)
+    manual: ManualList
     conclusions: list[Conclusion] = Field(default_factory=list)
 
     @property
@@ -137,8 +165,12 @@ class Step(Model):
 
 class Escalation(Model):
     why: str = ""
-    manual: list[ManualItem] = Field(default_factory=list)
-    actions: list[Action] = Field(default_factory=list)
+    manual: ManualList
+    actions: list[Action] = Field(
+        default_factory=list,
+        max_length=MAX_ESCALATION_ACTIONS,
+        description=f"at most {MAX_ESCALATION_ACTIONS} (one Slack message)",
+    )
 
 
 class Runbook(Model):

@@ -20,7 +20,8 @@ from dataclasses import replace
 from bot.alerts.match import match
 from bot.alerts.model import Alert
 from bot.runbooks.site import AlertsConfig
-from bot.slack import render
+from bot.slack import mrkdwn, render
+from bot.slack.mrkdwn import escape
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
 
@@ -59,7 +60,7 @@ class AutoTriage:
             self.counts["unmatched"] += 1
             log.info("no runbook for alert %s %s", alert.name, alert.labels)
             if self.config.note_unmatched:
-                await self._say(channel, message_ts, f"No runbook covers *{alert.name}*.")
+                await self._say(channel, message_ts, f"No runbook covers *{escape(alert.name)}*.")
             return
         runbook, target = matched
         async with self._locks.setdefault(matched, asyncio.Lock()):
@@ -125,8 +126,8 @@ class AutoTriage:
         self, incident: Incident, alert: Alert, channel: str, message_ts: str, times: int
     ) -> None:
         link = await self._permalink(channel, message_ts)
-        where = f"<{link}|{alert.source}>" if link else alert.source
-        text = f"🔁 {alert.name} fired again ({where}); {times} time(s) for this incident."
+        where = mrkdwn.link(link, alert.source) if link else alert.source
+        text = f"🔁 {escape(alert.name)} fired again ({where}); {times} time(s) for this incident."
         await self._say(incident.channel, incident.thread_ts, text)
 
     async def _resolved(self, alert: Alert) -> None:
@@ -135,7 +136,9 @@ class AutoTriage:
             incident = store.incident(binding.incident_id)
             took = _duration((binding.resolved_at or self._clock()) - binding.fired_at)
             await self._say(
-                incident.channel, incident.thread_ts, f"✅ {alert.name} resolved after {took}."
+                incident.channel,
+                incident.thread_ts,
+                f"✅ {escape(alert.name)} resolved after {took}.",
             )
             if all(a.status == "resolved" for a in store.alerts_of(incident.id)):
                 store.resolve(incident.id, by=f"alert:{alert.source}")

@@ -22,6 +22,8 @@ class SlackConfig:
     # Seconds between posts to one channel and between edits of one message.
     post_interval: float = 1.0
     edit_interval: float = 1.0
+    # Seconds between Socket Mode pings: a silent drop is noticed within about one.
+    socket_ping_interval: float = 2.0
 
     def __repr__(self) -> str:
         # Never print the tokens, even in a traceback.
@@ -38,7 +40,15 @@ class SlackConfig:
         if missing:
             raise ConfigError(f"missing environment: {', '.join(missing)}")
         api_url = env.get("SLACK_API_URL") or DEFAULT_API_URL
+        ping = env.get("SLACK_SOCKET_PING_INTERVAL") or "2"
+        try:
+            socket_ping_interval = float(ping)
+        except ValueError:
+            raise ConfigError(f"SLACK_SOCKET_PING_INTERVAL is not a number: {ping!r}") from None
+        if not 0.1 <= socket_ping_interval <= 60:
+            raise ConfigError("SLACK_SOCKET_PING_INTERVAL must be between 0.1 and 60 seconds")
         return cls(
+            socket_ping_interval=socket_ping_interval,
             bot_token=env["SLACK_BOT_TOKEN"],
             signing_secret=env.get("SLACK_SIGNING_SECRET"),
             app_token=env.get("SLACK_APP_TOKEN"),

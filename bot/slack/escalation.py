@@ -21,6 +21,7 @@ from bot.actions.run import ActionFailed, carry_out, read_state
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
 from bot.slack import render_actions
+from bot.slack.mrkdwn import escape, mention
 from bot.slack.payloads import ButtonValue
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
@@ -73,7 +74,7 @@ class Escalation:
         blocks = render_actions.approval_blocks(plan, actor.user, value, expires)
         ts = await self.walkthrough.poster.post(
             incident.channel,
-            text=f"Approval asked: {plan.title}",
+            text=f"Approval asked: {escape(plan.title)}",
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
@@ -100,7 +101,7 @@ class Escalation:
         self._audit(actor, verdict, incident, plan, verdict)
         if approval.message_ts:
             blocks = render_actions.decided_blocks(
-                plan, approval.requester, f"{verdict} by <@{actor.user}>"
+                plan, approval.requester, f"{verdict} by {mention(actor.user)}"
             )
             await self.walkthrough.poster.update(
                 incident.channel, approval.message_ts, text=verdict, blocks=blocks
@@ -125,11 +126,11 @@ class Escalation:
         """Dry-run mode: say exactly what would be called, call nothing."""
         lines = [f"would call {c.text()}" for c in plan.calls]
         blocks = render_actions.progress_blocks(
-            plan, lines, by=f"dry run by <@{actor.user}>", done="🧪 dry run, nothing changed"
+            plan, lines, by=f"dry run by {mention(actor.user)}", done="🧪 dry run, nothing changed"
         )
         await self.walkthrough.poster.post(
             incident.channel,
-            text=f"Dry run: {plan.title}",
+            text=f"Dry run: {escape(plan.title)}",
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
@@ -145,14 +146,17 @@ class Escalation:
         approved_by: str | None,
     ) -> None:
         poster, lines = self.walkthrough.poster, list[str]()
-        by = f"started by <@{actor.user}>" + (
-            f", approved by <@{approved_by}>" if approved_by else ""
+        by = f"started by {mention(actor.user)}" + (
+            f", approved by {mention(approved_by)}" if approved_by else ""
         )
 
         async def show(done: str | None = None) -> None:
             blocks = render_actions.progress_blocks(plan, lines, by=by, done=done)
             await poster.update(
-                incident.channel, ts, text=f"{plan.title}: {done or 'running'}", blocks=blocks
+                incident.channel,
+                ts,
+                text=escape(f"{plan.title}: {done or 'running'}"),
+                blocks=blocks,
             )
 
         async def progress(line: str) -> None:
@@ -161,7 +165,7 @@ class Escalation:
 
         blocks = render_actions.progress_blocks(plan, lines, by=by)
         ts = await poster.post(
-            incident.channel, text=plan.title, blocks=blocks, thread_ts=incident.thread_ts
+            incident.channel, text=escape(plan.title), blocks=blocks, thread_ts=incident.thread_ts
         )
         try:
             outcome = await carry_out(action, plan, self.walkthrough.settings.aws, progress)

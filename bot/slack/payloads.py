@@ -40,7 +40,8 @@ class ButtonValue(BaseModel):
 
     i: int = Field(ge=1, description="incident id")
     s: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="step id")
-    a: int | None = Field(None, ge=0, le=4, description="answer index")
+    q: int | None = Field(None, ge=0, le=19, description="question index within its message")
+    a: int | None = Field(None, ge=0, le=4, description="answer index within its question")
     r: int | None = Field(None, ge=1, description="approval request id")
 
     def encode(self) -> str:

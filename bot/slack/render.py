@@ -1,9 +1,15 @@
 """Block Kit for every message the bot posts: pure functions from views and
-the engine's results to blocks. Snapshot-tested; no I/O here."""
+the engine's results to blocks. Snapshot-tested; no I/O here.
+
+Every message stays within what Slack accepts (`bot.slack.limits`) for any
+runbook the schema accepts: text from outside (runbook text, alert text,
+check output) is escaped here, once (`bot.slack.mrkdwn`); each part has a
+budget of characters, and lists say how many lines they left out.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -17,42 +23,59 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
+from bot.slack import limits
+from bot.slack.mrkdwn import cut, cut_plain, escape, lines, link, mention
 from bot.slack.payloads import Act, ButtonValue
 from bot.slack.viewmodels import Progress, StepView, TargetView
 
-# Block Kit limits: a section's text, a header's text, a button's label.
-SECTION_MAX = 3000
-HEADER_MAX = 150
-BUTTON_MAX = 75
-ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️", "manual": "📝"}
-
 Blocks = list[dict[str, Any]]
+
+SECTION_MAX = limits.SECTION_TEXT_MAX
+HEADER_MAX = limits.HEADER_MAX
+BUTTON_MAX = limits.BUTTON_TEXT_MAX
+# Budgets that keep a message's block text under limits.BLOCKS_TEXT_MAX.
+INTRO_MAX = 1000  # a step's title and why, its conclusion; the escalation's why
+LIST_MAX = 1000  # the names of a step's checks
+RESULTS_MAX = 2500  # a step's check lines (the rest: Details)
+MANUAL_MAX = 3000  # a step's manual items together
+CHECK_LINE_MAX = 600
+# The escalation's answer buttons carry this in place of a step id (the
+# schema reserves it: no step may take it).
+ESCALATION_ID = "escalation"
+ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️", "manual": "📝"}
 
 
 def help_blocks(targets: dict[str, list[str]], titles: dict[str, str]) -> Blocks:
-    lines = [f"• `{name}`: {titles[name]} ({', '.join(books)})" for name, books in targets.items()]
+    items = [
+        f"• `{escape(name)}`: {escape(titles[name])} ({escape(', '.join(books))})"
+        for name, books in targets.items()
+    ]
     return _dump(
         _section(
-            "*`/triage <target> [runbook]`* opens an incident thread"
+            "*`/triage &lt;target&gt; [runbook]`* opens an incident thread"
             " and walks you through the runbook."
         ),
-        _section("*Targets*\n" + "\n".join(lines)),
+        _section(lines(items, SECTION_MAX, head="*Targets*")),
     )
 
 
 def unknown_blocks(word: str, suggestions: Sequence[str], reason: str) -> Blocks:
-    hint = f" Did you mean {' or '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+    hint = (
+        f" Did you mean {' or '.join(f'`{escape(s)}`' for s in suggestions)}?"
+        if suggestions
+        else ""
+    )
     return _dump(
-        _section(f"`{_escape(word)}`: {reason}.{hint}"),
+        _section(f"`{cut(escape(word), 200)}`: {escape(reason)}.{hint}"),
         _context("`/triage help` lists every target."),
     )
 
 
 def header_blocks(target: TargetView, progress: Progress) -> Blocks:
     blocks: list[Block] = [
-        HeaderBlock(text=_cut(f"{target.runbook_title}: {target.title}", HEADER_MAX)),
-        _section(f"*What it means*\n{target.summary}"),
-        _section(f"*Who is hit*\n{target.impact}"),
+        HeaderBlock(text=cut_plain(_title(target), HEADER_MAX)),
+        _section(f"*What it means*\n{escape(target.summary)}", 2000),
+        _section(f"*Who is hit*\n{escape(target.impact)}", 1000),
     ]
     if progress.dry_run:
         blocks.append(
@@ -63,13 +86,14 @@ def header_blocks(target: TargetView, progress: Progress) -> Blocks:
     if progress.running:
         blocks.append(_context("⏳ running every read-only check of the runbook…"))
     elif progress.findings:
-        lines = [
-            f"{icon} *{name}*: {_escape(text)}" if name else f"{icon} {_escape(text)}"
+        found = [
+            f"{icon} *{escape(name)}*: {escape(text)}" if name else f"{icon} {escape(text)}"
             for icon, name, text in progress.findings
         ]
-        blocks.append(_section(_cut("*Findings*\n" + "\n".join(lines), SECTION_MAX)))
-    if progress.alerts:
-        blocks.append(_context(_cut("\n".join(progress.alerts), SECTION_MAX)))
+        blocks.append(_section(lines(found, SECTION_MAX, head="*Findings*")))
+    alerts = [escape(a) for a in progress.alerts if a.strip()]
+    if alerts:
+        blocks.append(_context(lines(alerts, 2000)))
     blocks.append(_context(_header_facts(target, progress)))
     if progress.status == "open" and not progress.running:
         blocks.append(_header_buttons(progress))
@@ -95,24 +119,28 @@ def _header_buttons(progress: Progress) -> ActionsBlock:
 
 
 def header_text(target: TargetView) -> str:
+    """The header's fallback `text` (notifications): mrkdwn, so escaped."""
+    return cut(escape(_title(target)), 1000)
+
+
+def _title(target: TargetView) -> str:
+    """Plain text, as a header block shows it (not mrkdwn: nothing to escape)."""
     return f"{target.runbook_title}: {target.title}"
 
 
 def _header_facts(target: TargetView, progress: Progress) -> str:
     done = f"{len(progress.runs)}/{progress.total_steps} steps run"
-    failing = f", failing: {', '.join(progress.failing)}" if progress.failing else ""
-    source = f" · <{target.source}|runbook>" if target.source else ""
+    failing = ""
+    if progress.failing:
+        shown = ", ".join(escape(f) for f in progress.failing[:10])
+        more = f" … and {len(progress.failing) - 10} more" if len(progress.failing) > 10 else ""
+        failing = f", failing: {shown}{more}"
+    source = f" · {link(target.source, 'runbook')}" if target.source else ""
     if progress.status == "resolved":
-        state = f"✅ resolved by {_who(progress.resolved_by or '?')}"
+        state = f"✅ resolved by {mention(progress.resolved_by or '?')}"
     else:
-        state = f"opened by {_who(progress.opened_by)}"
-    return _cut(f"`{target.name}` · {state} · {done}{failing}{source}", SECTION_MAX)
-
-
-def _who(actor: str) -> str:
-    """A Slack user as a mention; an alert source (`alert:kuma`) in words."""
-    source = actor.removeprefix("alert:")
-    return f"an alert ({source})" if source != actor else f"<@{actor}>"
+        state = f"opened by {mention(progress.opened_by)}"
+    return cut(f"`{escape(target.name)}` · {state} · {done}{failing}{source}", 1000)
 
 
 def step_blocks(
@@ -124,37 +152,51 @@ def step_blocks(
     skipped_by: str | None = None,
 ) -> Blocks:
     blocks: list[Block] = [
-        _section(f"*Step {view.number}/{view.total}: {view.title}*\n_{view.why}_")
+        _section(
+            f"*Step {view.number}/{view.total}: {escape(view.title)}*\n_{escape(view.why)}_",
+            INTRO_MAX,
+        )
     ]
+    names = [escape(c) for c in view.checks]
     if running:
-        blocks.append(_context("⏳ running " + ", ".join(view.checks)))
+        blocks.append(_context(cut("⏳ running " + ", ".join(names), LIST_MAX)))
     elif result is not None:
         blocks += _results(result)
     elif view.checks:
-        blocks.append(_context("Checks: " + ", ".join(view.checks)))
-    blocks += _manual(view.manual, incident_id, view.id)
+        blocks.append(_context(cut("Checks: " + ", ".join(names), LIST_MAX)))
+    blocks += _manual(view.manual, incident_id, view.id, MANUAL_MAX)
     if skipped_by:
-        blocks.append(_context(f"⏭️ skipped by <@{skipped_by}>"))
+        blocks.append(_context(f"⏭️ skipped by {mention(skipped_by)}"))
     elif not running:
         blocks.append(_step_buttons(view, incident_id, ran=result is not None))
     return _dump(*blocks)
 
 
+def step_text(title: str, result: StepResult | None = None, *, skipped: bool = False) -> str:
+    """A step message's fallback text (notifications, screen readers)."""
+    if skipped:
+        return cut(f"Skipped: {escape(title)}", 1000)
+    if result is None:
+        return cut(escape(title), 1000)
+    said = f": {escape(result.conclusion.say)}" if result.conclusion else ""
+    return cut(f"{escape(title)} [{result.status}]{said}", 2000)
+
+
 def _results(result: StepResult) -> list[Block]:
-    lines = [_check_line(run) for run in result.checks if run.applicable]
-    blocks: list[Block] = [_section("\n".join(lines))] if lines else []
+    found = [_check_line(run) for run in result.checks if run.applicable]
+    blocks: list[Block] = [_section(lines(found, RESULTS_MAX))] if found else []
     if result.conclusion:
-        blocks.append(_section(f"➡️ {_escape(result.conclusion.say)}"))
+        blocks.append(_section(f"➡️ {escape(result.conclusion.say)}", INTRO_MAX))
     return blocks
 
 
 def _check_line(run: CheckRun) -> str:
     r = run.result
     kind = f"{r.error_kind}, " if r.error_kind else ""
-    name = run.title or run.id
-    return _cut(
-        f"{ICONS[r.status.value]} *{name}*: {_escape(r.summary)} _({kind}{r.duration_ms:.0f} ms)_",
-        600,
+    name = escape(run.title or run.id)
+    return cut(
+        f"{ICONS[r.status.value]} *{name}*: {escape(r.summary)} _({kind}{r.duration_ms:.0f} ms)_",
+        CHECK_LINE_MAX,
     )
 
 
@@ -179,29 +221,39 @@ def _step_buttons(view: StepView, incident_id: int, *, ran: bool) -> ActionsBloc
     return ActionsBlock(block_id=f"step:{view.id}", elements=elements)
 
 
-def _manual(items: Iterable[ManualView], incident_id: int, step_id: str) -> list[Block]:
+def _manual(
+    items: Sequence[ManualView], incident_id: int, step_id: str, budget: int
+) -> list[Block]:
+    """Instructions and questions. The schema caps how many a step has; the
+    budget is shared between them. A button names its question and answer."""
+    each = min(SECTION_MAX, max(200, budget // max(1, len(items))))
     blocks: list[Block] = []
-    for n, item in enumerate(items):
+    asked = 0
+    for item in items:
         if item.ask:
-            blocks.append(_section(f"❓ {item.ask}"))
+            blocks.append(_section(f"❓ {escape(item.ask)}", each))
             # action_id must be unique within a block, hence the suffix.
             buttons = [
                 _button(
-                    label, Act.ANSWER, ButtonValue(i=incident_id, s=step_id, a=k), suffix=f":{k}"
+                    label,
+                    Act.ANSWER,
+                    ButtonValue(i=incident_id, s=step_id, q=asked, a=k),
+                    suffix=f":{k}",
                 )
                 for k, (label, _) in enumerate(item.answers)
             ]
-            blocks.append(ActionsBlock(block_id=f"ask:{step_id}:{n}", elements=buttons))
+            blocks.append(ActionsBlock(block_id=f"ask:{step_id}:{asked}", elements=buttons))
+            asked += 1
         else:
-            command = f"\n```{item.command}```" if item.command else ""
-            blocks.append(_section(_cut(f"📝 {item.say}{command}", SECTION_MAX)))
+            command = f"\n```{escape(item.command)}```" if item.command else ""
+            blocks.append(_section(f"📝 {escape(item.say)}{command}", each))
     return blocks
 
 
 def run_all_blocks(result: RunResult, *, by: str) -> Blocks:
-    lines = [
-        f"{ICONS[s.status]} *{s.title}*"
-        + (f"\n      ➡️ {_escape(s.conclusion.say)}" if s.conclusion else "")
+    steps = [
+        f"{ICONS[s.status]} *{escape(s.title)}*"
+        + (f"\n      ➡️ {cut(escape(s.conclusion.say), 500)}" if s.conclusion else "")
         for s in result.steps
         if s.applies
     ]
@@ -210,73 +262,87 @@ def run_all_blocks(result: RunResult, *, by: str) -> Blocks:
     ]
     blocks: list[Block] = [
         _section(
-            f"*Run all* by <@{by}>: {result.status.upper()} in {result.duration_ms / 1000:.1f} s"
+            f"*Run all* by {mention(by)}: {result.status.upper()}"
+            f" in {result.duration_ms / 1000:.1f} s"
         )
     ]
-    blocks.append(_section(_cut("\n".join(lines), SECTION_MAX)))
+    # No step left to run is news too; an empty section is one Slack refuses.
+    blocks.append(_section(lines(steps, SECTION_MAX) or "_No step was left to run._"))
     if failing:
-        blocks.append(_section(_cut("*Failing checks*\n" + "\n".join(failing), SECTION_MAX)))
+        blocks.append(_section(lines(failing, SECTION_MAX, head="*Failing checks*")))
     return _dump(*blocks)
+
+
+def run_all_text(result: RunResult) -> str:
+    return f"Run all: {result.status}"
 
 
 def escalation_blocks(
     why: str, manual: Sequence[ManualView], actions: Sequence[tuple[str, str]], incident_id: int
 ) -> Blocks:
     """`actions` are (id, title) of the actions that apply to this target."""
-    blocks: list[Block] = [_section(f"*Escalation*\n_{why}_" if why else "*Escalation*")]
-    blocks += _manual(manual, incident_id, "escalation")
+    blocks: list[Block] = [
+        _section(f"*Escalation*\n_{escape(why)}_" if why else "*Escalation*", INTRO_MAX)
+    ]
+    blocks += _manual(manual, incident_id, ESCALATION_ID, 2000)
     if actions:
         blocks.append(_context("Changes that need a confirmation and an allowed person:"))
-        blocks.append(action_buttons(list(actions), incident_id))
+        blocks += action_blocks(list(actions), incident_id)
     return _dump(*blocks)
 
 
-def action_buttons(actions: list[tuple[str, str]], incident_id: int) -> ActionsBlock:
-    """One button per escalation action; `:n` keeps action ids unique in the block."""
-    return ActionsBlock(
-        block_id="escalation:actions",
-        elements=[
-            _button(title, Act.ACTION, ButtonValue(i=incident_id, s=action_id), suffix=f":{n}")
-            for n, (action_id, title) in enumerate(actions)
-        ],
-    )
+def action_blocks(actions: list[tuple[str, str]], incident_id: int) -> list[ActionsBlock]:
+    """One button per escalation action, 25 to an actions block (Slack's most);
+    `:n` keeps action ids unique in each block."""
+    per = limits.ACTIONS_ELEMENTS
+    return [
+        ActionsBlock(
+            block_id="escalation:actions" + (f":{start // per}" if start else ""),
+            elements=[
+                _button(title, Act.ACTION, ButtonValue(i=incident_id, s=action_id), suffix=f":{n}")
+                for n, (action_id, title) in enumerate(actions[start : start + per], start)
+            ],
+        )
+        for start in range(0, len(actions), per)
+    ]
 
 
 def answer_blocks(user: str, label: str, say: str) -> Blocks:
-    return _dump(_section(f"<@{user}> answered *{_escape(label)}*: {say}"))
+    return _dump(_section(f"{mention(user)} answered *{escape(label)}*: {escape(say)}"))
+
+
+def answer_text(label: str, say: str) -> str:
+    return cut(f"{escape(label)}: {escape(say)}", 2000)
 
 
 def resolved_blocks(user: str) -> Blocks:
-    return _dump(_section(f"✅ Resolved by <@{user}>."))
+    return _dump(_section(f"✅ Resolved by {mention(user)}."))
 
 
 def _button(
     label: str, act: Act, value: ButtonValue, *, primary: bool = False, suffix: str = ""
 ) -> ButtonElement:
     return ButtonElement(
-        text=_cut(label, BUTTON_MAX),
+        text=cut_plain(label, BUTTON_MAX),
         action_id=act.value + suffix,
         value=value.encode(),
         style="primary" if primary else None,
     )
 
 
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=_cut(text, SECTION_MAX)))
+def _section(text: str, limit: int = SECTION_MAX) -> SectionBlock:
+    """`text` is mrkdwn the caller escaped."""
+    return SectionBlock(text=MarkdownTextObject(text=cut(_shown(text), min(limit, SECTION_MAX))))
 
 
 def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=_cut(text, SECTION_MAX))])
+    return ContextBlock(elements=[MarkdownTextObject(text=cut(_shown(text), SECTION_MAX))])
+
+
+def _shown(text: str) -> str:
+    # Slack refuses an empty text object (a runbook's blank `say`, an empty summary).
+    return text if text.strip() else "_(empty)_"
 
 
 def _dump(*blocks: Block) -> Blocks:
     return [b.to_dict() for b in blocks]
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _escape(text: str) -> str:
-    """Peer-supplied text must not ping anyone or break the markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

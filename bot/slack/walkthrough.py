@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.engine.conclude import render_manual
 from bot.engine.dryrun import dry_run
-from bot.engine.results import StepResult
+from bot.engine.results import ManualView, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
@@ -26,7 +26,7 @@ from bot.store import Incident, SqliteStore
 
 log = logging.getLogger(__name__)
 
-ESCALATION = "escalation"
+ESCALATION = render.ESCALATION_ID
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Walkthrough:
         await self.poster.update(
             incident.channel,
             ts,
-            text=step.title,
+            text=render.step_text(step.title),
             blocks=render.step_blocks(view, incident.id, running=True),
         )
         result = await self.engine_for(binding, incident).run_step(
@@ -99,7 +99,8 @@ class Walkthrough:
         self.store.record_run(incident.id, step.id, by=actor.user, result=result.to_json())
         self.audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
         blocks = render.step_blocks(view, incident.id, result=result)
-        await self.poster.update(incident.channel, ts, text=_step_text(step, result), blocks=blocks)
+        text = render.step_text(step.title, result)
+        await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
         await self.refresh_header(incident.id)
         return result
 
@@ -109,7 +110,8 @@ class Walkthrough:
         ts = actor.message_ts or await self._step_message(incident, step)
         view = self._step_view(binding, incident, step)
         blocks = render.step_blocks(view, incident.id, skipped_by=actor.user)
-        await self.poster.update(incident.channel, ts, text=f"Skipped: {step.title}", blocks=blocks)
+        text = render.step_text(step.title, skipped=True)
+        await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
         self.audit(actor, "skip", incident.id, {"step": step.id})
         await self.next(incident_id, step_id, actor, audit=False)
 
@@ -160,7 +162,7 @@ class Walkthrough:
         blocks = render.run_all_blocks(result, by=actor.user)
         await self.poster.post(
             incident.channel,
-            text=f"Run all: {result.status}",
+            text=render.run_all_text(result),
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
@@ -189,19 +191,35 @@ class Walkthrough:
         if audit:
             self.audit(actor, "escalate", incident.id, {})
 
-    async def answer(self, incident_id: int, step_id: str, index: int, actor: Actor) -> None:
+    async def answer(
+        self, incident_id: int, step_id: str, question: int, index: int, actor: Actor
+    ) -> None:
+        """Answer `index` of question `question` of a step (or of the
+        escalation, whose button carries ESCALATION in place of a step id)."""
         incident = self.store.incident(incident_id)
-        binding, step = self._step(incident, step_id)
-        questions = [m for m in self._step_view(binding, incident, step).manual if m.ask]
-        answers = [a for q in questions for a in q.answers]
-        if index >= len(answers):
-            raise LookupError(f"step {step_id} has no answer {index}")
-        label, say = answers[index]
-        self.audit(actor, "answer", incident.id, {"step": step_id, "answer": label})
+        questions = [m for m in self._manual(incident, step_id) if m.ask]
+        if question >= len(questions) or index >= len(questions[question].answers):
+            raise LookupError(f"{step_id} has no answer {index} to question {question}")
+        label, say = questions[question].answers[index]
+        params = {"step": step_id, "question": question, "answer": label}
+        self.audit(actor, "answer", incident.id, params)
         blocks = render.answer_blocks(actor.user, label, say)
         await self.poster.post(
-            incident.channel, text=f"{label}: {say}", blocks=blocks, thread_ts=incident.thread_ts
+            incident.channel,
+            text=render.answer_text(label, say),
+            blocks=blocks,
+            thread_ts=incident.thread_ts,
         )
+
+    def _manual(self, incident: Incident, step_id: str) -> list[ManualView]:
+        """The manual items shown in a step's message, or the escalation's."""
+        binding = self.catalogue.bindings[incident.runbook]
+        if step_id == ESCALATION:
+            escalation = binding.runbook.escalation
+            scope = binding.scope(incident.target, alert=incident.alert)
+            return render_manual(escalation.manual, scope) if escalation else []
+        _, step = self._step(incident, step_id)
+        return self._step_view(binding, incident, step).manual
 
     async def details(self, incident_id: int, step_id: str, actor: Actor) -> None:
         """The step's last results in full, as a file in the thread."""
@@ -270,7 +288,10 @@ class Walkthrough:
         view = self._step_view(binding, incident, step)
         blocks = render.step_blocks(view, incident.id)
         ts = await self.poster.post(
-            incident.channel, text=step.title, blocks=blocks, thread_ts=incident.thread_ts
+            incident.channel,
+            text=render.step_text(step.title),
+            blocks=blocks,
+            thread_ts=incident.thread_ts,
         )
         self.store.set_step_message(incident.id, step.id, ts)
         return ts
@@ -307,8 +328,3 @@ class Walkthrough:
             actor=actor.user, action=action, outcome=outcome,
             request_id=actor.request_id, incident_id=incident_id, params=params,
         )  # fmt: skip
-
-
-def _step_text(step: Step, result: StepResult) -> str:
-    said = f": {result.conclusion.say}" if result.conclusion else ""
-    return f"{step.title} [{result.status}]{said}"

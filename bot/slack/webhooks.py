@@ -24,6 +24,7 @@ from bot.alerts.alertmanager_webhook import parse_alertmanager_webhook
 from bot.alerts.kuma_webhook import parse_kuma_webhook
 from bot.alerts.model import Alert
 from bot.slack.autotriage import AutoTriage
+from bot.slack.render_alerts import alert_blocks, alert_text
 
 log = logging.getLogger(__name__)
 Parser = Callable[[Any], list[Alert]]
@@ -74,21 +75,13 @@ class Webhooks:
         assert self.channel is not None
         poster = self.autotriage.walkthrough.poster
         for alert in alerts:
-            text = _line(alert)
-            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
             try:
-                ts = await poster.post(self.channel, text=text, blocks=blocks)
+                ts = await poster.post(
+                    self.channel, text=alert_text(alert), blocks=alert_blocks(alert)
+                )
                 await self.autotriage.on_alert(alert, channel=self.channel, message_ts=ts)
             except Exception:  # one bad alert must not drop the rest of the batch
                 log.exception("could not deliver alert %s", alert.name)
-
-
-def _line(alert: Alert) -> str:
-    icon = "🔴" if alert.status == "firing" else "✅"
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()) if k != "alertname")
-    link = f" <{alert.runbook_url}|runbook>" if alert.runbook_url else ""
-    summary = f": {alert.summary}" if alert.summary else ""
-    return f"{icon} *{alert.status.upper()}* {alert.name} ({labels}){summary}{link}"
 
 
 def _answer(status: int, message: str) -> web.Response:

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -264,7 +265,9 @@ async def test_unknown_methods_answer_ok_and_json_args_are_decoded(
 ) -> None:
     client = web_client(slack_api)
     assert (await client.api_call("reactions.add", params={"name": "eyes"}))["ok"]
-    await client.api_call("chat.postMessage", data={"channel": "C2", "blocks": json.dumps(BLOCKS)})
+    await client.api_call(
+        "chat.postMessage", data={"channel": "C2", "text": "done", "blocks": json.dumps(BLOCKS)}
+    )
     assert slack_api.messages("C2").popitem()[1].blocks == BLOCKS
 
 
@@ -277,3 +280,150 @@ def test_clear_forgets_calls_and_messages(slack_api: SlackStandIn) -> None:
     slack_api.fail_next("auth.test")
     slack_api.clear()
     assert slack_api.calls() == [] and slack_api.messages("C1") == {}
+
+
+# -- the strict checks: each payload here is one Slack refuses ---------------
+
+
+def _section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+
+
+def _button(label: str = "Go", action_id: str = "go", value: str = "v") -> dict[str, Any]:
+    text = {"type": "plain_text", "text": label}
+    return {"type": "button", "text": text, "action_id": action_id, "value": value}
+
+
+def _actions(*elements: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "actions", "elements": list(elements)}
+
+
+def _context(n: int) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * n}
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+REFUSED_MESSAGES = {
+    "empty section text": ("invalid_blocks", {"blocks": [_section("")]}),
+    "section text over 3,000": ("invalid_blocks", {"blocks": [_section("x" * 3001)]}),
+    "51 blocks": ("invalid_blocks", {"blocks": [_section("x")] * 51}),
+    "header over 150": ("invalid_blocks", {"blocks": [_header("h" * 151)]}),
+    "button text over 75": ("invalid_blocks", {"blocks": [_actions(_button("b" * 76))]}),
+    "button value over 2,000": (
+        "invalid_blocks",
+        {"blocks": [_actions(_button(value="v" * 2001))]},
+    ),
+    "action_id over 255": ("invalid_blocks", {"blocks": [_actions(_button(action_id="a" * 256))]}),
+    "duplicate action_id in a block": (
+        "invalid_blocks",
+        {"blocks": [_actions(_button(), _button())]},
+    ),
+    "block_id over 255": ("invalid_blocks", {"blocks": [_section("x", block_id="b" * 256)]}),
+    "duplicate block_id": (
+        "invalid_blocks",
+        {"blocks": [_section("x", block_id="b"), _section("y", block_id="b")]},
+    ),
+    "11 context elements": ("invalid_blocks", {"blocks": [_context(11)]}),
+    "26 actions": (
+        "invalid_blocks",
+        {"blocks": [_actions(*[_button(action_id=f"a{n}") for n in range(26)])]},
+    ),
+    "unknown block type": ("invalid_blocks", {"blocks": [{"type": "bogus"}]}),
+    "no fallback text": ("no_text", {"text": None, "blocks": [_section("x")]}),
+    "text over 40,000": ("msg_too_long", {"text": "t" * 40_001, "blocks": []}),
+    "block text over 12,000": ("msg_blocks_too_long", {"blocks": [_section("x" * 3000)] * 5}),
+    "<!channel> in blocks": ("triage_unsafe_markup", {"blocks": [_section("<!channel> hi")]}),
+    "<!here> in the text": ("triage_unsafe_markup", {"text": "<!here> hi", "blocks": []}),
+    "a mention not of a user id": (
+        "triage_unsafe_markup",
+        {"blocks": [_section("by <@alert:kuma>")]},
+    ),
+    "a placeholder read as markup": (
+        "triage_unsafe_markup",
+        {"blocks": [_section("ecs execute-command --task <task-id>")]},
+    ),
+}
+
+
+@pytest.mark.slack_refusals
+@pytest.mark.parametrize("case", sorted(REFUSED_MESSAGES))
+async def test_a_message_slack_refuses_is_refused_with_slacks_error(
+    slack_api: SlackStandIn, case: str
+) -> None:
+    code, payload = REFUSED_MESSAGES[case]
+    args = {"channel": "C1", "text": "fallback", **payload}
+    args = {k: v for k, v in args.items() if v is not None}
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(slack_api).api_call("chat.postMessage", json=args)
+    assert raised.value.response["error"] == code
+    assert raised.value.response["response_metadata"]["messages"]
+    assert slack_api.messages("C1") == {}  # nothing was posted
+    assert len(slack_api.refused()) == 1
+
+
+@pytest.mark.slack_refusals
+async def test_an_update_slack_refuses_leaves_the_message_as_it_was(
+    slack_api: SlackStandIn,
+) -> None:
+    client = web_client(slack_api)
+    posted = await client.chat_postMessage(channel="C1", text="t", blocks=BLOCKS)
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        await client.chat_update(channel="C1", ts=posted["ts"], text="t", blocks=[_section("")])
+    assert slack_api.messages("C1")[posted["ts"]].blocks == BLOCKS
+
+
+async def test_mentions_and_links_the_bot_builds_pass(slack_api: SlackStandIn) -> None:
+    text = "<@U12345> and <https://runbooks.example/x|runbook> and &lt;!channel&gt; &amp;"
+    await web_client(slack_api).chat_postMessage(
+        channel="C1", text=text, blocks=[_section(text), _header("<not markup in plain text>")]
+    )
+    assert slack_api.refused() == []
+
+
+def _modal(**changes: Any) -> dict[str, Any]:
+    plain = {"type": "plain_text", "text": "Go"}
+    view = {
+        "type": "modal",
+        "title": plain,
+        "submit": plain,
+        "close": plain,
+        "blocks": [_section("x")],
+    }
+    return {**view, **changes}
+
+
+REFUSED_VIEWS = {
+    "title over 24": _modal(title={"type": "plain_text", "text": "t" * 25}),
+    "submit over 24": _modal(submit={"type": "plain_text", "text": "s" * 25}),
+    "close over 24": _modal(close={"type": "plain_text", "text": "c" * 25}),
+    "private_metadata over 3,000": _modal(private_metadata="m" * 3001),
+    "101 blocks": _modal(blocks=[_section("x")] * 101),
+    "an empty section": _modal(blocks=[_section("")]),
+    "<!everyone> in a section": _modal(blocks=[_section("<!everyone>")]),
+}
+
+
+@pytest.mark.slack_refusals
+@pytest.mark.parametrize("case", sorted(REFUSED_VIEWS))
+async def test_a_modal_slack_refuses_is_refused(slack_api: SlackStandIn, case: str) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await web_client(slack_api).views_open(trigger_id="1.2.x", view=REFUSED_VIEWS[case])
+    assert raised.value.response["error"] == "invalid_arguments"
+
+
+async def test_a_modal_within_the_limits_opens(slack_api: SlackStandIn) -> None:
+    opened = await web_client(slack_api).views_open(trigger_id="1.2.x", view=_modal())
+    assert opened["view"]["id"]
+
+
+@pytest.mark.slack_refusals
+async def test_a_response_url_post_is_checked_as_a_message(slack_api: SlackStandIn) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(slack_api.response_url(), json={"text": "<!channel>"}) as response,
+    ):
+        body = await response.json()
+    assert body["error"] == "triage_unsafe_markup"

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
 from bot.slack.ackflush import after_ack
+from bot.slack.mrkdwn import mention
 from bot.slack.payloads import Act, BadValue, ButtonValue, decode
 from bot.slack.walkthrough import Actor, Walkthrough
 
@@ -45,8 +46,9 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
             )
             return
         if act in _NEEDS_OPEN and incident.status != "open":
+            by = mention(incident.resolved_by or "?")
             await respond(
-                text=f"Incident {incident.id} is resolved (by <@{incident.resolved_by}>).",
+                text=f"Incident {incident.id} is resolved (by {by}).",
                 response_type="ephemeral",
                 replace_original=False,
             )
@@ -76,6 +78,6 @@ HANDLERS: dict[Act, Callable[..., Awaitable[None]]] = {
         Act.RESOLVE: lambda w, v, a: w.resolve(v.i, a),
         Act.DRY_RUN: lambda w, v, a: w.toggle_dry_run(v.i, a),
         Act.DETAILS: lambda w, v, a: w.details(v.i, _step(v), a),
-        Act.ANSWER: lambda w, v, a: w.answer(v.i, _step(v), v.a or 0, a),
+        Act.ANSWER: lambda w, v, a: w.answer(v.i, _step(v), v.q or 0, v.a or 0, a),
     }.items()
 }

@@ -14,13 +14,14 @@ Both servers run on their own loop threads, so a sync test may block on
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.peers.slack.bolt import SIGNING_SECRET, BoltClient, sign
 from tests.peers.slack.payloads import block_actions_payload, command_payload, event_callback
 from tests.peers.slack.socket_mode import Ack, SocketModeStandIn
-from tests.peers.slack.webapi import Call, SlackStandIn
+from tests.peers.slack.webapi import TALLY, Call, SlackStandIn
 from tests.peers.slack.workspace import (
     APP_ID,
     APP_TOKEN,
@@ -55,9 +56,26 @@ __all__ = [
 
 
 @pytest.fixture
-def slack_api() -> Iterator[SlackStandIn]:
+def slack_api(request: pytest.FixtureRequest) -> Iterator[SlackStandIn]:
+    """A test that sends Slack a payload Slack refuses fails, unless it is
+    marked `@pytest.mark.slack_refusals` (it means to be refused)."""
     with SlackStandIn() as stand_in:
         yield stand_in
+        refused = stand_in.refused()
+    if refused and request.node.get_closest_marker("slack_refusals") is None:
+        detail = "; ".join(f"{c.method}: {c.response}" for c in refused[:3])
+        pytest.fail(f"Slack would refuse {len(refused)} call(s): {detail}", pytrace=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slack_refusals: the test sends payloads Slack refuses, on purpose"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TALLY.validated:
+        terminalreporter.write_line(TALLY.summary())
 
 
 @pytest.fixture

@@ -45,10 +45,21 @@ class SocketModeStandIn:
         self._served = Served(app, "slack-socket-mode")
         self._open = self._served.thread.run(_event())
 
-    def connection_url(self) -> str:
-        """A fresh wss-style URL, as apps.connections.open returns."""
+    @property
+    def port(self) -> int:
+        return self._served.port
+
+    def connection_url(self, port: int | None = None) -> str:
+        """A fresh wss-style URL, as apps.connections.open returns (to `port`,
+        a relay in front of this stand-in, when given)."""
         ticket = uuid.uuid4()
-        return f"ws://127.0.0.1:{self._served.port}/link/?ticket={ticket}&app_id={APP_ID}"
+        return f"ws://127.0.0.1:{port or self.port}/link/?ticket={ticket}&app_id={APP_ID}"
+
+    def wait_for_connections(self, count: int, timeout: float = 5.0) -> None:
+        """Until `count` WebSocket connections have been accepted in all."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.connections >= count, timeout):
+                raise TimeoutError(f"{self.connections} connection(s) within {timeout} s")
 
     def stop(self) -> None:
         self._served.stop()
@@ -106,11 +117,12 @@ class SocketModeStandIn:
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        with self._changed:
-            self.connections += 1
         await ws.send_json(_hello(len(self._sockets) + 1))
         self._sockets.append(ws)
         self._open.set()
+        with self._changed:  # counted once envelopes go to this connection
+            self.connections += 1
+            self._changed.notify_all()
         try:
             async for message in ws:
                 if message.type == WSMsgType.TEXT:

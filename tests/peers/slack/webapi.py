@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from bot.slack import limits
 from tests.peers.slack.methods import APP_LEVEL, Args, Body, answer, error
 from tests.peers.slack.serving import Served
 from tests.peers.slack.workspace import APP_TOKEN, BOT_TOKEN, Message, Upload, Workspace
@@ -197,7 +198,7 @@ class SlackStandIn:
         at = time.monotonic()
         args, body = await _arguments(request)
         with self._changed:
-            status, reply, headers = self._take_failure("response_url") or (200, {"ok": True}, {})
+            status, reply, headers = self._take_failure("response_url") or self._respond(args)
             self._record(Call("response_url", args, None, at, request.path, status, reply, body))
         return web.json_response(reply, status=status, headers=headers)
 
@@ -205,7 +206,26 @@ class SlackStandIn:
         denied = self._denied(method, token)
         if denied is not None:
             return 200, error(denied), {}
-        return self._take_failure(method) or (200, answer(self._workspace, method, args), {})
+        planned = self._take_failure(method)
+        if planned is not None:
+            return planned
+        # Slack checks the payload before it acts: a refused message is not stored.
+        refusal = limits.check_call(method, args)
+        TALLY.count(method, args, refusal)
+        if refusal is not None:
+            return 200, refusal.body(), {}
+        return 200, answer(self._workspace, method, args), {}
+
+    def _respond(self, args: Args) -> Reply:
+        """A response_url post is a message, checked as one."""
+        refusal = limits.check_message(args)
+        TALLY.count("response_url", args, refusal)
+        return (200, refusal.body(), {}) if refusal else (200, {"ok": True}, {})
+
+    def refused(self) -> list[Call]:
+        """Calls Slack would have refused for their payload (not planned failures)."""
+        with self._changed:
+            return [c for c in self._calls if _refused_payload(c)]
 
     def _denied(self, method: str, token: str | None) -> str | None:
         wanted = self.app_token if method in APP_LEVEL else self.token
@@ -228,6 +248,43 @@ class SlackStandIn:
     def _record(self, call: Call) -> None:
         self._calls.append(call)
         self._changed.notify_all()
+
+
+def _refused_payload(call: Call) -> bool:
+    response = call.response or {}
+    return not response.get("ok", True) and "response_metadata" in response
+
+
+class Tally:
+    """Across the whole test session: how many payloads the strict checks saw,
+    how many they refused, and the largest message accepted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.validated = 0
+        self.refused = 0
+        self.largest_blocks = 0
+        self.largest_chars = 0
+
+    def count(self, method: str, args: Args, refusal: limits.Refusal | None) -> None:
+        if method not in limits.MESSAGE_METHODS | limits.VIEW_METHODS | {"response_url"}:
+            return
+        size = limits.measure(args)
+        with self._lock:
+            self.validated += 1
+            self.refused += refusal is not None
+            if refusal is None:
+                self.largest_blocks = max(self.largest_blocks, size.blocks)
+                self.largest_chars = max(self.largest_chars, size.chars)
+
+    def summary(self) -> str:
+        return (
+            f"Slack stand-in: {self.validated} payloads validated, {self.refused} refused; "
+            f"largest accepted: {self.largest_blocks} blocks, {self.largest_chars} characters"
+        )
+
+
+TALLY = Tally()
 
 
 async def _arguments(request: web.Request) -> tuple[Args, bytes]:

@@ -1,0 +1,27 @@
+"""The message the bot posts for an alert that reached it by webhook: one
+line, escaped (names, labels and summaries come from the alert source), the
+summary cut with what is left said; the whole alert is kept with the
+incident (`alert.summary` in the runbook's scope)."""
+
+from __future__ import annotations
+
+from bot.alerts.model import Alert
+from bot.slack.mrkdwn import cut, escape, link
+from bot.slack.render import Blocks
+
+SUMMARY_MAX = 2000
+LINE_MAX = 2900  # a section holds 3,000
+
+
+def alert_text(alert: Alert) -> str:
+    """The line, as mrkdwn: both the fallback `text` and the section's text."""
+    icon = "🔴" if alert.status == "firing" else "✅"
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()) if k != "alertname")
+    summary = f": {cut(escape(alert.summary), SUMMARY_MAX)}" if alert.summary else ""
+    runbook = f" {link(alert.runbook_url, 'runbook')}" if alert.runbook_url else ""
+    head = f"{icon} *{alert.status.upper()}* {cut(escape(alert.name), 200)}"
+    return cut(f"{head} ({cut(escape(labels), 500)}){summary}", LINE_MAX - len(runbook)) + runbook
+
+
+def alert_blocks(alert: Alert) -> Blocks:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": alert_text(alert)}}]
