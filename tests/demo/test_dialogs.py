@@ -39,12 +39,17 @@ def test_the_confirmation_dialog_shows_state_calls_and_how_to_answer() -> None:
 def test_views_open_and_update_answer_as_slack_does() -> None:
     recorder = SlackRecorder()
     try:
-        view = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []}
+        # A view needs at least one block (the stand-in refuses an empty one, as Slack does).
+        section = {"type": "section", "text": {"type": "mrkdwn", "text": "state"}}
+        view = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": [section]}
         opened = httpx.post(
             f"{recorder.url}views.open", json={"trigger_id": "tr1", "view": view}
         ).json()
         assert opened["ok"] and opened["view"]["id"].startswith("V") and opened["view"]["hash"]
-        again = {"view_id": opened["view"]["id"], "view": view | {"blocks": [{"type": "divider"}]}}
+        again = {
+            "view_id": opened["view"]["id"],
+            "view": view | {"blocks": [section, {"type": "divider"}]},
+        }
         assert httpx.post(f"{recorder.url}views.update", json=again).json()["ok"]
         missing = httpx.post(f"{recorder.url}views.update", json={"view_id": "V404", "view": view})
         assert missing.json() == {"ok": False, "error": "not_found"}
