@@ -7,28 +7,47 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.slack import limits, verify
 from bot.slack.webhooks import Webhooks
 
 EVENTS_PATH = "/slack/events"
 
 
 def http_app(
-    app: AsyncApp | None, webhooks: Webhooks | None = None, metrics: Metrics | None = None
+    app: AsyncApp | None,
+    webhooks: Webhooks | None = None,
+    metrics: Metrics | None = None,
+    *,
+    busy: set[RequestHandler] | None = None,
 ) -> web.Application:
     """Slack's commands, events and interactivity on /slack/events (HTTP
     mode only); /healthz for load balancers; /metrics for Prometheus;
-    /alerts/* for alert sources."""
+    /alerts/* for alert sources.
+
+    Every request's body must arrive within limits.BODY_TIMEOUT_S; a request
+    to /slack/events reaches Bolt only once bot.slack.verify has found it
+    signed by Slack, fresh, new and readable."""
     web_app = app.web_app(path=EVENTS_PATH) if app is not None else web.Application()
+    web_app.middlewares.append(limits.body_deadline(limits.BODY_TIMEOUT_S, busy or set()))
+    if app is not None:
+        web_app.middlewares.append(verify.middleware(_signing_secret(app), EVENTS_PATH))
     web_app.router.add_get("/healthz", _healthz)
     if metrics is not None:
         web_app.router.add_get("/metrics", _exposition(metrics))
     if webhooks is not None:
         webhooks.add_routes(web_app)
     return web_app
+
+
+def _signing_secret(app: AsyncApp) -> str:
+    # Bolt keeps the secret it was built with (or SLACK_SIGNING_SECRET) here;
+    # an empty one refuses every request rather than accepting any.
+    return str(getattr(app, "_signing_secret", "") or "")
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -49,15 +68,18 @@ async def start_http(
     port: int,
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
+    max_connections: int = limits.MAX_CONNECTIONS,
 ) -> tuple[web.AppRunner, int]:
-    """Serve until the runner is cleaned up; port 0 picks a free port."""
-    runner = web.AppRunner(http_app(app, webhooks, metrics), access_log=None)
+    """Serve until the runner is cleaned up; port 0 picks a free port.
+    Slow clients are bounded (header and body timeouts, a connection cap
+    that closes the oldest idle connection first): see bot/slack/limits.py."""
+    busy: set[RequestHandler] = set()
+    web_app = http_app(app, webhooks, metrics, busy=busy)
+    runner = web.AppRunner(web_app, **limits.runner_options())
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = limits.CappedSite(runner, host, port, cap=max_connections, busy=busy)
     await site.start()
-    sockets = getattr(site._server, "sockets", None) or []
-    bound = sockets[0].getsockname()[1] if sockets else port
-    return runner, int(bound)
+    return runner, site.port
 
 
 async def serve_http(
