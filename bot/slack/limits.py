@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -28,9 +28,17 @@ from aiohttp.web_protocol import RequestHandler
 
 log = logging.getLogger(__name__)
 
-HEADER_TIMEOUT_S = 10.0  # from the connection (or the last response) to a whole request head
-BODY_TIMEOUT_S = 10.0  # from the request head to the whole body
-MAX_CONNECTIONS = 256  # well under the usual 1,024 file descriptors
+
+@dataclass(frozen=True)
+class Limits:
+    header_timeout: float = 10.0  # from the connection (or last response) to a whole head
+    body_timeout: float = 10.0  # from the request head to the whole body
+    max_connections: int = 256  # well under the usual 1,024 file descriptors
+
+
+DEFAULT = Limits()
+
+
 # What is buffered while waiting for a body; aiohttp's own client_max_size
 # (1 MiB by default) still refuses larger bodies when the handler reads them.
 BODY_BUFFER = 1024 * 1024
@@ -72,8 +80,9 @@ class CappedSite(web.TCPSite):
     ) -> None:
         super().__init__(runner, host, port)
         self._cap, self._busy = cap, busy
-        # Closed but not yet gone from server.connections (that takes a loop turn).
-        self._closing: weakref.WeakSet[RequestHandler] = weakref.WeakSet()
+        # Closed but not yet gone from server.connections (that takes a loop
+        # turn). A plain set: RequestHandler has __slots__ and no weak refs.
+        self._closing: set[RequestHandler] = set()
         self.evicted = 0
 
     async def start(self) -> None:
@@ -92,7 +101,11 @@ class CappedSite(web.TCPSite):
         self._bound_port = self._server.sockets[0].getsockname()[1]
 
     def _make_room(self, server: web.Server) -> None:
-        open_now = [h for h in server.connections if h not in self._closing]
+        """Runs in asyncio's protocol factory, where an exception silently
+        drops the new connection (outside debug mode): keep it plain."""
+        listed = server.connections
+        self._closing &= set(listed)
+        open_now = [h for h in listed if h not in self._closing]
         excess = len(open_now) + 1 - self._cap
         for handler in open_now:
             if excess <= 0:
@@ -106,5 +119,5 @@ class CappedSite(web.TCPSite):
             log.warning("%d connections, all busy: over the cap of %d", len(open_now), self._cap)
 
 
-def runner_options() -> dict[str, Any]:
-    return {"access_log": None, "keepalive_timeout": HEADER_TIMEOUT_S}
+def runner_options(limits: Limits) -> dict[str, Any]:
+    return {"access_log": None, "keepalive_timeout": limits.header_timeout}

@@ -24,16 +24,17 @@ def http_app(
     metrics: Metrics | None = None,
     *,
     busy: set[RequestHandler] | None = None,
+    body_timeout: float = limits.Limits.body_timeout,
 ) -> web.Application:
     """Slack's commands, events and interactivity on /slack/events (HTTP
     mode only); /healthz for load balancers; /metrics for Prometheus;
     /alerts/* for alert sources.
 
-    Every request's body must arrive within limits.BODY_TIMEOUT_S; a request
+    Every request's body must arrive within `body_timeout`; a request
     to /slack/events reaches Bolt only once bot.slack.verify has found it
     signed by Slack, fresh, new and readable."""
     web_app = app.web_app(path=EVENTS_PATH) if app is not None else web.Application()
-    web_app.middlewares.append(limits.body_deadline(limits.BODY_TIMEOUT_S, busy or set()))
+    web_app.middlewares.append(limits.body_deadline(body_timeout, busy or set()))
     if app is not None:
         web_app.middlewares.append(verify.middleware(_signing_secret(app), EVENTS_PATH))
     web_app.router.add_get("/healthz", _healthz)
@@ -68,16 +69,16 @@ async def start_http(
     port: int,
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
-    max_connections: int = limits.MAX_CONNECTIONS,
+    bounds: limits.Limits = limits.DEFAULT,
 ) -> tuple[web.AppRunner, int]:
     """Serve until the runner is cleaned up; port 0 picks a free port.
     Slow clients are bounded (header and body timeouts, a connection cap
     that closes the oldest idle connection first): see bot/slack/limits.py."""
     busy: set[RequestHandler] = set()
-    web_app = http_app(app, webhooks, metrics, busy=busy)
-    runner = web.AppRunner(web_app, **limits.runner_options())
+    web_app = http_app(app, webhooks, metrics, busy=busy, body_timeout=bounds.body_timeout)
+    runner = web.AppRunner(web_app, **limits.runner_options(bounds))
     await runner.setup()
-    site = limits.CappedSite(runner, host, port, cap=max_connections, busy=busy)
+    site = limits.CappedSite(runner, host, port, cap=bounds.max_connections, busy=busy)
     await site.start()
     return runner, site.port
 
