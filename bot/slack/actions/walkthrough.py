@@ -14,7 +14,18 @@ from bot.slack.walkthrough import Actor, Walkthrough
 Work = Callable[[Walkthrough, ButtonValue, Actor], Awaitable[Any]]
 # Buttons that change the walkthrough; Details still works after Resolve.
 _NEEDS_OPEN = frozenset(
-    {Act.WALK, Act.RUN_STEP, Act.RERUN, Act.SKIP, Act.NEXT, Act.RUN_ALL, Act.ANSWER, Act.ESCALATE}
+    {
+        Act.WALK,
+        Act.RUN_STEP,
+        Act.RERUN,
+        Act.SKIP,
+        Act.NEXT,
+        Act.RUN_ALL,
+        Act.ANSWER,
+        Act.ESCALATE,
+        Act.RESOLVE,
+        Act.DRY_RUN,
+    }
 )
 
 
@@ -45,13 +56,33 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
             )
             return
         if act in _NEEDS_OPEN and incident.status != "open":
+            walkthrough.store.audit(
+                actor=actor.user,
+                action=act.value,
+                outcome="refused: the incident is resolved",
+                request_id=actor.request_id,
+                incident_id=incident.id,
+                params=value.model_dump(exclude_none=True),
+            )
             await respond(
                 text=f"Incident {incident.id} is resolved (by <@{incident.resolved_by}>).",
                 response_type="ephemeral",
                 replace_original=False,
             )
             return
-        await work(walkthrough, value, actor)
+        try:
+            await work(walkthrough, value, actor)
+        except (BadValue, LookupError) as exc:  # no such step or answer, a value lacking one
+            walkthrough.store.audit(
+                actor=actor.user, action=act.value, outcome=f"refused: {exc}",
+                request_id=actor.request_id, incident_id=incident.id,
+                params=value.model_dump(exclude_none=True),
+            )  # fmt: skip
+            await respond(
+                text="This button is not valid any more.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
     handle.__name__ = f"on_{act.name.lower()}"
     return handle
