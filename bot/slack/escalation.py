@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.actions.plan import Plan, plan_for
-from bot.actions.policy import policy_for
+from bot.actions.policy import Policy, policy_for
 from bot.actions.run import ActionFailed, carry_out, read_state
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
@@ -235,12 +235,14 @@ class Escalation:
                 i=incident.id, s=action_id,
             )  # fmt: skip
         policy = policy_for(action, self.site_allow.get(action.id))
-        if policy.nobody or not policy.allows(
-            actor.user, await self._groups_of(actor.user, policy.groups)
-        ):
+        if not await self.may(actor.user, policy):
             self._audit(actor, stage, incident, plan, "refused: not allowed")
             return f"You may not run {action.title!r} (not on its allow list); this is audited."
         return incident, action, plan
+
+    async def may(self, user: str, policy: Policy) -> bool:
+        """Whether `user` is on `policy`, by id or by a user group (cached)."""
+        return not policy.nobody and policy.allows(user, await self._groups_of(user, policy.groups))
 
     async def _groups_of(self, user: str, groups: frozenset[str]) -> set[str]:
         member = set()
