@@ -98,7 +98,8 @@ def test_serve_with_debug_logs_writes_no_planted_secret(
     env.pop("SLACK_APP_TOKEN", None)
     values = [*VALUES, slack_api.token]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", "0",
+         "--set", "secrets=[SMTP_PASSWORD]"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
