@@ -59,7 +59,9 @@ _KEYS = (
     r"password|passwd|pwd|x-api-key|api[_-]?key|access[_-]?token|auth[_-]?token"
     r"|client[_-]?secret|secret|token"
 )
-_QUOTED_SEP = r"[\"']?\s*[:=]\s*[\"']?"
+# Quotes may come escaped, once or more (`\\"`): JSON inside a string, or
+# inside the repr of bytes, as botocore shows a response body.
+_QUOTED_SEP = r"(?:\\*[\"'])?\s*[:=]\s*(?:\\*[\"'])?"
 
 # (pattern, replacement): each keeps what says *what* was there, masks the value.
 # Compiled once, here. The token formats after the first rules are those
@@ -85,14 +87,14 @@ SHAPES: tuple[tuple[re.Pattern[str], Replace], ...] = (
     (
         re.compile(
             rf"(?i)\b(authorization{_QUOTED_SEP}(?:bearer\s+|basic\s+|token\s+|digest\s+)?)"
-            r"[^\s\"',;]+"
+            r"[^\s\"',;\\]+"
         ),
         rf"\1{MASK}",
     ),
     # A bearer token has a digit or punctuation in it; "bearer tokens" does not.
     (re.compile(r"(?i)\b(bearer\s+)(?=\S*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}"), rf"\1{MASK}"),
     (
-        re.compile(rf"(?i)(?<![A-Za-z0-9_-])({_KEYS})({_QUOTED_SEP})(?!\*\*\*)[^\s\"'&,;]+"),
+        re.compile(rf"(?i)(?<![A-Za-z0-9_-])({_KEYS})({_QUOTED_SEP})(?!\*\*\*)[^\s\"'&,;\\]+"),
         rf"\1\2{MASK}",
     ),
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^\s/]*(@)", re.IGNORECASE), rf"\1{MASK}\2"),

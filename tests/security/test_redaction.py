@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
@@ -40,6 +44,8 @@ ATTACKS = [
     ("x-api-key=plantedApiKey6", "plantedApiKey6"),
     ('"api-key": "plantedApiKey7"', "plantedApiKey7"),
     ("auth_token: plantedAuthToken8", "plantedAuthToken8"),
+    # JSON inside a string, quotes escaped, as botocore logs a response body.
+    (r'"{\"token\": \"plantedEscaped9\", \"x\": 1}"', "plantedEscaped9"),
     ("ghp_" + "P1anted" * 5 + "x", "ghp_" + "P1anted" * 5 + "x"),
     ("glpat-Planted1Planted2Planted3", "glpat-Planted1Planted2Planted3"),
     (
@@ -144,3 +150,24 @@ async def test_planted_spellings_reach_neither_slack_nor_the_store(
     leaked = [p for _, p in ATTACKS if p in sent or p in stored]
     assert leaked == []
     assert oracle_findings(sent + stored) == []
+
+
+def test_triage_run_json_masks_them_in_an_aws_error(
+    aws_fake_credentials: None, aws_error_peer: Any, closed_port: Peer
+) -> None:
+    message = "denied: " + " | ".join(text for text, _ in ATTACKS[:12])
+    peer = aws_error_peer("AccessDeniedException", message, 400)
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    env.pop("TRIAGE_LOG_FORMAT", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "probe-failure", "--target", "ntfy", "--json",
+         "--set", f"targets.ntfy.url=http://127.0.0.1:{closed_port.port}/",
+         "--set", f"aws.endpoint_url={peer.url}", "--set", "aws.max_attempts=1"],
+        cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert peer.requests, done.stderr[-2000:]
+    assert "AccessDeniedException" in done.stdout  # the error is shown...
+    leaked = [p for _, p in ATTACKS if p in done.stdout + done.stderr]
+    assert leaked == []  # ...masked
+    assert oracle_findings(done.stdout) == []
