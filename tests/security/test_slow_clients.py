@@ -16,7 +16,7 @@ import httpx
 from bot.slack.limits import Limits
 from bot.slack.server import EVENTS_PATH, start_http
 from bot.store import SqliteStore
-from tests.peers.slack import SlackStandIn
+from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, make_bot
 
 Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -117,9 +117,12 @@ async def test_past_the_connection_cap_the_oldest_idle_connections_are_closed(
         idle = await open_many(base, 100, b"")
         try:
             assert await healthz(base) == 200
+            async with BoltClient(base, SECRET, slack=slack_api) as slack:
+                signed = await slack.command("help", channel="C0SLOW")
             oldest = await closed_by_server(idle[:60], time.monotonic() + 5)
             newest = await closed_by_server(idle[-20:], time.monotonic() + 0.2)
         finally:
             close_all(idle)
-    assert oldest == 60  # 100 + 1 opened, at most 32 kept: the oldest went first
+    assert signed.status_code == 200 and "triage targets" in signed.text  # Slack still served
+    assert oldest == 60  # 100 + 2 opened, at most 32 kept: the oldest went first
     assert newest == 0
