@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bot import redact
+
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _HANDLER = "triage"
@@ -56,12 +58,17 @@ class JsonFormatter(logging.Formatter):
         }
         if rid := _request_id_of(record):
             line["request_id"] = rid
-        line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
-        # bot.redact swaps exc_info for a redacted exc_text when the record is made.
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        elif record.exc_text:
+        # `extra=` values are set on the record after the record factory (and
+        # its redaction) ran: they are masked here, where they are printed.
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        line.update(redact.active().redact_tree(extras))
+        # bot.redact swaps exc_info for a redacted exc_text when the record is
+        # made; exc_text first, so that a record that kept exc_info anyway
+        # (made before redaction was installed) is not formatted raw twice.
+        if record.exc_text:
             line["exc"] = record.exc_text
+        elif record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = record.stack_info
         return json.dumps(line, default=str, ensure_ascii=False)

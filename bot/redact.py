@@ -38,37 +38,84 @@ Replace = str | Callable[[re.Match[str]], str]
 
 def _aws_secret(match: re.Match[str]) -> str:
     """A bare 40-character run is taken for an AWS secret key only when it
-    mixes upper case, lower case and digits, as they do (a SHA-1 does not)."""
+    mixes upper case, lower case and digits, as they do (a SHA-1 does not),
+    and is not a piece of a URL's path (a Slack permalink's
+    `com/archives/C0123ABCD/p1700000000123456` is exactly 40 such characters)."""
     text = match[0]
     mixed = any(c.isupper() for c in text) and any(c.islower() for c in text)
-    return MASK if mixed and any(c.isdigit() for c in text) else text
+    if not (mixed and any(c.isdigit() for c in text)):
+        return text
+    return text if _in_url_path(match.string, match.start()) else MASK
 
+
+def _in_url_path(string: str, start: int) -> bool:
+    word_start = max(string.rfind(c, 0, start) for c in " \t\n\"'<>(|,") + 1
+    return "://" in string[word_start:start]
+
+
+# Keys whose value is a credential, in `key=value`, `key: value`, JSON
+# (`"key": "value"`) and header (`X-Api-Key: value`) spellings.
+_KEYS = (
+    r"password|passwd|pwd|x-api-key|api[_-]?key|access[_-]?token|auth[_-]?token"
+    r"|client[_-]?secret|secret|token"
+)
+# Quotes may come escaped, once or more (`\\"`): JSON inside a string, or
+# inside the repr of bytes, as botocore shows a response body.
+_QUOTED_SEP = r"(?:\\*[\"'])?\s*[:=]\s*(?:\\*[\"'])?"
 
 # (pattern, replacement): each keeps what says *what* was there, masks the value.
+# Compiled once, here. The token formats after the first rules are those
+# detect-secrets (1.5) knows by shape; they are copied rather than imported:
+# importing detect_secrets costs ~0.7 s at every start and pulls in requests,
+# and its scanner reports every high-entropy word of ordinary check output,
+# which cannot be masked in text shown to a responder. The tests run
+# detect-secrets itself over what the bot emits, as an independent check.
 SHAPES: tuple[tuple[re.Pattern[str], Replace], ...] = (
     (re.compile(r"\b(xox[abeoprs]|xapp)-[A-Za-z0-9-]+"), rf"\1-{MASK}"),
-    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), MASK),
+    (
+        re.compile(r"(https://hooks\.slack\.com/(?:services|workflows|triggers)/)[\w/-]+"),
+        rf"\1{MASK}",
+    ),
+    (re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b"), MASK),
     (
         re.compile(
             r"(?i)(aws_?secret_?access_?key|secret_?access_?key|aws_?session_?token"
-            rf"|session_?token)(\"?'?\s*[:=]\s*\"?'?)[{_B64}]{{16,}}"
+            rf"|session_?token)({_QUOTED_SEP})[{_B64}]{{16,}}"
         ),
         rf"\1\2{MASK}",
     ),
     (
-        re.compile(r"(?i)\b(authorization\s*[:=]\s*\"?(?:bearer\s+|basic\s+|token\s+)?)[^\s\",;]+"),
+        re.compile(
+            rf"(?i)\b(authorization{_QUOTED_SEP}(?:bearer\s+|basic\s+|token\s+|digest\s+)?)"
+            r"[^\s\"',;\\]+"
+        ),
         rf"\1{MASK}",
     ),
     # A bearer token has a digit or punctuation in it; "bearer tokens" does not.
     (re.compile(r"(?i)\b(bearer\s+)(?=\S*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}"), rf"\1{MASK}"),
     (
-        re.compile(
-            r"(?i)\b(password|passwd|pwd|api_?key|access_?token|client_?secret)"
-            r"(\"?'?\s*[:=]\s*\"?'?)[^\s\"'&,;]+"
-        ),
+        re.compile(rf"(?i)(?<![A-Za-z0-9_-])({_KEYS})({_QUOTED_SEP})(?!\*\*\*)[^\s\"'&,;\\]+"),
         rf"\1\2{MASK}",
     ),
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^\s/]*(@)", re.IGNORECASE), rf"\1{MASK}\2"),
+    (
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----.*?"
+            r"(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
+            re.DOTALL,
+        ),
+        f"[private key {MASK}]",
+    ),
+    (re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9_]{36}\b"), MASK),
+    (re.compile(r"\b(?:glpat|gldt|glft|glsoat|glrt)-[A-Za-z0-9_-]{20,50}(?!\w)"), MASK),
+    (re.compile(r"\beyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*"), MASK),
+    (re.compile(r"\b[rs]k_live_[0-9a-zA-Z]{24,}"), MASK),
+    (re.compile(r"\bSG\.[a-zA-Z0-9_-]{22}\.[a-zA-Z0-9_-]{43}"), MASK),
+    (re.compile(r"\bsq0csp-[0-9A-Za-z_-]{43}"), MASK),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), MASK),
+    (re.compile(r"\bnpm_[A-Za-z0-9]{36}"), MASK),
+    (re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{70,}"), MASK),
+    (re.compile(r"AccountKey=[a-zA-Z0-9+/=]{88}"), f"AccountKey={MASK}"),
     (re.compile(rf"(?<![{_B64}])[A-Za-z0-9/+]{{40}}(?![{_B64}])"), _aws_secret),
 )
 
@@ -130,15 +177,19 @@ class RedactingFilter(logging.Filter):
 
 
 def redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
+    """Masks what a formatter prints from a record as it is made: the message
+    with its arguments, the traceback and the stack (`extra=` values come
+    later; bot.logs masks them where it prints them). The exception
+    itself is dropped once its text is kept: any formatter that formats
+    `exc_info` again (ours did, for JSON) would print it unmasked."""
     try:
         message = record.getMessage()
     except (TypeError, ValueError):
         message = f"{record.msg} {record.args}"
     record.msg, record.args = redactor.redact(message), None
     if record.exc_info and not record.exc_text:
-        # logging.Formatter prints a set exc_text as is instead of formatting
-        # exc_info again; a formatter of its own must prefer it likewise.
         record.exc_text = logging.Formatter().formatException(record.exc_info)
+    record.exc_info = None
     if record.exc_text:
         record.exc_text = redactor.redact(record.exc_text)
     if record.stack_info:
@@ -169,7 +220,7 @@ def install(redactor: Redactor) -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make(*args, **kwargs)
-        redact_record(record, _active[0])
+        redact_record(record, active())
         return record
 
     logging.setLogRecordFactory(factory)

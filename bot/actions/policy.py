@@ -1,5 +1,6 @@
 """Who may run an action: the users and user groups the runbook and the
-site config name, together. Nobody when neither names anyone."""
+site config name, together. Nobody when neither names anyone. The same
+model says who may press a walkthrough button a runbook restricts."""
 
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ class Policy:
 
 
 def policy_for(action: Action, site: Allow | None) -> Policy:
-    sources = [action.allow, *([site] if site else [])]
+    return policy_of(action.allow, *([site] if site else []))
+
+
+def policy_of(*sources: Allow) -> Policy:
+    """The users and groups of all `sources`, together."""
     return Policy(
         users=frozenset(u for a in sources for u in a.users),
         groups=frozenset(g for a in sources for g in a.groups),

@@ -19,6 +19,15 @@ class Allow(Model):
     groups: list[str] = Field(default_factory=list, description="Slack user group ids")
 
 
+class Buttons(Model):
+    """Who may press the walkthrough's buttons that change an incident. Unset
+    means anyone in the channel (the default); an empty list means nobody."""
+
+    run: Allow | None = Field(None, description="Run, Re-run and Run all")
+    dry_run: Allow | None = Field(None, description="Dry run on and off")
+    resolve: Allow | None = Field(None, description="Resolve")
+
+
 class ActionBase(Model):
     id: Slug
     title: str

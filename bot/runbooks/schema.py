@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from bot.checks.params import JMESPath
 from bot.checks.result import CheckStatus
-from bot.runbooks.actions import Action
+from bot.runbooks.actions import Action, Buttons
 from bot.runbooks.checkdefs import CheckDef, check_union
 from bot.runbooks.fields import Model, Slug, TemplateText
 
@@ -185,6 +185,7 @@ class Runbook(Model):
     triggers: Triggers = Field(default_factory=Triggers)
     steps: list[Step] = Field(min_length=1)
     escalation: Escalation | None = None
+    buttons: Buttons = Field(default_factory=Buttons, description="who may press what")
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.actions.plan import Plan, plan_for
-from bot.actions.policy import policy_for
+from bot.actions.policy import Policy, policy_for
 from bot.actions.run import ActionFailed, carry_out, read_state
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
@@ -35,6 +35,7 @@ class Escalation:
         self.walkthrough = walkthrough
         self.site_allow = site_allow
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        self._running: set[int] = set()  # incidents with an action under way
 
     async def ask(
         self, incident_id: int, action_id: str, actor: Actor, trigger_id: str
@@ -63,8 +64,7 @@ class Escalation:
             await self._describe(incident, plan, actor)
             return None
         if not action.approval:
-            await self._run(incident, action, plan, actor, approved_by=None)
-            return None
+            return await self._run(incident, action, plan, actor, approved_by=None)
         store = self.walkthrough.store
         approval = store.request_approval(
             incident.id, action.id, requester=actor.user, ttl=action.approval_ttl
@@ -84,7 +84,10 @@ class Escalation:
 
     async def decide(self, approval_id: int, actor: Actor, *, approve: bool) -> str | None:
         store = self.walkthrough.store
-        approval = store.approval(approval_id)
+        try:
+            approval = store.approval(approval_id)
+        except KeyError:
+            return self.refused(actor, "approve", "no such approval request", r=approval_id)
         found = await self._allowed(approval.incident_id, approval.action_id, actor, "approve")
         if isinstance(found, str):
             return found
@@ -97,6 +100,7 @@ class Escalation:
             return refusal
         verdict = "approved" if approve else "rejected"
         if not store.decide(approval_id, status=verdict, by=actor.user):
+            self._audit(actor, "approve", incident, plan, "refused: decided by someone else first")
             return "Someone else decided on this request first."
         self._audit(actor, verdict, incident, plan, verdict)
         if approval.message_ts:
@@ -108,7 +112,7 @@ class Escalation:
             )
         if approve:
             requester = Actor(approval.requester, actor.request_id)
-            await self._run(incident, action, plan, requester, approved_by=actor.user)
+            return await self._run(incident, action, plan, requester, approved_by=actor.user)
         return None
 
     def _approval_refusal(
@@ -137,6 +141,28 @@ class Escalation:
         self._audit(actor, "dry_run_action", incident, plan, "described")
 
     async def _run(
+        self,
+        incident: Incident,
+        action: Action,
+        plan: Plan,
+        actor: Actor,
+        *,
+        approved_by: str | None,
+    ) -> str | None:
+        """Runs the action unless one already runs for this incident (two
+        dialogs, two approvals, a replay): one change at a time, refused
+        and audited otherwise."""
+        if incident.id in self._running:
+            self._audit(actor, "run_action", incident, plan, "refused: already running")
+            return "An action is already running for this incident; wait for it to finish."
+        self._running.add(incident.id)
+        try:
+            await self._run_locked(incident, action, plan, actor, approved_by=approved_by)
+        finally:
+            self._running.discard(incident.id)
+        return None
+
+    async def _run_locked(
         self,
         incident: Incident,
         action: Action,
@@ -186,27 +212,41 @@ class Escalation:
         """The incident, action and plan, if this person may; else why not
         (audited either way a refusal happens)."""
         store = self.walkthrough.store
-        incident = store.incident(incident_id)
+        try:
+            incident = store.incident(incident_id)
+        except KeyError:
+            self.refused(actor, stage, "no such incident", i=incident_id, s=action_id)
+            return "This incident no longer exists."
         binding = self.walkthrough.catalogue.bindings[incident.runbook]
         escalation = binding.runbook.escalation
         action = next(
             (a for a in (escalation.actions if escalation else []) if a.id == action_id), None
         )
         if action is None or (action.targets is not None and incident.target not in action.targets):
-            return f"No action {action_id!r} for {incident.target}."
+            return self.refused(
+                actor, stage, f"No action {action_id!r} for {incident.target}.",
+                i=incident.id, s=action_id,
+            )  # fmt: skip
         if incident.status != "open":
-            return "This incident is resolved."
+            return self.refused(
+                actor, stage, "This incident is resolved.", i=incident.id, s=action_id
+            )
         try:
             plan = plan_for(action, binding.scope(incident.target, alert=incident.alert))
         except TemplateError as exc:
-            return f"Cannot fill in {action.title!r} for {incident.target}: {exc}"
+            return self.refused(
+                actor, stage, f"Cannot fill in {action.title!r} for {incident.target}: {exc}",
+                i=incident.id, s=action_id,
+            )  # fmt: skip
         policy = policy_for(action, self.site_allow.get(action.id))
-        if policy.nobody or not policy.allows(
-            actor.user, await self._groups_of(actor.user, policy.groups)
-        ):
+        if not await self.may(actor.user, policy):
             self._audit(actor, stage, incident, plan, "refused: not allowed")
             return f"You may not run {action.title!r} (not on its allow list); this is audited."
         return incident, action, plan
+
+    async def may(self, user: str, policy: Policy) -> bool:
+        """Whether `user` is on `policy`, by id or by a user group (cached)."""
+        return not policy.nobody and policy.allows(user, await self._groups_of(user, policy.groups))
 
     async def _groups_of(self, user: str, groups: frozenset[str]) -> set[str]:
         member = set()
@@ -233,6 +273,20 @@ class Escalation:
             return await read_state(plan, self.walkthrough.settings.aws), None
         except ActionFailed as exc:
             return None, str(exc)
+
+    def refused(self, actor: Actor, stage: str, reason: str, **ids: object) -> str:
+        """Audits a refusal that has no plan (a bad value, an unknown id, a
+        replay) and returns the reason, to tell the person who clicked."""
+        incident_id = ids.get("i")
+        self.walkthrough.store.audit(
+            actor=actor.user,
+            action=stage,
+            outcome=f"refused: {reason}",
+            request_id=actor.request_id,
+            incident_id=incident_id if isinstance(incident_id, int) else None,
+            params={k: v for k, v in ids.items() if v is not None},
+        )
+        return reason
 
     def _audit(
         self,

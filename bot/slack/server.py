@@ -8,10 +8,12 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.slack import http_limits, verify
 from bot.slack.webhooks import Webhooks
 
 EVENTS_PATH = "/slack/events"
@@ -20,18 +22,36 @@ DEFAULT_PING_INTERVAL = 2.0
 
 
 def http_app(
-    app: AsyncApp | None, webhooks: Webhooks | None = None, metrics: Metrics | None = None
+    app: AsyncApp | None,
+    webhooks: Webhooks | None = None,
+    metrics: Metrics | None = None,
+    *,
+    busy: set[RequestHandler] | None = None,
+    body_timeout: float = http_limits.Limits.body_timeout,
 ) -> web.Application:
     """Slack's commands, events and interactivity on /slack/events (HTTP
     mode only); /healthz for load balancers; /metrics for Prometheus;
-    /alerts/* for alert sources."""
+    /alerts/* for alert sources.
+
+    Every request's body must arrive within `body_timeout`; a request
+    to /slack/events reaches Bolt only once bot.slack.verify has found it
+    signed by Slack, fresh, new and readable."""
     web_app = app.web_app(path=EVENTS_PATH) if app is not None else web.Application()
+    web_app.middlewares.append(http_limits.body_deadline(body_timeout, busy or set()))
+    if app is not None:
+        web_app.middlewares.append(verify.middleware(_signing_secret(app), EVENTS_PATH))
     web_app.router.add_get("/healthz", _healthz)
     if metrics is not None:
         web_app.router.add_get("/metrics", _exposition(metrics))
     if webhooks is not None:
         webhooks.add_routes(web_app)
     return web_app
+
+
+def _signing_secret(app: AsyncApp) -> str:
+    # Bolt keeps the secret it was built with (or SLACK_SIGNING_SECRET) here;
+    # an empty one refuses every request rather than accepting any.
+    return str(getattr(app, "_signing_secret", "") or "")
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -52,15 +72,18 @@ async def start_http(
     port: int,
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
+    bounds: http_limits.Limits = http_limits.DEFAULT,
 ) -> tuple[web.AppRunner, int]:
-    """Serve until the runner is cleaned up; port 0 picks a free port."""
-    runner = web.AppRunner(http_app(app, webhooks, metrics), access_log=None)
+    """Serve until the runner is cleaned up; port 0 picks a free port.
+    Slow clients are bounded (header and body timeouts, a connection cap
+    that closes the oldest idle connection first): see bot/slack/http_limits.py."""
+    busy: set[RequestHandler] = set()
+    web_app = http_app(app, webhooks, metrics, busy=busy, body_timeout=bounds.body_timeout)
+    runner = web.AppRunner(web_app, **http_limits.runner_options(bounds))
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = http_limits.CappedSite(runner, host, port, cap=bounds.max_connections, busy=busy)
     await site.start()
-    sockets = getattr(site._server, "sockets", None) or []
-    bound = sockets[0].getsockname()[1] if sockets else port
-    return runner, int(bound)
+    return runner, site.port
 
 
 async def serve_http(

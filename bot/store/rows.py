@@ -6,11 +6,18 @@ import json
 import sqlite3
 from typing import Any
 
+from bot import redact
 from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
 
 
 def dump(value: dict[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def dump_redacted(value: dict[str, Any]) -> str:
+    """For columns holding text from outside (a peer's answer, an AWS error,
+    an alert): nothing in the store may hold a secret, whoever wrote it."""
+    return dump(redact.active().redact_tree(value))
 
 
 def incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:

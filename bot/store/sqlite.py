@@ -77,7 +77,7 @@ class SqliteStore:
                 " opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     channel, thread_ts, runbook, target,
-                    convert.dump(variables), convert.dump(alert or {}),
+                    convert.dump(variables), convert.dump_redacted(alert or {}),
                     opened_by, time.time(),
                 ),
             )  # fmt: skip
@@ -131,7 +131,7 @@ class SqliteStore:
             db.execute(
                 "INSERT INTO step_runs (incident_id, step_id, by, at, result)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (incident_id, step_id, by, time.time(), convert.dump(result)),
+                (incident_id, step_id, by, time.time(), convert.dump_redacted(result)),
             )
 
     def latest_runs(self, incident_id: int) -> dict[str, StepRun]:

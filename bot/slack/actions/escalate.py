@@ -20,6 +20,15 @@ async def _refuse(respond: AsyncRespond, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+def _bad(
+    escalation: Escalation, actor: Actor, act: Act, body: dict[str, Any], exc: Exception
+) -> str:
+    """A forged, garbled or stale button: audited with what it carried."""
+    raw = str(((body.get("actions") or [{}])[0] or {}).get("value"))[:200]
+    escalation.refused(actor, act.value, f"bad button value: {exc}", value=raw)
+    return "This button is not valid any more."
+
+
 def _value(body: dict[str, Any], *, needs_request: bool = False) -> ButtonValue:
     value = decode(body["actions"][0].get("value"))
     if value.s is None or (needs_request and value.r is None):
@@ -37,8 +46,8 @@ async def on_action(
     try:
         value = _value(body)
         refusal = await escalation.ask(value.i, value.s or "", actor, body["trigger_id"])
-    except (BadValue, KeyError):
-        refusal = "This button is not valid any more."
+    except (BadValue, KeyError) as exc:
+        refusal = _bad(escalation, actor, Act.ACTION, body, exc)
     if refusal:
         await _refuse(respond, refusal)
 
@@ -54,8 +63,9 @@ def _decision(approve: bool) -> Handler:
         try:
             value = _value(body, needs_request=True)
             refusal = await escalation.decide(value.r or 0, actor, approve=approve)
-        except (BadValue, KeyError):
-            refusal = "This button is not valid any more."
+        except (BadValue, KeyError) as exc:
+            act = Act.APPROVE if approve else Act.REJECT
+            refusal = _bad(escalation, actor, act, body, exc)
         if refusal:
             await _refuse(respond, refusal)
 

@@ -7,15 +7,29 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
+from bot.actions.policy import policy_of
 from bot.slack.ackflush import after_ack
+from bot.slack.escalation import Escalation
 from bot.slack.mrkdwn import mention
 from bot.slack.payloads import Act, BadValue, ButtonValue, decode
 from bot.slack.walkthrough import Actor, Walkthrough
+from bot.store import Incident
 
 Work = Callable[[Walkthrough, ButtonValue, Actor], Awaitable[Any]]
 # Buttons that change the walkthrough; Details still works after Resolve.
 _NEEDS_OPEN = frozenset(
-    {Act.WALK, Act.RUN_STEP, Act.RERUN, Act.SKIP, Act.NEXT, Act.RUN_ALL, Act.ANSWER, Act.ESCALATE}
+    {
+        Act.WALK,
+        Act.RUN_STEP,
+        Act.RERUN,
+        Act.SKIP,
+        Act.NEXT,
+        Act.RUN_ALL,
+        Act.ANSWER,
+        Act.ESCALATE,
+        Act.RESOLVE,
+        Act.DRY_RUN,
+    }
 )
 
 
@@ -46,6 +60,14 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
             )
             return
         if act in _NEEDS_OPEN and incident.status != "open":
+            walkthrough.store.audit(
+                actor=actor.user,
+                action=act.value,
+                outcome="refused: the incident is resolved",
+                request_id=actor.request_id,
+                incident_id=incident.id,
+                params=value.model_dump(exclude_none=True),
+            )
             by = mention(incident.resolved_by or "?")
             await respond(
                 text=f"Incident {incident.id} is resolved (by {by}).",
@@ -53,10 +75,50 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
                 replace_original=False,
             )
             return
-        await work(walkthrough, value, actor)
+        if not await _may_press(act, walkthrough, context["escalation"], incident, actor):
+            walkthrough.store.audit(
+                actor=actor.user, action=act.value, outcome="refused: not allowed",
+                request_id=actor.request_id, incident_id=incident.id,
+                params=value.model_dump(exclude_none=True),
+            )  # fmt: skip
+            await respond(
+                text="You may not press this button in this runbook; this is audited.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        try:
+            await work(walkthrough, value, actor)
+        except (BadValue, LookupError) as exc:  # no such step or answer, a value lacking one
+            walkthrough.store.audit(
+                actor=actor.user, action=act.value, outcome=f"refused: {exc}",
+                request_id=actor.request_id, incident_id=incident.id,
+                params=value.model_dump(exclude_none=True),
+            )  # fmt: skip
+            await respond(
+                text="This button is not valid any more.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
     handle.__name__ = f"on_{act.name.lower()}"
     return handle
+
+
+# Buttons a runbook's `buttons:` can restrict, by the name it uses.
+_GATED = {Act.RUN_STEP: "run", Act.RERUN: "run", Act.RUN_ALL: "run",
+          Act.DRY_RUN: "dry_run", Act.RESOLVE: "resolve"}  # fmt: skip
+
+
+async def _may_press(
+    act: Act, walkthrough: Walkthrough, escalation: Escalation, incident: Incident, actor: Actor
+) -> bool:
+    """Anyone, unless the incident's runbook names who may press this button."""
+    if act not in _GATED:
+        return True
+    binding = walkthrough.catalogue.bindings.get(incident.runbook)
+    allow = getattr(binding.runbook.buttons, _GATED[act]) if binding else None
+    return allow is None or await escalation.may(actor.user, policy_of(allow))
 
 
 def _step(value: ButtonValue) -> str:

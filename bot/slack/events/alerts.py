@@ -1,15 +1,30 @@
 """Messages in watched alert channels: Alertmanager's and Uptime Kuma's
 posts are recognised and triaged in their own thread; anything else is
-left alone."""
+left alone.
+
+A resolution read from a message is taken only from the poster (Slack bot
+or user id) that posted the alert firing: any bot can post in a watched
+channel, and a look-alike "[RESOLVED]" from another must not close an
+incident. Who fired what is kept in memory: after a restart, a resolution
+of an alert fired before it comes through the webhook or the Resolve
+button instead.
+"""
 
 from __future__ import annotations
 
+import logging
+import weakref
 from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
 
+from bot.alerts.model import Alert
 from bot.alerts.parse import parse_slack_message
 from bot.slack.autotriage import AutoTriage
+
+log = logging.getLogger(__name__)
+# Per bot: alert fingerprint -> the posters that posted it firing.
+_fired_by: weakref.WeakKeyDictionary[AutoTriage, dict[str, set[str]]] = weakref.WeakKeyDictionary()
 
 
 async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -18,5 +33,29 @@ async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
     if not autotriage.watches(channel):
         return
     alerts = parse_slack_message(event, own_bot_id=context.bot_id)
+    alerts = from_their_source(autotriage, alerts, _poster(event))
     if alerts:
         await autotriage.on_alerts(alerts, channel=channel, message_ts=event["ts"])
+
+
+def from_their_source(autotriage: AutoTriage, alerts: list[Alert], poster: str) -> list[Alert]:
+    fired_by = _fired_by.setdefault(autotriage, {})
+    kept = []
+    for alert in alerts:
+        if alert.status != "resolved":
+            fired_by.setdefault(alert.fingerprint, set()).add(poster)
+            kept.append(alert)
+        elif poster in fired_by.get(alert.fingerprint, set()):
+            kept.append(alert)
+        else:
+            log.warning(
+                "ignored a resolution of %s posted by %s: not the poster that fired it",
+                alert.name, poster or "nobody",
+            )  # fmt: skip
+    return kept
+
+
+def _poster(event: dict[str, Any]) -> str:
+    message = event.get("message")
+    edited: dict[str, Any] = message if isinstance(message, dict) else {}
+    return str(event.get("bot_id") or event.get("user") or edited.get("bot_id") or "")

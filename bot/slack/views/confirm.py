@@ -26,20 +26,40 @@ async def handle(
     await after_ack()
     escalation: Escalation = context["escalation"]
     user = body["user"]["id"]
+    actor = Actor(user, context["request_id"])
     try:
         value = decode(view.get("private_metadata"))
-    except BadValue:
+    except BadValue as exc:
         log.warning("a confirmation dialog came back with a bad value (user %s)", user)
+        escalation.refused(actor, "confirm", f"bad dialog value: {exc}", view=view.get("id"))
         return
-    try:
-        refusal = await escalation.confirm(
-            value.i, value.s or "", Actor(user, context["request_id"])
-        )
-    except KeyError:
-        refusal = "This incident no longer exists."
+    # One run per dialog: a replayed or doubled submission of the same view
+    # (Slack's view id) does nothing more. Kept in the store, so it holds
+    # across a restart of the bot.
+    view_id = str(view.get("id") or "")
+    if not view_id or not escalation.walkthrough.store.first_time(f"view:{view_id}"):
+        escalation.refused(
+            actor, "confirm", "this dialog was already submitted", i=value.i, s=value.s,
+            view=view_id,
+        )  # fmt: skip
+        return
+    refusal = await escalation.confirm(value.i, value.s or "", actor)
     channel = _channel(escalation, value.i)
     if refusal and channel:
         await client.chat_postEphemeral(channel=channel, user=user, text=refusal)
+
+
+async def unknown(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    """A dialog this bot never opens: closed, refused, audited."""
+    await ack()
+    escalation: Escalation = context["escalation"]
+    user = str((body.get("user") or {}).get("id") or "unknown")
+    escalation.refused(
+        Actor(user, context["request_id"]), "unknown_dialog", "unknown dialog",
+        callback_id=str(view.get("callback_id"))[:200], view=view.get("id"),
+    )  # fmt: skip
 
 
 def _channel(escalation: Escalation, incident_id: int) -> str | None:

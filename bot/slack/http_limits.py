@@ -1,0 +1,123 @@
+"""Limits on slow and numerous clients of the bot's HTTP server, so that a
+few sockets held open cannot starve /healthz, Slack or the alert webhooks.
+
+aiohttp 3.14 offers no header or body read timeout of its own. What it has
+(verified in its source, web_protocol.RequestHandler):
+  - `keepalive_timeout` is armed when a connection is made and is not reset by
+    bytes that do not finish a request; when it fires while the handler still
+    waits for a request, the connection is closed. Set short, it is the
+    header timeout (and the idle timeout between requests).
+  - the request body is read by the handler, so a body deadline is a
+    middleware: wait for the whole body (without consuming it) or answer 408.
+  - `web.Server.connections` lists the open connections, oldest first; a site
+    whose protocol factory closes the oldest idle one past a cap keeps the
+    newest (a load balancer's /healthz, Slack) served at the cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+from aiohttp.web_protocol import RequestHandler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limits:
+    header_timeout: float = 10.0  # from the connection (or last response) to a whole head
+    body_timeout: float = 10.0  # from the request head to the whole body
+    max_connections: int = 256  # well under the usual 1,024 file descriptors
+
+
+DEFAULT = Limits()
+
+
+# What is buffered while waiting for a body; aiohttp's own client_max_size
+# (1 MiB by default) still refuses larger bodies when the handler reads them.
+BODY_BUFFER = 1024 * 1024
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def body_deadline(timeout: float, busy: set[RequestHandler]) -> Middleware:
+    """A middleware: the whole body within `timeout` or 408. The body stays
+    in the stream for the handler to read as it likes. While the handler
+    runs, its connection is in `busy` (never closed for the cap)."""
+
+    @web.middleware
+    async def deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.body_exists:
+            stream = request.content
+            stream.set_read_chunk_size(min(request.content_length or BODY_BUFFER, BODY_BUFFER))
+            try:
+                async with asyncio.timeout(timeout):
+                    await stream.wait_eof()
+            except TimeoutError:
+                log.warning("closed a request whose body was not sent within %g s", timeout)
+                raise web.HTTPRequestTimeout(text="request body too slow") from None
+        protocol = request.protocol
+        busy.add(protocol)
+        try:
+            return await handler(request)
+        finally:
+            busy.discard(protocol)
+
+    return deadline
+
+
+class CappedSite(web.TCPSite):
+    """A TCP site that, past `cap` open connections, closes the oldest one
+    that is not running a handler (a slow or idle client) for each new one."""
+
+    def __init__(
+        self, runner: web.AppRunner, host: str, port: int, *, cap: int, busy: set[RequestHandler]
+    ) -> None:
+        super().__init__(runner, host, port)
+        self._cap, self._busy = cap, busy
+        # Closed but not yet gone from server.connections (that takes a loop
+        # turn). A plain set: RequestHandler has __slots__ and no weak refs.
+        self._closing: set[RequestHandler] = set()
+        self.evicted = 0
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)  # registers the site with its runner
+        server = self._runner.server
+        assert server is not None
+
+        def protocol() -> RequestHandler:
+            self._make_room(server)
+            return server()
+
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            protocol, self._host, self._port, backlog=self._backlog
+        )
+        self._bound_port = self._server.sockets[0].getsockname()[1]
+
+    def _make_room(self, server: web.Server) -> None:
+        """Runs in asyncio's protocol factory, where an exception silently
+        drops the new connection (outside debug mode): keep it plain."""
+        listed = server.connections
+        self._closing &= set(listed)
+        open_now = [h for h in listed if h not in self._closing]
+        excess = len(open_now) + 1 - self._cap
+        for handler in open_now:
+            if excess <= 0:
+                return
+            if handler not in self._busy:
+                handler.force_close()
+                self._closing.add(handler)
+                self.evicted += 1
+                excess -= 1
+        if excess > 0:
+            log.warning("%d connections, all busy: over the cap of %d", len(open_now), self._cap)
+
+
+def runner_options(limits: Limits) -> dict[str, Any]:
+    return {"access_log": None, "keepalive_timeout": limits.header_timeout}

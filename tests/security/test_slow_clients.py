@@ -1,0 +1,128 @@
+"""Slow and numerous clients (slowloris) against the bot's real HTTP server
+on loopback: partial heads and bodies are cut off in bounded time, the
+connection count is capped by closing the oldest idle ones, and /healthz
+and Slack's signed requests are still answered meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+from bot.slack.http_limits import Limits
+from bot.slack.server import EVENTS_PATH, start_http
+from bot.store import SqliteStore
+from tests.peers.slack import BoltClient, SlackStandIn
+from tests.slack.bot import SECRET, make_bot
+
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+@asynccontextmanager
+async def serving(slack_api: SlackStandIn, db: Path, bounds: Limits) -> AsyncIterator[str]:
+    store = SqliteStore(db)
+    bot = make_bot(slack_api.url, store, signing_secret=SECRET)
+    runner, port = await start_http(bot.app, host="127.0.0.1", port=0, bounds=bounds)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+        store.close()
+
+
+async def open_many(base: str, count: int, first_bytes: bytes) -> list[Stream]:
+    port = int(base.rsplit(":", 1)[1])
+    streams = []
+    for _ in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        if first_bytes:
+            writer.write(first_bytes)
+            await writer.drain()
+        streams.append((reader, writer))
+    return streams
+
+
+async def closed_by_server(streams: list[Stream], deadline: float) -> int:
+    """How many of `streams` the server closed before `deadline` (monotonic)."""
+
+    async def closed(reader: asyncio.StreamReader) -> bool:
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                while await reader.read(4096):
+                    pass
+            return True
+        except TimeoutError:
+            return False
+        except ConnectionError:
+            return True
+
+    return sum(await asyncio.gather(*(closed(r) for r, _ in streams)))
+
+
+def close_all(streams: list[Stream]) -> None:
+    for _, writer in streams:
+        writer.close()
+
+
+async def healthz(base: str) -> int:
+    async with httpx.AsyncClient(timeout=5) as http:
+        return (await http.get(f"{base}/healthz")).status_code
+
+
+async def test_partial_heads_are_cut_off_and_healthz_still_answers(
+    slack_api: SlackStandIn, tmp_path: Path
+) -> None:
+    bounds = Limits(header_timeout=1.0, body_timeout=1.0, max_connections=64)
+    async with serving(slack_api, tmp_path / "t.db", bounds) as base:
+        slow = await open_many(base, 40, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        try:
+            assert await healthz(base) == 200
+            closed = await closed_by_server(slow, time.monotonic() + 10)
+        finally:
+            close_all(slow)
+    assert closed == 40
+
+
+async def test_a_body_sent_too_slowly_is_answered_408_and_reaches_no_listener(
+    slack_api: SlackStandIn, tmp_path: Path
+) -> None:
+    bounds = Limits(header_timeout=5.0, body_timeout=1.0, max_connections=64)
+    head = (
+        f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 1000\r\n\r\n{"
+    ).encode()
+    async with serving(slack_api, tmp_path / "t.db", bounds) as base:
+        slow = await open_many(base, 20, head)
+        try:
+            assert await healthz(base) == 200
+            answers = await asyncio.gather(
+                *(asyncio.wait_for(r.readline(), timeout=10) for r, _ in slow)
+            )
+        finally:
+            close_all(slow)
+    assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers[0][:80]
+    assert slack_api.calls() == []
+
+
+async def test_past_the_connection_cap_the_oldest_idle_connections_are_closed(
+    slack_api: SlackStandIn, tmp_path: Path
+) -> None:
+    # A long header timeout: only the cap can free these connections in time.
+    bounds = Limits(header_timeout=60.0, body_timeout=60.0, max_connections=32)
+    async with serving(slack_api, tmp_path / "t.db", bounds) as base:
+        idle = await open_many(base, 100, b"")
+        try:
+            assert await healthz(base) == 200
+            async with BoltClient(base, SECRET, slack=slack_api) as slack:
+                signed = await slack.command("help", channel="C0SLOW")
+            oldest = await closed_by_server(idle[:60], time.monotonic() + 5)
+            newest = await closed_by_server(idle[-20:], time.monotonic() + 0.2)
+        finally:
+            close_all(idle)
+    assert signed.status_code == 200 and "triage targets" in signed.text  # Slack still served
+    assert oldest == 60  # 100 + 2 opened, at most 32 kept: the oldest went first
+    assert newest == 0
