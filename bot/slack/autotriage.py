@@ -63,17 +63,17 @@ class AutoTriage:
             return
         runbook, target = matched
         async with self._locks.setdefault(matched, asyncio.Lock()):
-            incident = self.walkthrough.store.open_incident_for(runbook, target)
+            incident = await self.walkthrough.store.open_incident_for(runbook, target)
             opened = incident is None
             if incident is None:
-                incident = self._open(alert, runbook, target, channel, message_ts)
-            binding = self.walkthrough.store.bind_alert(
+                incident = await self._open(alert, runbook, target, channel, message_ts)
+            binding = await self.walkthrough.store.bind_alert(
                 incident.id, fingerprint=alert.fingerprint, source=alert.source, name=alert.name
             )
             # Decided under the lock, so a burst of repeats makes one line.
             announce = not opened and self._due(binding.noted_at)
             if announce:
-                self.walkthrough.store.note_alert(incident.id, alert.fingerprint)
+                await self.walkthrough.store.note_alert(incident.id, alert.fingerprint)
         if opened:
             self.counts["triaged"] += 1
             await self._storm_check(channel, target)
@@ -87,9 +87,11 @@ class AutoTriage:
     def _due(self, noted_at: float | None) -> bool:
         return noted_at is None or self._clock() - noted_at >= self.config.repeat_note_interval
 
-    def _open(self, alert: Alert, runbook: str, target: str, channel: str, ts: str) -> Incident:
+    async def _open(
+        self, alert: Alert, runbook: str, target: str, channel: str, ts: str
+    ) -> Incident:
         binding = self.walkthrough.catalogue.bindings[runbook]
-        return self.walkthrough.store.open_incident(
+        return await self.walkthrough.store.open_incident(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
             opened_by=f"alert:{alert.source}", thread_ts=ts, alert=_alert_scope(alert),
         )  # fmt: skip
@@ -99,7 +101,7 @@ class AutoTriage:
         walkthrough = self.walkthrough
         binding = walkthrough.catalogue.bindings[incident.runbook]
         view = walkthrough.target_view(binding, incident.target)
-        progress = walkthrough.progress(incident)
+        progress = await walkthrough.progress(incident)
         running = render.header_blocks(view, replace(progress, running=True))
         ts = await walkthrough.poster.post(
             incident.channel,
@@ -107,16 +109,16 @@ class AutoTriage:
             blocks=running,
             thread_ts=incident.thread_ts,
         )
-        walkthrough.store.set_step_message(incident.id, "header", ts)
+        await walkthrough.store.set_step_message(incident.id, "header", ts)
         result = await walkthrough.engine_for(binding, incident).run_all(
             incident.target, alert=incident.alert
         )
         for step in result.steps:
-            walkthrough.store.record_run(
+            await walkthrough.store.record_run(
                 incident.id, step.id, by=incident.opened_by, result=step.to_json()
             )
         actor = Actor(incident.opened_by, f"auto-{incident.id}")
-        walkthrough.audit(
+        await walkthrough.audit(
             actor, "auto_triage", incident.id, {"target": incident.target}, outcome=result.status
         )
         await walkthrough.refresh_header(incident.id)
@@ -131,14 +133,14 @@ class AutoTriage:
 
     async def _resolved(self, alert: Alert) -> None:
         store = self.walkthrough.store
-        for binding in store.resolve_alert(alert.fingerprint):
-            incident = store.incident(binding.incident_id)
+        for binding in await store.resolve_alert(alert.fingerprint):
+            incident = await store.incident(binding.incident_id)
             took = _duration((binding.resolved_at or self._clock()) - binding.fired_at)
             await self._say(
                 incident.channel, incident.thread_ts, f"✅ {alert.name} resolved after {took}."
             )
-            if all(a.status == "resolved" for a in store.alerts_of(incident.id)):
-                store.resolve(incident.id, by=f"alert:{alert.source}")
+            if all(a.status == "resolved" for a in await store.alerts_of(incident.id)):
+                await store.resolve(incident.id, by=f"alert:{alert.source}")
             self.counts["resolved"] += 1
             await self.walkthrough.refresh_header(incident.id)
 

@@ -65,7 +65,7 @@ class Escalation:
             await self._run(incident, action, plan, actor, approved_by=None)
             return None
         store = self.walkthrough.store
-        approval = store.request_approval(
+        approval = await store.request_approval(
             incident.id, action.id, requester=actor.user, ttl=action.approval_ttl
         )
         value = ButtonValue(i=incident.id, s=action.id, r=approval.id)
@@ -77,13 +77,13 @@ class Escalation:
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
-        store.set_approval_message(approval.id, ts)
-        self._audit(actor, "request_approval", incident, plan, "pending")
+        await store.set_approval_message(approval.id, ts)
+        await self._audit(actor, "request_approval", incident, plan, "pending")
         return None
 
     async def decide(self, approval_id: int, actor: Actor, *, approve: bool) -> str | None:
         store = self.walkthrough.store
-        approval = store.approval(approval_id)
+        approval = await store.approval(approval_id)
         found = await self._allowed(approval.incident_id, approval.action_id, actor, "approve")
         if isinstance(found, str):
             return found
@@ -92,12 +92,12 @@ class Escalation:
             approval.requester, approval.expires_at, approval.status, actor
         )
         if refusal:
-            self._audit(actor, "approve", incident, plan, f"refused: {refusal}")
+            await self._audit(actor, "approve", incident, plan, f"refused: {refusal}")
             return refusal
         verdict = "approved" if approve else "rejected"
-        if not store.decide(approval_id, status=verdict, by=actor.user):
+        if not await store.decide(approval_id, status=verdict, by=actor.user):
             return "Someone else decided on this request first."
-        self._audit(actor, verdict, incident, plan, verdict)
+        await self._audit(actor, verdict, incident, plan, verdict)
         if approval.message_ts:
             blocks = render_actions.decided_blocks(
                 plan, approval.requester, f"{verdict} by <@{actor.user}>"
@@ -133,7 +133,7 @@ class Escalation:
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
-        self._audit(actor, "dry_run_action", incident, plan, "described")
+        await self._audit(actor, "dry_run_action", incident, plan, "described")
 
     async def _run(
         self,
@@ -167,12 +167,12 @@ class Escalation:
             outcome = await carry_out(action, plan, self.walkthrough.settings.aws, progress)
         except (ActionFailed, TimeoutError) as exc:
             failed = str(exc) or f"no result within {action.timeout:g} s"
-            self._audit(
+            await self._audit(
                 actor, "run_action", incident, plan, f"failed: {failed}", approved_by=approved_by
             )
             await show(f"❌ failed: {failed}")
         else:
-            self._audit(actor, "run_action", incident, plan, outcome, approved_by=approved_by)
+            await self._audit(actor, "run_action", incident, plan, outcome, approved_by=approved_by)
             await show(f"✅ {outcome}")
         await self.walkthrough.refresh_header(incident.id)
 
@@ -182,7 +182,7 @@ class Escalation:
         """The incident, action and plan, if this person may; else why not
         (audited either way a refusal happens)."""
         store = self.walkthrough.store
-        incident = store.incident(incident_id)
+        incident = await store.incident(incident_id)
         binding = self.walkthrough.catalogue.bindings[incident.runbook]
         escalation = binding.runbook.escalation
         action = next(
@@ -200,7 +200,7 @@ class Escalation:
         if policy.nobody or not policy.allows(
             actor.user, await self._groups_of(actor.user, policy.groups)
         ):
-            self._audit(actor, stage, incident, plan, "refused: not allowed")
+            await self._audit(actor, stage, incident, plan, "refused: not allowed")
             return f"You may not run {action.title!r} (not on its allow list); this is audited."
         return incident, action, plan
 
@@ -230,7 +230,7 @@ class Escalation:
         except ActionFailed as exc:
             return None, str(exc)
 
-    def _audit(
+    async def _audit(
         self,
         actor: Actor,
         action: str,
@@ -247,7 +247,7 @@ class Escalation:
         }
         if approved_by:
             params["approved_by"] = approved_by
-        self.walkthrough.store.audit(
+        await self.walkthrough.store.audit(
             actor=actor.user,
             action=action,
             outcome=outcome,

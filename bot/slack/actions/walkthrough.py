@@ -29,9 +29,9 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
         actor = Actor(body["user"]["id"], context["request_id"], message_ts)
         try:
             value = decode(body["actions"][0].get("value"))
-            incident = walkthrough.store.incident(value.i)
+            incident = await walkthrough.store.incident(value.i)
         except (BadValue, KeyError) as exc:
-            walkthrough.store.audit(
+            await walkthrough.store.audit(
                 actor=actor.user,
                 action=act.value,
                 outcome="refused",

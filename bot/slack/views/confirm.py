@@ -37,13 +37,13 @@ async def handle(
         )
     except KeyError:
         refusal = "This incident no longer exists."
-    channel = _channel(escalation, value.i)
+    channel = await _channel(escalation, value.i)
     if refusal and channel:
         await client.chat_postEphemeral(channel=channel, user=user, text=refusal)
 
 
-def _channel(escalation: Escalation, incident_id: int) -> str | None:
+async def _channel(escalation: Escalation, incident_id: int) -> str | None:
     try:
-        return escalation.walkthrough.store.incident(incident_id).channel
+        return (await escalation.walkthrough.store.incident(incident_id)).channel
     except KeyError:
         return None
