@@ -50,7 +50,11 @@ class AutoTriage:
         for alert in alerts:
             await self.on_alert(alert, channel=channel, message_ts=message_ts)
 
-    async def on_alert(self, alert: Alert, *, channel: str, message_ts: str) -> None:
+    async def on_alert(
+        self, alert: Alert, *, channel: str, message_ts: str, announce: bool = True
+    ) -> None:
+        """`announce=False`: the alert came in a grouped post, which already
+        lists it; a joining alert is counted, not noted again in the thread."""
         if alert.status == "resolved":
             await self._resolved(alert)
             return
@@ -71,7 +75,7 @@ class AutoTriage:
                 incident.id, fingerprint=alert.fingerprint, source=alert.source, name=alert.name
             )
             # Decided under the lock, so a burst of repeats makes one line.
-            announce = not opened and self._due(binding.noted_at)
+            announce = announce and not opened and self._due(binding.noted_at)
             if announce:
                 await self.walkthrough.store.note_alert(incident.id, alert.fingerprint)
         if opened:

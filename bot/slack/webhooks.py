@@ -2,9 +2,11 @@
 webhook JSON) and /alerts/kuma (the Kuma webhook body the user sends today).
 
 The caller proves itself with `Authorization: Bearer <secret>` or
-`X-Alert-Secret: <secret>`, compared in constant time. The bot answers at
-once and then posts each alert to the alert channel and triages it in that
-message's thread, exactly as if the source had posted it to Slack itself.
+`X-Alert-Secret: <secret>`, compared in constant time. The bot reads the
+whole body (413 past MAX_BODY), posts the alerts to the alert channel, and
+only then answers 202; a post Slack refused is a 503 with Retry-After, so the
+source sends the alerts again rather than losing them. Each alert is then
+triaged in its message's thread, exactly as if the source had posted it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,22 @@ from bot.slack.autotriage import AutoTriage
 
 log = logging.getLogger(__name__)
 Parser = Callable[[Any], list[Alert]]
-MAX_BODY = 1024 * 1024
+# A whole body is read, up to this; more is a 413. Alertmanager's grouped
+# bodies run to ~600 bytes an alert: 4 MiB is several thousand alerts.
+MAX_BODY = 4 * 1024 * 1024
+# Up to this many alerts in one body are posted one message each (as the
+# source would); more are one grouped post listing the first LISTED of them,
+# each still triaged in its thread. 2,000 posts at Slack's 1/s is half an hour.
+SINGLY = 3
+LISTED = 20
+LINE_MAX = 280
+# Alertmanager retries a 5xx; this is when, for a source that reads it.
+RETRY_AFTER_S = 30
+_UNREADABLE = (ValueError, TypeError, KeyError, RecursionError, UnicodeDecodeError)
+
+
+class TooLarge(Exception):
+    pass
 
 
 class Webhooks:
@@ -50,12 +67,29 @@ class Webhooks:
             if not self._authorised(request):
                 return _answer(401, "bad or missing alert secret")
             try:
-                alerts = parse(json.loads(await request.content.read(MAX_BODY)))
-            except (ValueError, TypeError, KeyError) as exc:
-                return _answer(400, f"not an alert body: {exc}")
+                alerts = parse(json.loads(await read_body(request)))
+            except TooLarge:
+                refused = _answer(
+                    413, f"the body is over {MAX_BODY} bytes; send fewer alerts a call"
+                )
+                refused.force_close()  # the rest of the body is not worth reading
+                return refused
+            except _UNREADABLE as exc:
+                return _answer(400, f"not an alert body: {_reason(exc)}")
             # The delivery task inherits this id: its log lines carry it.
             logs.request_id.set(f"alert-{uuid.uuid4().hex[:12]}")
-            task = asyncio.create_task(self._deliver(alerts))
+            try:
+                posted = await self._post(alerts)
+            except Exception:
+                # Not posted, so not taken: the source retries (Alertmanager
+                # retries a 5xx), rather than the alert vanishing after a 202.
+                log.exception(
+                    "could not post %d alert(s) to Slack; asking for a retry", len(alerts)
+                )
+                return _answer(
+                    503, "could not post to Slack; retry later", {"Retry-After": str(RETRY_AFTER_S)}
+                )
+            task = asyncio.create_task(self._triage(posted))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return web.json_response({"ok": True, "alerts": len(alerts)}, status=202)
@@ -70,17 +104,72 @@ class Webhooks:
             given = auth[7:].strip()
         return hmac.compare_digest(given.encode(), self.secret.encode())
 
-    async def _deliver(self, alerts: list[Alert]) -> None:
+    async def _post(self, alerts: list[Alert]) -> list[tuple[Alert, str]]:
+        """Post the alerts to the channel (each, or one grouped message);
+        each alert with the ts of the message it is triaged under."""
         assert self.channel is not None
         poster = self.autotriage.walkthrough.poster
-        for alert in alerts:
-            text = _line(alert)
-            blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        if len(alerts) <= SINGLY:
+            posted = []
+            for alert in alerts:
+                text = _line(alert)
+                blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+                posted.append((alert, await poster.post(self.channel, text=text, blocks=blocks)))
+            return posted
+        text, blocks = _grouped(alerts)
+        ts = await poster.post(self.channel, text=text, blocks=blocks)
+        return [(alert, ts) for alert in alerts]
+
+    async def _triage(self, posted: list[tuple[Alert, str]]) -> None:
+        assert self.channel is not None
+        grouped = len(posted) > SINGLY
+        for alert, ts in posted:
             try:
-                ts = await poster.post(self.channel, text=text, blocks=blocks)
-                await self.autotriage.on_alert(alert, channel=self.channel, message_ts=ts)
+                await self.autotriage.on_alert(
+                    alert, channel=self.channel, message_ts=ts, announce=not grouped
+                )
             except Exception:  # one bad alert must not drop the rest of the batch
-                log.exception("could not deliver alert %s", alert.name)
+                log.exception("could not triage alert %s", alert.name)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, however many reads it takes; TooLarge past MAX_BODY.
+    (`content.read(n)` returns what is buffered so far, not n bytes.)"""
+    if (request.content_length or 0) > MAX_BODY:
+        raise TooLarge
+    body = bytearray()
+    while chunk := await request.content.read(64 * 1024):
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise TooLarge
+    return bytes(body)
+
+
+def _grouped(alerts: list[Alert]) -> tuple[str, list[dict[str, Any]]]:
+    firing = sum(a.status == "firing" for a in alerts)
+    title = (
+        f"🔔 {len(alerts)} alerts in one delivery ({firing} firing, {len(alerts) - firing}"
+        " resolved); each is triaged in this thread."
+    )
+    lines = [_clip(_line(a)) for a in alerts[:LISTED]]
+    if len(alerts) > LISTED:
+        lines.append(f"…and {len(alerts) - LISTED} more.")
+    listing = "\n".join(lines)[:2900]
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": title}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": listing}},
+    ]
+    return title, blocks
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= LINE_MAX else line[: LINE_MAX - 1] + "…"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)[:200] or type(exc).__name__
 
 
 def _line(alert: Alert) -> str:
@@ -91,5 +180,5 @@ def _line(alert: Alert) -> str:
     return f"{icon} *{alert.status.upper()}* {alert.name} ({labels}){summary}{link}"
 
 
-def _answer(status: int, message: str) -> web.Response:
-    return web.json_response({"ok": False, "error": message}, status=status)
+def _answer(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status, headers=headers)

@@ -30,7 +30,7 @@ async def test_a_triage_asked_while_the_store_is_locked_is_acked_and_done_after(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bot.store.connection")
     db = tmp_path / "t.db"
-    sets = [f"targets.smtp-relay.host=127.0.0.1", f"targets.smtp-relay.port={closed_port.port}"]
+    sets = ["targets.smtp-relay.host=127.0.0.1", f"targets.smtp-relay.port={closed_port.port}"]
     with running_bot(slack_api.url, db, sets) as bot:
         async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
             with store_locked(db) as locker:
