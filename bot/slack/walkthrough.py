@@ -93,12 +93,21 @@ class Walkthrough:
         binding, step = self._step(incident, step_id)
         ts = actor.message_ts or await self._step_message(incident, step)
         view = self._step_view(binding, incident, step)
-        await self.poster.update(
-            incident.channel,
-            ts,
-            text=step.title,
-            blocks=render.step_blocks(view, incident.id, running=True),
-        )
+        # Recorded before it starts: a run cut short by a restart is shown as
+        # such, with its Run button back, at start-up (bot.slack.recovery).
+        work = await self.store.start_work(
+            "step", incident.id, key=step.id, actor=actor.user, request_id=actor.request_id,
+            params={"ts": ts},
+        )  # fmt: skip
+        try:
+            await self.poster.update(
+                incident.channel,
+                ts,
+                text=step.title,
+                blocks=render.step_blocks(view, incident.id, running=True),
+            )
+        except Exception:  # "running" is a courtesy; the run itself must happen
+            log.warning("could not mark step %s running; running it anyway", step.id, exc_info=True)
         result = await self.engine_for(binding, incident).run_step(
             step.id, incident.target, alert=incident.alert
         )
@@ -106,6 +115,7 @@ class Walkthrough:
         await self.audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
         blocks = render.step_blocks(view, incident.id, result=result)
         await self.poster.update(incident.channel, ts, text=_step_text(step, result), blocks=blocks)
+        await self.store.finish_work(work, result.status)
         await self.refresh_header(incident.id)
         return result
 
