@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.actions.plan import Plan, plan_for
 from bot.actions.policy import policy_for
-from bot.actions.run import ActionFailed, carry_out, read_state
+from bot.actions.run import ActionFailed, Journal, carry_out, read_state
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
 from bot.slack import render_actions
@@ -163,8 +163,14 @@ class Escalation:
         ts = await poster.post(
             incident.channel, text=plan.title, blocks=blocks, thread_ts=incident.thread_ts
         )
+        journal = Journal(
+            self.walkthrough.store, incident.id, actor.user, actor.request_id,
+            plan.audit_params(approved_by), message_ts=ts,
+        )  # fmt: skip
         try:
-            outcome = await carry_out(action, plan, self.walkthrough.settings.aws, progress)
+            outcome = await carry_out(
+                action, plan, self.walkthrough.settings.aws, progress, journal
+            )
         except (ActionFailed, TimeoutError) as exc:
             failed = str(exc) or f"no result within {action.timeout:g} s"
             await self._audit(

@@ -23,6 +23,7 @@ from tests.faults.alertbodies import (
     post_announcing,
     post_in_two_writes,
 )
+from tests.faults.waiting import until
 from tests.peers.mail import Peer
 from tests.peers.slack import SlackStandIn
 from tests.slack.bot import running_bot
@@ -44,7 +45,7 @@ async def test_a_body_sent_in_two_writes_is_read_whole(
     with running_bot(slack_api.url, tmp_path / "t.db", sites, alert_secret=SECRET) as bot:
         status, answer = post_in_two_writes(bot.base, body)
         assert status == 202, answer
-        await slack_api.wait_for_async(lambda: alert_tally(bot.base) == 1, timeout=15)
+        await until(lambda: alert_tally(bot.base) == 1, timeout=15)
     assert len(top_level_posts(slack_api)) == 1
 
 
@@ -61,7 +62,7 @@ async def test_twelve_hundred_alerts_are_one_post_and_every_one_is_taken_in(
                 f"{bot.base}/alerts/alertmanager", content=body, headers=HEADERS
             )
         assert reply.status_code == 202, reply.text
-        await slack_api.wait_for_async(lambda: alert_tally(bot.base) == 1200, timeout=50)
+        await until(lambda: alert_tally(bot.base) == 1200, timeout=50)
     posts = top_level_posts(slack_api)
     assert len(posts) == 1
     assert "1200 alerts" in posts[0].text  # type: ignore[attr-defined]
