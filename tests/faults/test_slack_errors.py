@@ -5,6 +5,7 @@ failed still runs.
 
 Counts per test: injected, recovered, lost.
 - 500 on the alert post, once: 1 / 1 (posted on the retry) / 0
+- three connection resets in a row on the alert post: 3 / 3 (posted on the retry) / 0
 - 500 on the alert post, every time: 1 / refused with 503 + Retry-After, posted
   when Alertmanager sends it again / 0
 - ok:false on the header post: 1 / triaged when the target's next alert came / 0
@@ -21,6 +22,7 @@ import pytest
 
 from bot.slack.payloads import Act
 from tests.faults.alertbodies import SECRET
+from tests.faults.resetting import resetting
 from tests.peers.mail import Peer
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET as SIGNING
@@ -59,6 +61,25 @@ async def test_a_500_on_the_alert_post_is_retried(
         await slack_api.wait_for_async(lambda: header_saying(slack_api, "Findings"), timeout=15)
     assert reply.status_code == 202
     assert len(alert_posts(slack_api)) == 2  # both alerts of the body, posted on the retry
+
+
+@pytest.mark.usefixtures("aws_fake_credentials")
+async def test_a_connection_reset_on_the_alert_post_is_retried(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
+) -> None:
+    sites = local_site(closed_port.port)
+    with (
+        resetting(slack_api.url, resets=3) as relay,
+        running_bot(relay.url, tmp_path / "t.db", sites, alert_secret=SECRET) as bot,
+    ):
+        async with httpx.AsyncClient(timeout=30) as client:
+            reply = await client.post(
+                f"{bot.base}/alerts/alertmanager", content=BODY, headers=HEADERS
+            )
+        await slack_api.wait_for_async(lambda: header_saying(slack_api, "Findings"), timeout=15)
+    assert relay.reset == 3
+    assert reply.status_code == 202
+    assert len(alert_posts(slack_api)) == 2
 
 
 @pytest.mark.usefixtures("aws_fake_credentials")
