@@ -4,6 +4,7 @@ thread, so nothing stays "running" forever.
 - a step run: its message gets its Run button back, and a line in the
   thread says the run did not finish;
 - an auto-triage: run again (its checks are read-only), header and all;
+  so is an incident an alert opened whose header was never posted;
 - an escalation action: the thread is told what was started, by whom, what
   the service's state is now, with the action's button to finish it (the
   same confirmation, allow list and approval as any run; a restart picks up
@@ -50,6 +51,12 @@ async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[st
             repaired[work.kind] += 1
         except Exception:  # one bad row must not stop the others' repair
             log.exception("could not repair %s work %d", work.kind, work.id)
+    for incident_id in await walkthrough.store.headless_alert_incidents():
+        try:
+            await autotriage.retriage(incident_id)
+            repaired["headless"] += 1
+        except Exception:
+            log.exception("could not triage incident %d", incident_id)
     if repaired:
         log.warning("repaired work a previous process left unfinished: %s", dict(repaired))
     return repaired

@@ -60,6 +60,9 @@ class AsyncStore:
     async def open_incident_for(self, runbook: str, target: str) -> Incident | None:
         return await self.call(self.sync.open_incident_for, runbook, target)
 
+    async def headless_alert_incidents(self) -> list[int]:
+        return await self.call(self.sync.headless_alert_incidents)
+
     # Step runs
 
     async def record_run(

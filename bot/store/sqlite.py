@@ -85,6 +85,16 @@ class SqliteStore(WorkLog):
         )
         return {r["step_id"]: r["ts"] for r in rows}
 
+    def headless_alert_incidents(self) -> list[int]:
+        """Open incidents an alert opened whose header was never posted (a
+        process killed between opening and posting): start-up triages them."""
+        rows = self._db.execute(
+            "SELECT id FROM incidents i WHERE status = 'open' AND opened_by LIKE 'alert:%'"
+            " AND NOT EXISTS (SELECT 1 FROM step_messages m"
+            " WHERE m.incident_id = i.id AND m.step_id = 'header') ORDER BY id"
+        )
+        return [r["id"] for r in rows]
+
     # Step runs
 
     def record_run(

@@ -4,9 +4,10 @@ line says it did not finish), an auto-triage cut short runs again to its
 findings, and a Slack delivery whose handler died before answering is
 handled when Slack retries it, not dropped as a duplicate.
 
-Counts: injected 3 (kill during a step, kill during an auto-triage, a
-delivery claimed by a process that died); recovered 3 (Run button back with
-a note; triage findings posted; the retry handled); lost 0.
+Counts: injected 4 (kill during a step, kill during an auto-triage, a
+delivery claimed by a process that died, an alert's incident left without
+its header); recovered 4 (Run button back with a note; triage findings
+posted; the retry handled; triaged at start-up); lost 0.
 """
 
 from __future__ import annotations
@@ -131,3 +132,21 @@ async def test_a_delivery_claimed_by_a_process_that_died_is_handled_on_retry(
             again = await slack.event(event, event_id="Ev1", retry_num=2)
     assert (reply.status_code, again.status_code) == (200, 200)
     assert len(headers_in(slack_api)) == 1  # the second retry, after it was done, is dropped
+
+
+@pytest.mark.usefixtures("aws_fake_credentials")
+async def test_an_alert_incident_left_without_its_header_is_triaged_at_start_up(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
+) -> None:
+    db, log = tmp_path / "t.db", tmp_path / "serve.log"
+    store = SqliteStore(db)  # what a process killed between opening and posting leaves
+    store.open_incident(
+        channel=ALERTS, runbook="probe-failure", target="smtp-relay", variables={},
+        opened_by="alert:alertmanager", thread_ts="1717236000.000100",
+    )  # fmt: skip
+    store.close()
+    with serving(db, slack_api.url, local_site(closed_port.port), log):
+        header = await slack_api.wait_for_async(
+            lambda: header_saying(slack_api, "Findings"), timeout=30
+        )
+    assert header.thread_ts == "1717236000.000100"
