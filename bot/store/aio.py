@@ -39,8 +39,21 @@ class AsyncStore:
 
     # Incidents
 
-    async def open_incident(self, **fields: Any) -> Incident:
-        return await self.call(self.sync.open_incident, **fields)
+    async def open_incident(
+        self,
+        *,
+        channel: str,
+        runbook: str,
+        target: str,
+        variables: dict[str, Any],
+        opened_by: str,
+        thread_ts: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> Incident:
+        return await self.call(
+            self.sync.open_incident, channel=channel, runbook=runbook, target=target,
+            variables=variables, opened_by=opened_by, thread_ts=thread_ts, alert=alert,
+        )  # fmt: skip
 
     async def incident(self, incident_id: int) -> Incident:
         return await self.call(self.sync.incident, incident_id)
@@ -111,8 +124,20 @@ class AsyncStore:
 
     # Audit log
 
-    async def audit(self, **fields: Any) -> None:
-        await self.call(self.sync.audit, **fields)
+    async def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        outcome: str,
+        request_id: str,
+        incident_id: int | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        await self.call(
+            self.sync.audit, actor=actor, action=action, outcome=outcome,
+            request_id=request_id, incident_id=incident_id, params=params,
+        )  # fmt: skip
 
     async def audit_log(self, *, incident_id: int | None = None) -> list[AuditRecord]:
         return await self.call(self.sync.audit_log, incident_id=incident_id)

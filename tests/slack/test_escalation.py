@@ -110,7 +110,8 @@ async def test_allowed_user_confirms_and_the_service_is_scaled_to_0_and_back(
     assert f"started by <@{ALLOWED}>" in text_of(done[0])
     assert desired("mail", "cabal-smtp-in") == 1
     audit = SqliteStore(tmp_path / "t.db").audit_log(incident_id=1)
-    run = [r for r in audit if r.action == "run_action"]
+    started, *run = [r for r in audit if r.action == "run_action"]
+    assert started.outcome == "started"  # audited before the first AWS call
     assert len(run) == 1 and run[0].actor == ALLOWED and run[0].outcome.startswith("restarted")
     assert run[0].params["service"] == "cabal-smtp-in"
 
