@@ -48,13 +48,6 @@ class WorkLog(Connection):
         with self._tx() as db:
             db.execute("DELETE FROM seen WHERE key = ? AND done = 0", (key,))
 
-    def first_time(self, key: str, *, keep_s: float = 3600.0) -> bool:
-        """True the first time `key` is seen (within `keep_s`), done at once."""
-        claimed = self.claim(key, keep_s=keep_s)
-        if claimed:
-            self.finish_claim(key)
-        return claimed
-
     # Work that changes a thread or the infrastructure
 
     def start_work(
