@@ -40,6 +40,17 @@ class Plan:
     approval: bool
     params: dict[str, Any] = field(default_factory=dict)  # for the audit log
 
+    def audit_params(self, approved_by: str | None = None) -> dict[str, Any]:
+        """What the audit log keeps of a run of this plan."""
+        params: dict[str, Any] = {
+            "action": self.action_id,
+            **self.params,
+            "calls": [c.text() for c in self.calls],
+        }
+        if approved_by:
+            params["approved_by"] = approved_by
+        return params
+
 
 def plan_for(action: Action, scope: dict[str, Any]) -> Plan:
     """Raises TemplateError when a value cannot be filled in for this target."""

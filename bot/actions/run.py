@@ -2,6 +2,13 @@
 
 boto3 calls run off the event loop; waiting is polling the service's state
 with a deadline, since ECS offers no event to wait on.
+
+Every run is journalled: an audit record "started" (with its parameters)
+and a work row are written before the first AWS call, what is learnt on the
+way (the desired count before scaling to 0) is added before the call that
+changes anything, and the work is finished after. A process killed halfway
+leaves the work unfinished: start-up repair (bot.slack.recovery) says so in
+the thread, and the same action run again picks up from the journal.
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import botocore.exceptions as bx
@@ -17,6 +25,7 @@ from bot.actions.plan import Call, Plan
 from bot.checks import aws
 from bot.checks.context import AwsSettings
 from bot.runbooks.actions import Action, EcsRestartAction
+from bot.store.aio import AsyncStore
 
 Progress = Callable[[str], Awaitable[None]]
 
@@ -48,11 +57,77 @@ async def read_state(plan: Plan, settings: AwsSettings) -> dict[str, Any] | None
     return answer
 
 
-async def carry_out(action: Action, plan: Plan, settings: AwsSettings, progress: Progress) -> str:
+@dataclass
+class Journal:
+    """Where a run is recorded before and after it acts."""
+
+    store: AsyncStore
+    incident_id: int
+    actor: str
+    request_id: str
+    params: dict[str, Any]  # as the audit log shows them
+    message_ts: str | None = None  # the run's progress message in the thread
+    work_id: int | None = None
+
+    async def started(self, action_id: str) -> None:
+        self.work_id = await self.store.start_work(
+            "action", self.incident_id, key=action_id, actor=self.actor,
+            request_id=self.request_id, params={**self.params, "message_ts": self.message_ts},
+        )  # fmt: skip
+        await self.store.audit(
+            actor=self.actor, action="run_action", outcome="started",
+            request_id=self.request_id, incident_id=self.incident_id, params=self.params,
+        )  # fmt: skip
+
+    async def note(self, values: dict[str, Any]) -> None:
+        if self.work_id is not None:
+            await self.store.note_work(self.work_id, values)
+
+    async def finished(self, outcome: str) -> None:
+        if self.work_id is not None:
+            await self.store.finish_work(self.work_id, outcome)
+
+    async def interrupted_desired(self, action_id: str) -> int | None:
+        """The desired count an interrupted run of this action scaled down from."""
+        work = await self.store.last_unfinished("action", self.incident_id, action_id)
+        before = (work.params if work is not None else {}).get("desired_before")
+        return int(before) if isinstance(before, int) and before > 0 else None
+
+
+async def carry_out(
+    action: Action,
+    plan: Plan,
+    settings: AwsSettings,
+    progress: Progress,
+    journal: Journal | None = None,
+) -> str:
     """Run the plan; returns the outcome in words or raises ActionFailed."""
+    resume = await journal.interrupted_desired(action.id) if journal else None
+    if journal is not None:
+        await journal.started(action.id)
+    try:
+        outcome = await _carry_out(action, plan, settings, progress, journal=journal, resume=resume)
+    except (ActionFailed, TimeoutError) as exc:
+        if journal is not None:
+            await journal.finished(f"failed: {exc}")
+        raise
+    if journal is not None:
+        await journal.finished(outcome)
+    return outcome
+
+
+async def _carry_out(
+    action: Action,
+    plan: Plan,
+    settings: AwsSettings,
+    progress: Progress,
+    *,
+    journal: Journal | None,
+    resume: int | None,
+) -> str:
     async with asyncio.timeout(action.timeout):
         if isinstance(action, EcsRestartAction):
-            return await _restart(action, plan, settings, progress)
+            return await _restart(action, plan, settings, progress, journal=journal, resume=resume)
         for call in plan.calls:
             await progress(f"calling {call.text()}")
             await invoke(call, settings)
@@ -60,12 +135,24 @@ async def carry_out(action: Action, plan: Plan, settings: AwsSettings, progress:
 
 
 async def _restart(
-    action: EcsRestartAction, plan: Plan, settings: AwsSettings, progress: Progress
+    action: EcsRestartAction,
+    plan: Plan,
+    settings: AwsSettings,
+    progress: Progress,
+    *,
+    journal: Journal | None,
+    resume: int | None,
 ) -> str:
     state = await read_state(plan, settings)
     desired = int((state or {}).get("desired") or 0)
-    if desired < 1:
+    if desired < 1 and resume:
+        # A run cut short after scaling to 0: finish it, back to what it was.
+        await progress(f"an interrupted run scaled this from {resume} to 0; finishing it")
+        desired = resume
+    elif desired < 1:
         raise ActionFailed("the service's desired count is 0: there is nothing to bring back")
+    if journal is not None:
+        await journal.note({"desired_before": desired})
     down, up = plan.calls
     await progress(f"scaling to 0 (was {state and state.get('running')} of {desired})")
     await invoke(down, settings)

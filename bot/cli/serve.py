@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 from bot import redact
@@ -15,12 +16,13 @@ from bot.runbooks.binding import BindError
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.issues import RunbookError
 from bot.runbooks.loader import load_site, runbook_dirs
-from bot.slack.app import build
+from bot.slack import recovery
+from bot.slack.app import Bot, build
 from bot.slack.config import ConfigError, SlackConfig
 from bot.slack.server import serve_http, serve_socket
 from bot.slack.walkthrough import Walkthrough
 from bot.slack.webhooks import Webhooks
-from bot.store import SqliteStore, default_path
+from bot.store import SqliteStore, StoreUnavailable, default_path
 
 
 def add(subparsers: Any) -> None:
@@ -43,7 +45,13 @@ def handle(args: argparse.Namespace) -> int:
     except (ConfigError, RunbookError, BindError, UsageError) as exc:
         print(f"triage serve: {exc}", file=sys.stderr)
         return 2
-    store = SqliteStore(default_path())
+    try:
+        store = SqliteStore(default_path())
+    except StoreUnavailable as exc:
+        # One clear line and a distinct exit code, not a traceback on every
+        # restart (a crash loop on ECS that says nothing).
+        print(f"triage serve: {exc} (set TRIAGE_DB to a writable file)", file=sys.stderr)
+        return 2
     bot = build(
         config,
         lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
@@ -56,20 +64,30 @@ def handle(args: argparse.Namespace) -> int:
         channel=site.alerts.webhook_channel or next(iter(site.alerts.channels), None),
     )
     where = {"host": args.host, "port": args.port, "webhooks": webhooks, "metrics": bot.metrics}
+    # SIGINT and SIGTERM end either cleanly (both serve_* handle them).
+    serving = (
+        serve_socket(
+            bot.app, app_token=config.app_token, ping_interval=config.socket_ping_interval, **where
+        )
+        if config.app_token and not args.http
+        else serve_http(bot.app, **where)
+    )
     try:
-        if config.app_token and not args.http:
-            # SIGINT and SIGTERM end it cleanly (serve_socket handles both).
-            ping = config.socket_ping_interval
-            asyncio.run(
-                serve_socket(bot.app, app_token=config.app_token, ping_interval=ping, **where)
-            )
-        else:
-            asyncio.run(serve_http(bot.app, **where))
+        asyncio.run(_with_repair(serving, bot))
     except KeyboardInterrupt:
         return 0
     finally:
         store.close()
     return 0
+
+
+async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
+    """Serve, and meanwhile repair what a killed predecessor left halfway."""
+    repair = asyncio.create_task(recovery.repair(bot.walkthrough, bot.autotriage))
+    try:
+        await serving
+    finally:
+        repair.cancel()
 
 
 def _has_app_token() -> bool:

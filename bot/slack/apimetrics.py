@@ -76,7 +76,10 @@ class _Counted(AsyncRetryHandler):
         super().__init__(inner.max_retry_count, inner.interval_calculator)
         self._inner = inner
         self._metrics = metrics
-        self._reason = _REASONS.get(type(inner), type(inner).__name__)
+        self._reason = next(
+            (reason for kind, reason in _REASONS.items() if isinstance(inner, kind)),
+            type(inner).__name__,
+        )
 
     async def can_retry_async(
         self,

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import Metrics
@@ -23,6 +30,21 @@ from bot.slack.walkthrough import Walkthrough
 WalkthroughFactory = Callable[[Poster], Walkthrough]
 
 
+class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """slack_sdk's handler retries 500 and 503 only; a 502 or 504 from a
+    proxy in between is as passing."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and 500 <= response.status_code <= 599
+
+
 @dataclass(frozen=True)
 class Bot:
     app: AsyncApp
@@ -33,8 +55,16 @@ class Bot:
 
 def web_client(config: SlackConfig, metrics: Metrics) -> AsyncWebClient:
     client = AsyncWebClient(token=config.bot_token, base_url=config.api_url)
-    # A 429 is waited out (Retry-After), not lost.
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    # A 429 is waited out (Retry-After); a 5xx or a dropped connection is
+    # tried again with backoff (0.5, 1, 2 s): Slack's own hiccups are brief,
+    # and a post sent twice is better than an alert or a result lost.
+    client.retry_handlers.extend(
+        [
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AnyServerErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=3),
+        ]
+    )
     instrument(client, metrics)
     return client
 

@@ -43,6 +43,7 @@ class AutoTriage:
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._opened: dict[str, deque[tuple[float, str]]] = {}
         self._storm_noted: dict[str, float] = {}
+        self._running: set[int] = set()  # incidents being triaged now
 
     def watches(self, channel: str) -> bool:
         return channel in self.config.channels
@@ -51,7 +52,11 @@ class AutoTriage:
         for alert in alerts:
             await self.on_alert(alert, channel=channel, message_ts=message_ts)
 
-    async def on_alert(self, alert: Alert, *, channel: str, message_ts: str) -> None:
+    async def on_alert(
+        self, alert: Alert, *, channel: str, message_ts: str, announce: bool = True
+    ) -> None:
+        """`announce=False`: the alert came in a grouped post, which already
+        lists it; a joining alert is counted, not noted again in the thread."""
         if alert.status == "resolved":
             await self._resolved(alert)
             return
@@ -64,17 +69,21 @@ class AutoTriage:
             return
         runbook, target = matched
         async with self._locks.setdefault(matched, asyncio.Lock()):
-            incident = self.walkthrough.store.open_incident_for(runbook, target)
-            opened = incident is None
+            incident = await self.walkthrough.store.open_incident_for(runbook, target)
+            opened = incident is None or await self._stalled(incident)
             if incident is None:
-                incident = self._open(alert, runbook, target, channel, message_ts)
-            binding = self.walkthrough.store.bind_alert(
+                incident = await self._open(alert, runbook, target, channel, message_ts)
+            elif opened:
+                log.warning("incident %d's triage never finished; this alert runs it", incident.id)
+            if opened:
+                self._running.add(incident.id)  # under the lock: one triage at a time
+            binding = await self.walkthrough.store.bind_alert(
                 incident.id, fingerprint=alert.fingerprint, source=alert.source, name=alert.name
             )
             # Decided under the lock, so a burst of repeats makes one line.
-            announce = not opened and self._due(binding.noted_at)
+            announce = announce and not opened and self._due(binding.noted_at)
             if announce:
-                self.walkthrough.store.note_alert(incident.id, alert.fingerprint)
+                await self.walkthrough.store.note_alert(incident.id, alert.fingerprint)
         if opened:
             self.counts["triaged"] += 1
             await self._storm_check(channel, target)
@@ -85,42 +94,83 @@ class AutoTriage:
         else:
             self.counts["repeat"] += 1
 
+    async def _stalled(self, incident: Incident) -> bool:
+        """Its header was never posted, or its triage stopped halfway (a
+        Slack error past the retries) and is not running now: the target's
+        next alert triages it, rather than only noting "fired again"."""
+        if incident.id in self._running:
+            return False
+        if "header" not in incident.step_messages:
+            return True
+        return await self.walkthrough.store.last_unfinished("triage", incident.id, "") is not None
+
     def _due(self, noted_at: float | None) -> bool:
         return noted_at is None or self._clock() - noted_at >= self.config.repeat_note_interval
 
-    def _open(self, alert: Alert, runbook: str, target: str, channel: str, ts: str) -> Incident:
+    async def _open(
+        self, alert: Alert, runbook: str, target: str, channel: str, ts: str
+    ) -> Incident:
         binding = self.walkthrough.catalogue.bindings[runbook]
-        return self.walkthrough.store.open_incident(
+        return await self.walkthrough.store.open_incident(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
             opened_by=f"alert:{alert.source}", thread_ts=ts, alert=_alert_scope(alert),
         )  # fmt: skip
 
     async def _triage(self, incident: Incident) -> None:
-        """Post the header at once, run every check, then edit in the findings."""
+        """Post the header (or, repairing, set it back to running), run every
+        check, then edit in the findings. Recorded as work before it starts
+        and finished after, so a triage cut short is run again: by the
+        target's next alert, or at start-up (bot.slack.recovery)."""
+        store = self.walkthrough.store
+        self._running.add(incident.id)
+        try:
+            work = await store.start_work(
+                "triage", incident.id, actor=incident.opened_by,
+                request_id=f"auto-{incident.id}", params={"target": incident.target},
+            )  # fmt: skip
+            status = await self._run_triage(incident)
+            await store.finish_work(work, status)
+        finally:
+            self._running.discard(incident.id)
+
+    async def _run_triage(self, incident: Incident) -> str:
         walkthrough = self.walkthrough
         binding = walkthrough.catalogue.bindings[incident.runbook]
         view = walkthrough.target_view(binding, incident.target)
-        progress = walkthrough.progress(incident)
-        running = render.header_blocks(view, replace(progress, running=True))
-        ts = await walkthrough.poster.post(
-            incident.channel,
-            text=render.header_text(view),
-            blocks=running,
-            thread_ts=incident.thread_ts,
+        progress = await walkthrough.progress(incident)
+        text, running = (
+            render.header_text(view),
+            render.header_blocks(view, replace(progress, running=True)),
         )
-        walkthrough.store.set_step_message(incident.id, "header", ts)
+        header = incident.step_messages.get("header")
+        if header is None:
+            header = await walkthrough.poster.post(
+                incident.channel, text=text, blocks=running, thread_ts=incident.thread_ts
+            )
+            await walkthrough.store.set_step_message(incident.id, "header", header)
+            if incident.thread_ts is None:
+                await walkthrough.store.set_thread(incident.id, header)
+        else:
+            await walkthrough.poster.update(incident.channel, header, text=text, blocks=running)
         result = await walkthrough.engine_for(binding, incident).run_all(
             incident.target, alert=incident.alert, unattended=True
         )
         for step in result.steps:
-            walkthrough.store.record_run(
+            await walkthrough.store.record_run(
                 incident.id, step.id, by=incident.opened_by, result=step.to_json()
             )
         actor = Actor(incident.opened_by, f"auto-{incident.id}")
-        walkthrough.audit(
+        await walkthrough.audit(
             actor, "auto_triage", incident.id, {"target": incident.target}, outcome=result.status
         )
         await walkthrough.refresh_header(incident.id)
+        return result.status
+
+    async def retriage(self, incident_id: int) -> None:
+        """Run an unfinished triage again (start-up repair)."""
+        incident = await self.walkthrough.store.incident(incident_id)
+        if incident.status == "open" and incident.id not in self._running:
+            await self._triage(incident)
 
     async def _again(
         self, incident: Incident, alert: Alert, channel: str, message_ts: str, times: int
@@ -132,16 +182,16 @@ class AutoTriage:
 
     async def _resolved(self, alert: Alert) -> None:
         store = self.walkthrough.store
-        for binding in store.resolve_alert(alert.fingerprint):
-            incident = store.incident(binding.incident_id)
+        for binding in await store.resolve_alert(alert.fingerprint):
+            incident = await store.incident(binding.incident_id)
             took = _duration((binding.resolved_at or self._clock()) - binding.fired_at)
             await self._say(
                 incident.channel,
                 incident.thread_ts,
                 f"✅ {escape(alert.name)} resolved after {took}.",
             )
-            if all(a.status == "resolved" for a in store.alerts_of(incident.id)):
-                store.resolve(incident.id, by=f"alert:{alert.source}")
+            if all(a.status == "resolved" for a in await store.alerts_of(incident.id)):
+                await store.resolve(incident.id, by=f"alert:{alert.source}")
             self.counts["resolved"] += 1
             await self.walkthrough.refresh_header(incident.id)
 

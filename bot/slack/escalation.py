@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.actions.plan import Plan, plan_for
 from bot.actions.policy import Policy, policy_for
-from bot.actions.run import ActionFailed, carry_out, read_state
+from bot.actions.run import ActionFailed, Journal, carry_out, read_state
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
 from bot.slack import render_actions
@@ -66,7 +66,7 @@ class Escalation:
         if not action.approval:
             return await self._run(incident, action, plan, actor, approved_by=None)
         store = self.walkthrough.store
-        approval = store.request_approval(
+        approval = await store.request_approval(
             incident.id, action.id, requester=actor.user, ttl=action.approval_ttl
         )
         value = ButtonValue(i=incident.id, s=action.id, r=approval.id)
@@ -78,16 +78,16 @@ class Escalation:
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
-        store.set_approval_message(approval.id, ts)
-        self._audit(actor, "request_approval", incident, plan, "pending")
+        await store.set_approval_message(approval.id, ts)
+        await self._audit(actor, "request_approval", incident, plan, "pending")
         return None
 
     async def decide(self, approval_id: int, actor: Actor, *, approve: bool) -> str | None:
         store = self.walkthrough.store
         try:
-            approval = store.approval(approval_id)
+            approval = await store.approval(approval_id)
         except KeyError:
-            return self.refused(actor, "approve", "no such approval request", r=approval_id)
+            return await self.refused(actor, "approve", "no such approval request", r=approval_id)
         found = await self._allowed(approval.incident_id, approval.action_id, actor, "approve")
         if isinstance(found, str):
             return found
@@ -96,13 +96,15 @@ class Escalation:
             approval.requester, approval.expires_at, approval.status, actor
         )
         if refusal:
-            self._audit(actor, "approve", incident, plan, f"refused: {refusal}")
+            await self._audit(actor, "approve", incident, plan, f"refused: {refusal}")
             return refusal
         verdict = "approved" if approve else "rejected"
-        if not store.decide(approval_id, status=verdict, by=actor.user):
-            self._audit(actor, "approve", incident, plan, "refused: decided by someone else first")
+        if not await store.decide(approval_id, status=verdict, by=actor.user):
+            await self._audit(
+                actor, "approve", incident, plan, "refused: decided by someone else first"
+            )
             return "Someone else decided on this request first."
-        self._audit(actor, verdict, incident, plan, verdict)
+        await self._audit(actor, verdict, incident, plan, verdict)
         if approval.message_ts:
             blocks = render_actions.decided_blocks(
                 plan, approval.requester, f"{verdict} by {mention(actor.user)}"
@@ -138,7 +140,7 @@ class Escalation:
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
-        self._audit(actor, "dry_run_action", incident, plan, "described")
+        await self._audit(actor, "dry_run_action", incident, plan, "described")
 
     async def _run(
         self,
@@ -153,7 +155,7 @@ class Escalation:
         dialogs, two approvals, a replay): one change at a time, refused
         and audited otherwise."""
         if incident.id in self._running:
-            self._audit(actor, "run_action", incident, plan, "refused: already running")
+            await self._audit(actor, "run_action", incident, plan, "refused: already running")
             return "An action is already running for this incident; wait for it to finish."
         self._running.add(incident.id)
         try:
@@ -193,16 +195,22 @@ class Escalation:
         ts = await poster.post(
             incident.channel, text=escape(plan.title), blocks=blocks, thread_ts=incident.thread_ts
         )
+        journal = Journal(
+            self.walkthrough.store, incident.id, actor.user, actor.request_id,
+            plan.audit_params(approved_by), message_ts=ts,
+        )  # fmt: skip
         try:
-            outcome = await carry_out(action, plan, self.walkthrough.settings.aws, progress)
+            outcome = await carry_out(
+                action, plan, self.walkthrough.settings.aws, progress, journal
+            )
         except (ActionFailed, TimeoutError) as exc:
             failed = str(exc) or f"no result within {action.timeout:g} s"
-            self._audit(
+            await self._audit(
                 actor, "run_action", incident, plan, f"failed: {failed}", approved_by=approved_by
             )
             await show(f"❌ failed: {failed}")
         else:
-            self._audit(actor, "run_action", incident, plan, outcome, approved_by=approved_by)
+            await self._audit(actor, "run_action", incident, plan, outcome, approved_by=approved_by)
             await show(f"✅ {outcome}")
         await self.walkthrough.refresh_header(incident.id)
 
@@ -213,9 +221,9 @@ class Escalation:
         (audited either way a refusal happens)."""
         store = self.walkthrough.store
         try:
-            incident = store.incident(incident_id)
+            incident = await store.incident(incident_id)
         except KeyError:
-            self.refused(actor, stage, "no such incident", i=incident_id, s=action_id)
+            await self.refused(actor, stage, "no such incident", i=incident_id, s=action_id)
             return "This incident no longer exists."
         binding = self.walkthrough.catalogue.bindings[incident.runbook]
         escalation = binding.runbook.escalation
@@ -223,24 +231,24 @@ class Escalation:
             (a for a in (escalation.actions if escalation else []) if a.id == action_id), None
         )
         if action is None or (action.targets is not None and incident.target not in action.targets):
-            return self.refused(
+            return await self.refused(
                 actor, stage, f"No action {action_id!r} for {incident.target}.",
                 i=incident.id, s=action_id,
             )  # fmt: skip
         if incident.status != "open":
-            return self.refused(
+            return await self.refused(
                 actor, stage, "This incident is resolved.", i=incident.id, s=action_id
             )
         try:
             plan = plan_for(action, binding.scope(incident.target, alert=incident.alert))
         except TemplateError as exc:
-            return self.refused(
+            return await self.refused(
                 actor, stage, f"Cannot fill in {action.title!r} for {incident.target}: {exc}",
                 i=incident.id, s=action_id,
             )  # fmt: skip
         policy = policy_for(action, self.site_allow.get(action.id))
         if not await self.may(actor.user, policy):
-            self._audit(actor, stage, incident, plan, "refused: not allowed")
+            await self._audit(actor, stage, incident, plan, "refused: not allowed")
             return f"You may not run {action.title!r} (not on its allow list); this is audited."
         return incident, action, plan
 
@@ -274,11 +282,11 @@ class Escalation:
         except ActionFailed as exc:
             return None, str(exc)
 
-    def refused(self, actor: Actor, stage: str, reason: str, **ids: object) -> str:
+    async def refused(self, actor: Actor, stage: str, reason: str, **ids: object) -> str:
         """Audits a refusal that has no plan (a bad value, an unknown id, a
         replay) and returns the reason, to tell the person who clicked."""
         incident_id = ids.get("i")
-        self.walkthrough.store.audit(
+        await self.walkthrough.store.audit(
             actor=actor.user,
             action=stage,
             outcome=f"refused: {reason}",
@@ -288,7 +296,7 @@ class Escalation:
         )
         return reason
 
-    def _audit(
+    async def _audit(
         self,
         actor: Actor,
         action: str,
@@ -305,7 +313,7 @@ class Escalation:
         }
         if approved_by:
             params["approved_by"] = approved_by
-        self.walkthrough.store.audit(
+        await self.walkthrough.store.audit(
             actor=actor.user,
             action=action,
             outcome=outcome,

@@ -34,30 +34,33 @@ class Limits:
     header_timeout: float = 10.0  # from the connection (or last response) to a whole head
     body_timeout: float = 10.0  # from the request head to the whole body
     max_connections: int = 256  # well under the usual 1,024 file descriptors
+    max_body: int = 4 * 1024 * 1024  # the largest body any route takes (alert webhooks)
 
 
 DEFAULT = Limits()
 
 
-# What is buffered while waiting for a body; aiohttp's own client_max_size
-# (1 MiB by default) still refuses larger bodies when the handler reads them.
-BODY_BUFFER = 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def body_deadline(timeout: float, busy: set[RequestHandler]) -> Middleware:
-    """A middleware: the whole body within `timeout` or 408. The body stays
-    in the stream for the handler to read as it likes. While the handler
-    runs, its connection is in `busy` (never closed for the cap)."""
+def body_deadline(
+    timeout: float, busy: set[RequestHandler], max_body: int = DEFAULT.max_body
+) -> Middleware:
+    """A middleware: the whole body within `timeout` or 408, and no larger
+    than `max_body` or 413 (at once when the head announces it). The body is
+    read here, so handlers get it from `request.read()`, which keeps it.
+    While the handler runs, its connection is in `busy` (never closed for
+    the cap)."""
 
     @web.middleware
     async def deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if (request.content_length or 0) > max_body:
+            raise web.HTTPRequestEntityTooLarge(max_body, request.content_length or 0)
         if request.body_exists:
-            stream = request.content
-            stream.set_read_chunk_size(min(request.content_length or BODY_BUFFER, BODY_BUFFER))
             try:
                 async with asyncio.timeout(timeout):
-                    await stream.wait_eof()
+                    # Past the application's client_max_size (max_body): 413.
+                    await request.read()
             except TimeoutError:
                 log.warning("closed a request whose body was not sent within %g s", timeout)
                 raise web.HTTPRequestTimeout(text="request body too slow") from None

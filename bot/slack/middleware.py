@@ -3,6 +3,7 @@ request id for the audit log, and Slack's retried deliveries dropped."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -14,8 +15,14 @@ from slack_bolt.response import BoltResponse
 from bot.slack.autotriage import AutoTriage
 from bot.slack.escalation import Escalation
 from bot.slack.walkthrough import Walkthrough
+from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
+# Slack wants an answer within 3 s. A store that cannot say within this
+# whether a delivery is new (its file locked by another process) is not
+# waited for: the event is handled, since handling it twice (auto-triage
+# joins alerts to one incident anyway) is better than losing it.
+CLAIM_WAIT_S = 1.0
 Next = Callable[[], Awaitable[BoltResponse | None]]
 
 
@@ -30,13 +37,38 @@ def register(
         return await next()
 
     async def drop_retries(body: dict[str, Any], next: Next) -> BoltResponse | None:
-        # Slack delivers an event again when it thinks we were slow; the event
-        # id stays the same, so the first delivery wins and the rest are acked.
+        # Slack delivers an event again when it got no answer in 3 s; the
+        # event id stays the same. The delivery is claimed before the work and
+        # marked done once answered, so a retry is dropped while this process
+        # has it in hand, and handled again if the process that claimed it
+        # died first (or answered with an error).
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not walkthrough.store.first_time(f"event:{event_id}"):
+        if not event_id:
+            return await next()
+        key = f"event:{event_id}"
+        claimed = await _claim(walkthrough.store, key)
+        if claimed is False:
             log.info("dropped a repeated delivery of %s", event_id)
             return BoltResponse(status=200, body="")
-        return await next()
+        try:
+            response = await next()
+        except BaseException:
+            await walkthrough.store.release(key)
+            raise
+        if response is not None and response.status >= 400:
+            await walkthrough.store.release(key)
+        else:
+            await walkthrough.store.finish_claim(key)
+        return response
 
     app.middleware(inject)
     app.middleware(drop_retries)
+
+
+async def _claim(store: AsyncStore, key: str) -> bool | None:
+    """True: ours to handle; False: a repeat; None: the store did not answer in time."""
+    try:
+        return await asyncio.wait_for(store.claim(key), CLAIM_WAIT_S)
+    except TimeoutError:
+        log.warning("the store is slow (locked?): handling %s without the duplicate check", key)
+        return None

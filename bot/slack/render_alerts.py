@@ -6,11 +6,13 @@ incident (`alert.summary` in the runbook's scope)."""
 from __future__ import annotations
 
 from bot.alerts.model import Alert
-from bot.slack.mrkdwn import cut, escape, link
+from bot.slack.mrkdwn import cut, escape, lines, link
 from bot.slack.render import Blocks
 
 SUMMARY_MAX = 2000
 LINE_MAX = 2900  # a section holds 3,000
+# In a grouped post: a line per alert, this long at most, as many as fit.
+GROUPED_LINE_MAX = 280
 
 
 def alert_text(alert: Alert) -> str:
@@ -25,3 +27,19 @@ def alert_text(alert: Alert) -> str:
 
 def alert_blocks(alert: Alert) -> Blocks:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": alert_text(alert)}}]
+
+
+def grouped_alerts(alerts: list[Alert]) -> tuple[str, Blocks]:
+    """One message for many alerts of one delivery: a title, then a line
+    each (cut), as many as a section holds, then how many are not shown."""
+    firing = sum(a.status == "firing" for a in alerts)
+    title = (
+        f"🔔 {len(alerts)} alerts in one delivery ({firing} firing, {len(alerts) - firing}"
+        " resolved); each is triaged in this thread."
+    )
+    each = [cut(alert_text(alert), GROUPED_LINE_MAX) for alert in alerts]
+    blocks: Blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": title}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": lines(each, LINE_MAX)}},
+    ]
+    return title, blocks

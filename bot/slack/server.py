@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 
 from bot.metrics import CONTENT_TYPE, Metrics
@@ -28,6 +29,7 @@ def http_app(
     *,
     busy: set[RequestHandler] | None = None,
     body_timeout: float = http_limits.Limits.body_timeout,
+    max_body: int = http_limits.Limits.max_body,
 ) -> web.Application:
     """Slack's commands, events and interactivity on /slack/events (HTTP
     mode only); /healthz for load balancers; /metrics for Prometheus;
@@ -36,10 +38,12 @@ def http_app(
     Every request's body must arrive within `body_timeout`; a request
     to /slack/events reaches Bolt only once bot.slack.verify has found it
     signed by Slack, fresh, new and readable."""
-    web_app = app.web_app(path=EVENTS_PATH) if app is not None else web.Application()
-    web_app.middlewares.append(http_limits.body_deadline(body_timeout, busy or set()))
+    web_app = web.Application(client_max_size=max_body)
+    web_app.middlewares.append(http_limits.body_deadline(body_timeout, busy or set(), max_body))
     if app is not None:
         web_app.middlewares.append(verify.middleware(_signing_secret(app), EVENTS_PATH))
+        bolt = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=app)
+        web_app.router.add_post(EVENTS_PATH, bolt.handle_post_requests)
     web_app.router.add_get("/healthz", _healthz)
     if metrics is not None:
         web_app.router.add_get("/metrics", _exposition(metrics))
@@ -94,12 +98,17 @@ async def serve_http(
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
 ) -> None:
+    """Serve until SIGINT or SIGTERM (ECS stops a task with SIGTERM), then
+    close the HTTP server."""
+    stop = _stop_on_signals()
     runner, bound = await start_http(app, host=host, port=port, webhooks=webhooks, metrics=metrics)
     print(f"triage: listening on http://{host}:{bound}{EVENTS_PATH}", flush=True)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        print("triage: stopping", flush=True)
     finally:
         await runner.cleanup()
+        _restore_signals()
 
 
 def socket_handler(
@@ -124,10 +133,7 @@ async def serve_socket(
 ) -> None:
     """Serve until SIGINT or SIGTERM, then close the WebSocket, the handler's
     and the Web client's sessions and the HTTP server, in that order."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = _stop_on_signals()
     runner, bound = await start_http(None, host=host, port=port, webhooks=webhooks, metrics=metrics)
     handler = socket_handler(app, app_token=app_token, ping_interval=ping_interval)
     print(f"triage: Socket Mode; /healthz and /metrics on http://{host}:{bound}", flush=True)
@@ -138,5 +144,22 @@ async def serve_socket(
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await runner.cleanup()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
+        _restore_signals()
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM, on the running loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in _STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+def _restore_signals() -> None:
+    loop = asyncio.get_running_loop()
+    for signum in _STOP_SIGNALS:
+        loop.remove_signal_handler(signum)

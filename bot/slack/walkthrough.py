@@ -23,6 +23,7 @@ from bot.slack import render, viewbuild
 from bot.slack.poster import Poster
 from bot.slack.viewmodels import Progress, StepView, TargetView
 from bot.store import Incident, SqliteStore
+from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,15 @@ class Actor:
 
 class Walkthrough:
     def __init__(
-        self, catalogue: Catalogue, store: SqliteStore, poster: Poster, settings: Settings
+        self,
+        catalogue: Catalogue,
+        store: SqliteStore | AsyncStore,
+        poster: Poster,
+        settings: Settings,
     ) -> None:
         self.catalogue = catalogue
-        self.store = store
+        # Off the event loop: a locked store file must not stall acks.
+        self.store = store if isinstance(store, AsyncStore) else AsyncStore(store)
         self.poster = poster
         self.settings = settings
         # Told of every finished check (the composition root hangs the metrics here).
@@ -63,56 +69,66 @@ class Walkthrough:
     ) -> Incident:
         """Post the header (or, given `thread_ts`, use that thread) and step 1."""
         binding = self.catalogue.bindings[runbook]
-        incident = self.store.open_incident(
+        incident = await self.store.open_incident(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
             opened_by=actor.user, thread_ts=thread_ts, alert=alert,
         )  # fmt: skip
         view = self.target_view(binding, target)
-        blocks = render.header_blocks(view, self.progress(incident))
+        blocks = render.header_blocks(view, await self.progress(incident))
         ts = await self.poster.post(
             channel, text=render.header_text(view), blocks=blocks, thread_ts=thread_ts
         )
-        self.store.set_thread(incident.id, thread_ts or ts)
-        self.store.set_step_message(incident.id, "header", ts)
-        self.audit(actor, "open", incident.id, {"target": target, "runbook": runbook})
+        await self.store.set_thread(incident.id, thread_ts or ts)
+        await self.store.set_step_message(incident.id, "header", ts)
+        await self.audit(actor, "open", incident.id, {"target": target, "runbook": runbook})
         first = self._following(binding, target, None)
         if first is not None:
-            await self._post_step(self.store.incident(incident.id), first)
-        return self.store.incident(incident.id)
+            await self._post_step(await self.store.incident(incident.id), first)
+        return await self.store.incident(incident.id)
 
     # Buttons
 
     async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult:
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         binding, step = self._step(incident, step_id)
         ts = actor.message_ts or await self._step_message(incident, step)
         view = self._step_view(binding, incident, step)
-        await self.poster.update(
-            incident.channel,
-            ts,
-            text=render.step_text(step.title),
-            blocks=render.step_blocks(view, incident.id, running=True),
-        )
+        # Recorded before it starts: a run cut short by a restart is shown as
+        # such, with its Run button back, at start-up (bot.slack.recovery).
+        work = await self.store.start_work(
+            "step", incident.id, key=step.id, actor=actor.user, request_id=actor.request_id,
+            params={"ts": ts},
+        )  # fmt: skip
+        try:
+            await self.poster.update(
+                incident.channel,
+                ts,
+                text=render.step_text(step.title),
+                blocks=render.step_blocks(view, incident.id, running=True),
+            )
+        except Exception:  # "running" is a courtesy; the run itself must happen
+            log.warning("could not mark step %s running; running it anyway", step.id, exc_info=True)
         result = await self.engine_for(binding, incident).run_step(
             step.id, incident.target, alert=incident.alert
         )
-        self.store.record_run(incident.id, step.id, by=actor.user, result=result.to_json())
-        self.audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
+        await self.store.record_run(incident.id, step.id, by=actor.user, result=result.to_json())
+        await self.audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
         blocks = render.step_blocks(view, incident.id, result=result)
         text = render.step_text(step.title, result)
         await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
+        await self.store.finish_work(work, result.status)
         await self.refresh_header(incident.id)
         return result
 
     async def skip(self, incident_id: int, step_id: str, actor: Actor) -> None:
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         binding, step = self._step(incident, step_id)
         ts = actor.message_ts or await self._step_message(incident, step)
         view = self._step_view(binding, incident, step)
         blocks = render.step_blocks(view, incident.id, skipped_by=actor.user)
         text = render.step_text(step.title, skipped=True)
         await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
-        self.audit(actor, "skip", incident.id, {"step": step.id})
+        await self.audit(actor, "skip", incident.id, {"step": step.id})
         await self.next(incident_id, step_id, actor, audit=False)
 
     async def next(
@@ -120,13 +136,13 @@ class Walkthrough:
     ) -> None:
         """Post the step after `step_id` (or the one its conclusion named), or
         the escalation when none is left. A step already posted is not posted twice."""
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         binding, _ = self._step(incident, step_id)
-        run = self.store.latest_runs(incident.id).get(step_id)
+        run = (await self.store.latest_runs(incident.id)).get(step_id)
         suggested = run.result.get("next") if run else None
         following = self._following(binding, incident.target, step_id, suggested)
         if audit:
-            self.audit(actor, "next", incident.id, {"step": step_id})
+            await self.audit(actor, "next", incident.id, {"step": step_id})
         if following is None:
             await self.escalate(incident_id, actor, audit=False)
         elif following.id not in incident.step_messages:
@@ -134,18 +150,18 @@ class Walkthrough:
 
     async def walk(self, incident_id: int, actor: Actor) -> None:
         """Post the first step (after an auto-triage, which posts none)."""
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         binding = self.catalogue.bindings[incident.runbook]
         first = self._following(binding, incident.target, None)
         if first is not None and first.id not in incident.step_messages:
-            self.audit(actor, "walk", incident.id, {})
+            await self.audit(actor, "walk", incident.id, {})
             await self._post_step(incident, first)
 
     async def run_all(self, incident_id: int, actor: Actor) -> None:
         """Every step not run yet, at once; one summary in the thread."""
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         binding = self.catalogue.bindings[incident.runbook]
-        done = self.store.latest_runs(incident.id)
+        done = await self.store.latest_runs(incident.id)
         remaining = [
             s.id
             for s in binding.runbook.steps
@@ -155,10 +171,10 @@ class Walkthrough:
             incident.target, alert=incident.alert, steps=remaining
         )
         for step_result in result.steps:
-            self.store.record_run(
+            await self.store.record_run(
                 incident.id, step_result.id, by=actor.user, result=step_result.to_json()
             )
-        self.audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
+        await self.audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
         blocks = render.run_all_blocks(result, by=actor.user)
         await self.poster.post(
             incident.channel,
@@ -169,7 +185,7 @@ class Walkthrough:
         await self.refresh_header(incident.id)
 
     async def escalate(self, incident_id: int, actor: Actor, *, audit: bool = True) -> None:
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         if ESCALATION in incident.step_messages:
             return
         binding = self.catalogue.bindings[incident.runbook]
@@ -187,22 +203,22 @@ class Walkthrough:
         ts = await self.poster.post(
             incident.channel, text="Escalation", blocks=blocks, thread_ts=incident.thread_ts
         )
-        self.store.set_step_message(incident.id, ESCALATION, ts)
+        await self.store.set_step_message(incident.id, ESCALATION, ts)
         if audit:
-            self.audit(actor, "escalate", incident.id, {})
+            await self.audit(actor, "escalate", incident.id, {})
 
     async def answer(
         self, incident_id: int, step_id: str, question: int, index: int, actor: Actor
     ) -> None:
         """Answer `index` of question `question` of a step (or of the
         escalation, whose button carries ESCALATION in place of a step id)."""
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         questions = [m for m in self._manual(incident, step_id) if m.ask]
         if question >= len(questions) or index >= len(questions[question].answers):
             raise LookupError(f"{step_id} has no answer {index} to question {question}")
         label, say = questions[question].answers[index]
         params = {"step": step_id, "question": question, "answer": label}
-        self.audit(actor, "answer", incident.id, params)
+        await self.audit(actor, "answer", incident.id, params)
         blocks = render.answer_blocks(actor.user, label, say)
         await self.poster.post(
             incident.channel,
@@ -223,8 +239,8 @@ class Walkthrough:
 
     async def details(self, incident_id: int, step_id: str, actor: Actor) -> None:
         """The step's last results in full, as a file in the thread."""
-        incident = self.store.incident(incident_id)
-        run = self.store.latest_runs(incident.id).get(step_id)
+        incident = await self.store.incident(incident_id)
+        run = (await self.store.latest_runs(incident.id)).get(step_id)
         if run is None:
             raise LookupError(f"step {step_id} has not run yet")
         content = json.dumps(run.result, indent=2, default=str)
@@ -233,20 +249,20 @@ class Walkthrough:
             filename=f"incident-{incident.id}-{step_id}.json", content=content,
             title=f"{step_id}: details",
         )  # fmt: skip
-        self.audit(actor, "details", incident.id, {"step": step_id})
+        await self.audit(actor, "details", incident.id, {"step": step_id})
 
     async def toggle_dry_run(self, incident_id: int, actor: Actor) -> None:
-        incident = self.store.incident(incident_id)
-        incident = self.store.set_dry_run(incident.id, not incident.dry_run)
-        self.audit(actor, "dry_run", incident.id, {"on": incident.dry_run})
+        incident = await self.store.incident(incident_id)
+        incident = await self.store.set_dry_run(incident.id, not incident.dry_run)
+        await self.audit(actor, "dry_run", incident.id, {"on": incident.dry_run})
         await self.refresh_header(incident.id)
 
     async def resolve(self, incident_id: int, actor: Actor) -> None:
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         if incident.status == "resolved":
             return
-        self.store.resolve(incident.id, by=actor.user)
-        self.audit(actor, "resolve", incident.id, {})
+        await self.store.resolve(incident.id, by=actor.user)
+        await self.audit(actor, "resolve", incident.id, {})
         await self.poster.post(
             incident.channel,
             text="Resolved",
@@ -256,10 +272,10 @@ class Walkthrough:
         await self.refresh_header(incident.id)
 
     async def refresh_header(self, incident_id: int) -> None:
-        incident = self.store.incident(incident_id)
+        incident = await self.store.incident(incident_id)
         binding = self.catalogue.bindings[incident.runbook]
         view = self.target_view(binding, incident.target)
-        blocks = render.header_blocks(view, self.progress(incident))
+        blocks = render.header_blocks(view, await self.progress(incident))
         await self.poster.update(
             incident.channel,
             incident.step_messages["header"],
@@ -293,7 +309,7 @@ class Walkthrough:
             blocks=blocks,
             thread_ts=incident.thread_ts,
         )
-        self.store.set_step_message(incident.id, step.id, ts)
+        await self.store.set_step_message(incident.id, step.id, ts)
         return ts
 
     def _following(
@@ -308,14 +324,14 @@ class Walkthrough:
     def target_view(self, binding: Binding, target: str) -> TargetView:
         return viewbuild.target_view(binding, target)
 
-    def progress(self, incident: Incident) -> Progress:
+    async def progress(self, incident: Incident) -> Progress:
         binding = self.catalogue.bindings[incident.runbook]
-        return viewbuild.progress(binding, self.store, incident)
+        return await self.store.call(viewbuild.progress, binding, self.store.sync, incident)
 
     def _step_view(self, binding: Binding, incident: Incident, step: Step) -> StepView:
         return viewbuild.step_view(binding, incident, step)
 
-    def audit(
+    async def audit(
         self,
         actor: Actor,
         action: str,
@@ -324,7 +340,7 @@ class Walkthrough:
         *,
         outcome: str = "done",
     ) -> None:
-        self.store.audit(
+        await self.store.audit(
             actor=actor.user, action=action, outcome=outcome,
             request_id=actor.request_id, incident_id=incident_id, params=params,
         )  # fmt: skip

@@ -2,9 +2,11 @@
 webhook JSON) and /alerts/kuma (the Kuma webhook body the user sends today).
 
 The caller proves itself with `Authorization: Bearer <secret>` or
-`X-Alert-Secret: <secret>`, compared in constant time. The bot answers at
-once and then posts each alert to the alert channel and triages it in that
-message's thread, exactly as if the source had posted it to Slack itself.
+`X-Alert-Secret: <secret>`, compared in constant time. The bot reads the
+whole body (413 past MAX_BODY), posts the alerts to the alert channel, and
+only then answers 202; a post Slack refused is a 503 with Retry-After, so the
+source sends the alerts again rather than losing them. Each alert is then
+triaged in its message's thread, exactly as if the source had posted it.
 """
 
 from __future__ import annotations
@@ -23,12 +25,26 @@ from bot import logs
 from bot.alerts.alertmanager_webhook import parse_alertmanager_webhook
 from bot.alerts.kuma_webhook import parse_kuma_webhook
 from bot.alerts.model import Alert
+from bot.slack import http_limits
 from bot.slack.autotriage import AutoTriage
-from bot.slack.render_alerts import alert_blocks, alert_text
+from bot.slack.render_alerts import alert_blocks, alert_text, grouped_alerts
 
 log = logging.getLogger(__name__)
 Parser = Callable[[Any], list[Alert]]
-MAX_BODY = 1024 * 1024
+# A whole body is read, up to this; more is a 413. Alertmanager's grouped
+# bodies run to ~600 bytes an alert: 4 MiB is several thousand alerts.
+MAX_BODY = http_limits.DEFAULT.max_body
+# Up to this many alerts in one body are posted one message each (as the
+# source would); more are one grouped post (render_alerts.grouped_alerts),
+# each still triaged in its thread. 2,000 posts at Slack's 1/s is half an hour.
+SINGLY = 3
+# Alertmanager retries a 5xx; this is when, for a source that reads it.
+RETRY_AFTER_S = 30
+_UNREADABLE = (ValueError, TypeError, KeyError, RecursionError, UnicodeDecodeError)
+
+
+class TooLarge(Exception):
+    pass
 
 
 class Webhooks:
@@ -51,12 +67,29 @@ class Webhooks:
             if not self._authorised(request):
                 return _answer(401, "bad or missing alert secret")
             try:
-                alerts = parse(json.loads(await request.content.read(MAX_BODY)))
-            except (ValueError, TypeError, KeyError) as exc:
-                return _answer(400, f"not an alert body: {exc}")
+                alerts = parse(json.loads(await read_body(request)))
+            except TooLarge:
+                refused = _answer(
+                    413, f"the body is over {MAX_BODY} bytes; send fewer alerts a call"
+                )
+                refused.force_close()  # the rest of the body is not worth reading
+                return refused
+            except _UNREADABLE as exc:
+                return _answer(400, f"not an alert body: {_reason(exc)}")
             # The delivery task inherits this id: its log lines carry it.
             logs.request_id.set(f"alert-{uuid.uuid4().hex[:12]}")
-            task = asyncio.create_task(self._deliver(alerts))
+            try:
+                posted = await self._post(alerts)
+            except Exception:
+                # Not posted, so not taken: the source retries (Alertmanager
+                # retries a 5xx), rather than the alert vanishing after a 202.
+                log.exception(
+                    "could not post %d alert(s) to Slack; asking for a retry", len(alerts)
+                )
+                return _answer(
+                    503, "could not post to Slack; retry later", {"Retry-After": str(RETRY_AFTER_S)}
+                )
+            task = asyncio.create_task(self._triage(posted))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return web.json_response({"ok": True, "alerts": len(alerts)}, status=202)
@@ -71,18 +104,53 @@ class Webhooks:
             given = auth[7:].strip()
         return hmac.compare_digest(given.encode(), self.secret.encode())
 
-    async def _deliver(self, alerts: list[Alert]) -> None:
+    async def _post(self, alerts: list[Alert]) -> list[tuple[Alert, str]]:
+        """Post the alerts to the channel (each, or one grouped message);
+        each alert with the ts of the message it is triaged under."""
         assert self.channel is not None
         poster = self.autotriage.walkthrough.poster
-        for alert in alerts:
+        if len(alerts) <= SINGLY:
+            posted = []
+            for alert in alerts:
+                text, blocks = alert_text(alert), alert_blocks(alert)
+                posted.append((alert, await poster.post(self.channel, text=text, blocks=blocks)))
+            return posted
+        text, blocks = grouped_alerts(alerts)
+        ts = await poster.post(self.channel, text=text, blocks=blocks)
+        return [(alert, ts) for alert in alerts]
+
+    async def _triage(self, posted: list[tuple[Alert, str]]) -> None:
+        assert self.channel is not None
+        grouped = len(posted) > SINGLY
+        for alert, ts in posted:
             try:
-                ts = await poster.post(
-                    self.channel, text=alert_text(alert), blocks=alert_blocks(alert)
+                await self.autotriage.on_alert(
+                    alert, channel=self.channel, message_ts=ts, announce=not grouped
                 )
-                await self.autotriage.on_alert(alert, channel=self.channel, message_ts=ts)
             except Exception:  # one bad alert must not drop the rest of the batch
-                log.exception("could not deliver alert %s", alert.name)
+                log.exception("could not triage alert %s", alert.name)
 
 
-def _answer(status: int, message: str) -> web.Response:
-    return web.json_response({"ok": False, "error": message}, status=status)
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, however many reads it takes (`content.read(n)` returns
+    what is buffered so far, not n bytes); TooLarge past MAX_BODY. The
+    server's body_deadline has usually read it already: `read()` keeps it."""
+    if (request.content_length or 0) > MAX_BODY:
+        raise TooLarge
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise TooLarge from None
+    if len(body) > MAX_BODY:
+        raise TooLarge
+    return body
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)[:200] or type(exc).__name__
+
+
+def _answer(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status, headers=headers)

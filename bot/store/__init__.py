@@ -1,6 +1,7 @@
 """Incidents, step runs and the audit log (SQLite by default)."""
 
-from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
+from bot.store.connection import StoreUnavailable
+from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun, Work
 from bot.store.sqlite import SqliteStore, default_path
 
 __all__ = [
@@ -10,5 +11,7 @@ __all__ = [
     "Incident",
     "SqliteStore",
     "StepRun",
+    "StoreUnavailable",
+    "Work",
     "default_path",
 ]

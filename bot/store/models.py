@@ -77,3 +77,26 @@ class Approval:
     status: str  # pending | approved | rejected | expired
     decided_by: str | None
     message_ts: str | None
+
+
+WorkKind = Literal["step", "triage", "action"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Work:
+    """Something started that changes what the thread shows (a step run, an
+    auto-triage) or the infrastructure (an action): written before it starts
+    and finished after, so that a process killed in between leaves a trace
+    the next start-up repairs (bot.slack.recovery)."""
+
+    id: int
+    kind: WorkKind
+    incident_id: int
+    key: str  # the step or action id ("" for an auto-triage)
+    actor: str
+    request_id: str
+    params: dict[str, Any]
+    started_at: float
+    owner: str  # the process that started it (SqliteStore.owner)
+    finished_at: float | None
+    outcome: str | None

@@ -66,4 +66,26 @@ CREATE TABLE IF NOT EXISTS seen (
     key TEXT PRIMARY KEY,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS work (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    key TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    params TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    owner TEXT NOT NULL,
+    finished_at REAL,
+    outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS work_unfinished ON work (finished_at) WHERE finished_at IS NULL;
 """
+
+# Columns added after a store may already exist on disk: table -> (column, definition).
+ADDED_COLUMNS = {
+    "incidents": [("dry_run", "INTEGER NOT NULL DEFAULT 0")],
+    # An event being handled (done = 0) by the process `owner`: a retry of it
+    # is handled again if that process is gone (see SqliteStore.claim).
+    "seen": [("done", "INTEGER NOT NULL DEFAULT 1"), ("owner", "TEXT")],
+}

@@ -1,63 +1,26 @@
-"""The SQLite store. Each call is one short transaction on a connection
-shared by the bot's single event loop; WAL lets `triage audit` read while the
-bot writes. Calls take well under a millisecond, so they run inline."""
+"""The SQLite store. Each call is one short transaction; WAL lets `triage
+audit` read while the bot writes. The bot uses it through its async facade
+(bot.store.aio), which runs every call on one thread of its own; the CLI
+calls it directly."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bot import redact
 from bot.store import rows as convert
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
-from bot.store.schema import SCHEMA
+from bot.store.worklog import WorkLog
 
 
 def default_path() -> Path:
     return Path(os.environ.get("TRIAGE_DB") or "triage.db")
 
 
-class SqliteStore:
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # Store calls run on the event loop: with WAL, NORMAL syncs at
-        # checkpoints instead of on every commit, which keeps each write well
-        # under a millisecond. A crash of the bot loses nothing; only a power
-        # loss can drop the last moments, never corrupt the file.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        self._migrate()
-
-    def _migrate(self) -> None:
-        """Columns added after a store may already exist on disk."""
-        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(incidents)")}
-        if "dry_run" not in columns:
-            self._db.execute("ALTER TABLE incidents ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0")
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
+class SqliteStore(WorkLog):
     # Incidents
 
     def open_incident(
@@ -121,6 +84,16 @@ class SqliteStore:
             "SELECT step_id, ts FROM step_messages WHERE incident_id = ?", (incident_id,)
         )
         return {r["step_id"]: r["ts"] for r in rows}
+
+    def headless_alert_incidents(self) -> list[int]:
+        """Open incidents an alert opened whose header was never posted (a
+        process killed between opening and posting): start-up triages them."""
+        rows = self._db.execute(
+            "SELECT id FROM incidents i WHERE status = 'open' AND opened_by LIKE 'alert:%'"
+            " AND NOT EXISTS (SELECT 1 FROM step_messages m"
+            " WHERE m.incident_id = i.id AND m.step_id = 'header') ORDER BY id"
+        )
+        return [r["id"] for r in rows]
 
     # Step runs
 
@@ -240,7 +213,7 @@ class SqliteStore:
             )
             return cursor.rowcount == 1
 
-    # Audit log and deduplication
+    # Audit log
 
     def audit(
         self,
@@ -276,12 +249,3 @@ class SqliteStore:
                 "SELECT * FROM audit WHERE incident_id = ? ORDER BY id", (incident_id,)
             )
         return [convert.audit(r) for r in rows]
-
-    def first_time(self, key: str, *, keep_s: float = 3600.0) -> bool:
-        """True the first time `key` is seen (within `keep_s`): Slack's retries
-        of one delivery carry the same event id."""
-        now = time.time()
-        with self._tx() as db:
-            db.execute("DELETE FROM seen WHERE at < ?", (now - keep_s,))
-            cursor = db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, now))
-            return cursor.rowcount == 1

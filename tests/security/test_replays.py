@@ -164,7 +164,9 @@ async def test_one_dialog_submitted_again_and_again_restarts_once(
     assert [r.status_code for r in replies] == [200] * 5
     assert refused
     assert ecs.updates() == 2
-    assert len([r for r in audit if r.action == "run_action"]) == 1
+    # One run: its "started" record (written before the first AWS call) and its outcome.
+    runs = [r.outcome for r in audit if r.action == "run_action"]
+    assert len(runs) == 2 and runs[0] == "started" and runs[1].startswith("restarted"), runs
 
     # After a restart of the bot, the same dialog signed anew is still refused.
     with running_bot(slack_api.url, tmp_path / "t.db", site(closed_port)) as bot:

@@ -4,6 +4,7 @@ run against (moto's) ECS, every attempt audited."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import time
@@ -54,11 +55,17 @@ async def click(slack: BoltClient, message: Any, element: dict[str, Any], user: 
     assert reply.status_code == 200
 
 
+_VIEW_IDS = itertools.count(1)
+
+
 async def submit(slack: BoltClient, view: dict[str, Any], user: str) -> None:
+    """Submit `view` as Slack would: under the id Slack gave it when it was
+    opened (each views.open a new one; the bot runs one action per id)."""
+    view_id = view.get("id") or f"V{next(_VIEW_IDS)}"
     payload = {
         "type": "view_submission", "team": {"id": "T0TEST"}, "api_app_id": "A0TEST",
         "user": {"id": user, "username": user.lower(), "team_id": "T0TEST"},
-        "trigger_id": "1.2.3", "view": {**view, "id": "V1", "state": {"values": {}}},
+        "trigger_id": "1.2.3", "view": {**view, "id": view_id, "state": {"values": {}}},
     }  # fmt: skip
     body = urlencode({"payload": json.dumps(payload)}).encode()
     headers = {**sign(body, SECRET), "Content-Type": "application/x-www-form-urlencoded"}
@@ -110,7 +117,8 @@ async def test_allowed_user_confirms_and_the_service_is_scaled_to_0_and_back(
     assert f"started by <@{ALLOWED}>" in text_of(done[0])
     assert desired("mail", "cabal-smtp-in") == 1
     audit = SqliteStore(tmp_path / "t.db").audit_log(incident_id=1)
-    run = [r for r in audit if r.action == "run_action"]
+    started, *run = [r for r in audit if r.action == "run_action"]
+    assert started.outcome == "started"  # audited before the first AWS call
     assert len(run) == 1 and run[0].actor == ALLOWED and run[0].outcome.startswith("restarted")
     assert run[0].params["service"] == "cabal-smtp-in"
 

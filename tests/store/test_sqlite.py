@@ -39,13 +39,6 @@ def test_resolve_records_who_and_only_once(tmp_path: Path) -> None:
     assert second.resolved_at == first.resolved_at
 
 
-def test_first_time_deduplicates_keys(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "t.db")
-    assert store.first_time("Ev1") is True
-    assert [store.first_time("Ev1") for _ in range(3)] == [False, False, False]
-    assert store.first_time("Ev2") is True
-
-
 def test_audit_log_filters_by_incident(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "t.db")
     store.audit(actor="U1", action="run_step", outcome="ran", request_id="r1", incident_id=1)

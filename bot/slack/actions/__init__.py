@@ -24,7 +24,7 @@ async def on_unknown(
     await ack()
     wt: Walkthrough = context["walkthrough"]
     action = (body.get("actions") or [{}])[0] or {}
-    wt.store.audit(
+    await wt.store.audit(
         actor=str((body.get("user") or {}).get("id") or "unknown"),
         action="unknown_action",
         outcome="refused: unknown action id",

@@ -20,12 +20,12 @@ async def _refuse(respond: AsyncRespond, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def _bad(
+async def _bad(
     escalation: Escalation, actor: Actor, act: Act, body: dict[str, Any], exc: Exception
 ) -> str:
     """A forged, garbled or stale button: audited with what it carried."""
     raw = str(((body.get("actions") or [{}])[0] or {}).get("value"))[:200]
-    escalation.refused(actor, act.value, f"bad button value: {exc}", value=raw)
+    await escalation.refused(actor, act.value, f"bad button value: {exc}", value=raw)
     return "This button is not valid any more."
 
 
@@ -47,7 +47,7 @@ async def on_action(
         value = _value(body)
         refusal = await escalation.ask(value.i, value.s or "", actor, body["trigger_id"])
     except (BadValue, KeyError) as exc:
-        refusal = _bad(escalation, actor, Act.ACTION, body, exc)
+        refusal = await _bad(escalation, actor, Act.ACTION, body, exc)
     if refusal:
         await _refuse(respond, refusal)
 
@@ -65,7 +65,7 @@ def _decision(approve: bool) -> Handler:
             refusal = await escalation.decide(value.r or 0, actor, approve=approve)
         except (BadValue, KeyError) as exc:
             act = Act.APPROVE if approve else Act.REJECT
-            refusal = _bad(escalation, actor, act, body, exc)
+            refusal = await _bad(escalation, actor, act, body, exc)
         if refusal:
             await _refuse(respond, refusal)
 

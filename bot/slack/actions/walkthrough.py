@@ -44,9 +44,9 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
         actor = Actor(body["user"]["id"], context["request_id"], message_ts)
         try:
             value = decode(body["actions"][0].get("value"))
-            incident = walkthrough.store.incident(value.i)
+            incident = await walkthrough.store.incident(value.i)
         except (BadValue, KeyError) as exc:
-            walkthrough.store.audit(
+            await walkthrough.store.audit(
                 actor=actor.user,
                 action=act.value,
                 outcome="refused",
@@ -60,7 +60,7 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
             )
             return
         if act in _NEEDS_OPEN and incident.status != "open":
-            walkthrough.store.audit(
+            await walkthrough.store.audit(
                 actor=actor.user,
                 action=act.value,
                 outcome="refused: the incident is resolved",
@@ -76,7 +76,7 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
             )
             return
         if not await _may_press(act, walkthrough, context["escalation"], incident, actor):
-            walkthrough.store.audit(
+            await walkthrough.store.audit(
                 actor=actor.user, action=act.value, outcome="refused: not allowed",
                 request_id=actor.request_id, incident_id=incident.id,
                 params=value.model_dump(exclude_none=True),
@@ -90,7 +90,7 @@ def _handler(act: Act, work: Work) -> Callable[..., Awaitable[None]]:
         try:
             await work(walkthrough, value, actor)
         except (BadValue, LookupError) as exc:  # no such step or answer, a value lacking one
-            walkthrough.store.audit(
+            await walkthrough.store.audit(
                 actor=actor.user, action=act.value, outcome=f"refused: {exc}",
                 request_id=actor.request_id, incident_id=incident.id,
                 params=value.model_dump(exclude_none=True),

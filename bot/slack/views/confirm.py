@@ -31,20 +31,23 @@ async def handle(
         value = decode(view.get("private_metadata"))
     except BadValue as exc:
         log.warning("a confirmation dialog came back with a bad value (user %s)", user)
-        escalation.refused(actor, "confirm", f"bad dialog value: {exc}", view=view.get("id"))
+        await escalation.refused(actor, "confirm", f"bad dialog value: {exc}", view=view.get("id"))
         return
     # One run per dialog: a replayed or doubled submission of the same view
     # (Slack's view id) does nothing more. Kept in the store, so it holds
     # across a restart of the bot.
     view_id = str(view.get("id") or "")
-    if not view_id or not escalation.walkthrough.store.first_time(f"view:{view_id}"):
-        escalation.refused(
+    if not view_id or not await escalation.walkthrough.store.once(f"view:{view_id}"):
+        await escalation.refused(
             actor, "confirm", "this dialog was already submitted", i=value.i, s=value.s,
             view=view_id,
         )  # fmt: skip
         return
-    refusal = await escalation.confirm(value.i, value.s or "", actor)
-    channel = _channel(escalation, value.i)
+    try:
+        refusal = await escalation.confirm(value.i, value.s or "", actor)
+    except KeyError:
+        refusal = "This incident no longer exists."
+    channel = await _channel(escalation, value.i)
     if refusal and channel:
         await client.chat_postEphemeral(channel=channel, user=user, text=refusal)
 
@@ -56,14 +59,14 @@ async def unknown(
     await ack()
     escalation: Escalation = context["escalation"]
     user = str((body.get("user") or {}).get("id") or "unknown")
-    escalation.refused(
+    await escalation.refused(
         Actor(user, context["request_id"]), "unknown_dialog", "unknown dialog",
         callback_id=str(view.get("callback_id"))[:200], view=view.get("id"),
     )  # fmt: skip
 
 
-def _channel(escalation: Escalation, incident_id: int) -> str | None:
+async def _channel(escalation: Escalation, incident_id: int) -> str | None:
     try:
-        return escalation.walkthrough.store.incident(incident_id).channel
+        return (await escalation.walkthrough.store.incident(incident_id)).channel
     except KeyError:
         return None

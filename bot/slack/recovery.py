@@ -1,0 +1,141 @@
+"""Start-up repair: work a killed process left halfway, put right in its
+thread, so nothing stays "running" forever.
+
+- a step run: its message gets its Run button back, and a line in the
+  thread says the run did not finish;
+- an auto-triage: run again (its checks are read-only), header and all;
+  so is an incident an alert opened whose header was never posted;
+- an escalation action: the thread is told what was started, by whom, what
+  the service's state is now, with the action's button to finish it (the
+  same confirmation, allow list and approval as any run; a restart picks up
+  from the desired count it had scaled down from).
+
+Each piece of work is marked "interrupted" once its thread is told, so a
+second restart does not tell it twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+from bot.actions.plan import plan_for
+from bot.actions.run import ActionFailed, read_state
+from bot.slack import render, render_actions, viewbuild
+from bot.slack.autotriage import AutoTriage
+from bot.slack.mrkdwn import cut, escape, mention
+from bot.slack.walkthrough import Walkthrough
+from bot.store import Incident, Work
+
+log = logging.getLogger(__name__)
+INTERRUPTED = "interrupted"
+
+
+async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[str]:
+    """Repair every piece of unfinished work; returns how many of each kind."""
+    repaired: Counter[str] = Counter()
+    for work in await walkthrough.store.unfinished_work():
+        try:
+            incident = await walkthrough.store.incident(work.incident_id)
+            await walkthrough.store.finish_work(work.id, INTERRUPTED)
+            if work.kind == "step":
+                await _step(walkthrough, incident, work)
+            elif work.kind == "triage":
+                await autotriage.retriage(incident.id)
+            else:
+                await _action(walkthrough, incident, work)
+            repaired[work.kind] += 1
+        except Exception:  # one bad row must not stop the others' repair
+            log.exception("could not repair %s work %d", work.kind, work.id)
+    for incident_id in await walkthrough.store.headless_alert_incidents():
+        try:
+            await autotriage.retriage(incident_id)
+            repaired["headless"] += 1
+        except Exception:
+            log.exception("could not triage incident %d", incident_id)
+    if repaired:
+        log.warning("repaired work a previous process left unfinished: %s", dict(repaired))
+    return repaired
+
+
+async def _step(walkthrough: Walkthrough, incident: Incident, work: Work) -> None:
+    binding = walkthrough.catalogue.bindings[incident.runbook]
+    step = binding.runbook.step(work.key)
+    ts = str(work.params.get("ts") or incident.step_messages.get(step.id) or "")
+    if ts:
+        view = viewbuild.step_view(binding, incident, step)
+        await walkthrough.poster.update(
+            incident.channel,
+            ts,
+            text=render.step_text(step.title),
+            blocks=render.step_blocks(view, incident.id),
+        )
+    await _say(
+        walkthrough,
+        incident,
+        f"⚠️ The bot restarted while *{escape(step.title)}* was running (started by"
+        f" {mention(work.actor)} at {_clock(work.started_at)}); that run did not finish."
+        " Press *Run step* on it to run it again.",
+    )
+
+
+async def _action(walkthrough: Walkthrough, incident: Incident, work: Work) -> None:
+    binding = walkthrough.catalogue.bindings[incident.runbook]
+    escalation = binding.runbook.escalation
+    action = next(a for a in (escalation.actions if escalation else []) if a.id == work.key)
+    plan = plan_for(action, binding.scope(incident.target, alert=incident.alert))
+    message_ts = work.params.get("message_ts")
+    if isinstance(message_ts, str):
+        blocks = render_actions.progress_blocks(
+            plan, [], by=f"started by {mention(work.actor)}", done="⚠️ interrupted by a restart"
+        )
+        await walkthrough.poster.update(
+            incident.channel, message_ts, text=f"{escape(plan.title)}: interrupted", blocks=blocks
+        )
+    try:
+        state = await read_state(plan, walkthrough.settings.aws)
+        now = _state(state)
+    except ActionFailed as exc:
+        now = f"could not be read ({escape(str(exc))})"
+    before = work.params.get("desired_before")
+    finish = (
+        f" Pressing it brings the service back to its desired count of {before}." if before else ""
+    )
+    text = (
+        f"⚠️ The bot stopped while running *{escape(plan.title)}* (started by"
+        f" {mention(work.actor)} at"
+        f" {_clock(work.started_at)}); it may have changed things halfway. State now: {now}."
+        f" To finish or undo it, press the button below: it asks for confirmation and checks"
+        f" the allow list as usual.{finish}"
+    )
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=cut(text, 3000))).to_dict(),
+        render.action_blocks([(action.id, action.title)], incident.id)[0].to_dict(),
+    ]
+    await walkthrough.poster.post(
+        incident.channel, text=text, blocks=blocks, thread_ts=incident.thread_ts
+    )
+
+
+async def _say(walkthrough: Walkthrough, incident: Incident, text: str) -> None:
+    blocks = [SectionBlock(text=MarkdownTextObject(text=cut(text, 3000))).to_dict()]
+    await walkthrough.poster.post(
+        incident.channel, text=text, blocks=blocks, thread_ts=incident.thread_ts
+    )
+
+
+def _state(state: dict[str, Any] | None) -> str:
+    if state is None:
+        return "unknown"
+    if {"running", "desired"} <= state.keys():
+        return f"running {state['running']} of desired {state['desired']}"
+    return escape(json.dumps(state, default=str)[:300])
+
+
+def _clock(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%H:%M:%S UTC")

@@ -1,0 +1,184 @@
+"""The store as the bot uses it: every call awaited, run on one thread of
+its own, so that a slow or locked database file never holds up the event
+loop (acks to Slack, /healthz, checks in flight keep going while a write
+waits for a lock). One thread also means one writer, which is what SQLite
+wants. A PostgreSQL store would implement the same coroutines with an
+async driver instead."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun, Work, WorkKind
+from bot.store.sqlite import SqliteStore
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class AsyncStore:
+    def __init__(self, store: SqliteStore) -> None:
+        self.sync = store  # for start-up, shutdown and tests; never on the event loop
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+
+    @property
+    def owner(self) -> str:
+        return self.sync.owner
+
+    async def call(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, functools.partial(call, *args, **kwargs))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self.sync.close()
+
+    # Incidents
+
+    async def open_incident(
+        self,
+        *,
+        channel: str,
+        runbook: str,
+        target: str,
+        variables: dict[str, Any],
+        opened_by: str,
+        thread_ts: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> Incident:
+        return await self.call(
+            self.sync.open_incident, channel=channel, runbook=runbook, target=target,
+            variables=variables, opened_by=opened_by, thread_ts=thread_ts, alert=alert,
+        )  # fmt: skip
+
+    async def incident(self, incident_id: int) -> Incident:
+        return await self.call(self.sync.incident, incident_id)
+
+    async def set_thread(self, incident_id: int, thread_ts: str) -> None:
+        await self.call(self.sync.set_thread, incident_id, thread_ts)
+
+    async def resolve(self, incident_id: int, *, by: str) -> Incident:
+        return await self.call(self.sync.resolve, incident_id, by=by)
+
+    async def set_dry_run(self, incident_id: int, on: bool) -> Incident:
+        return await self.call(self.sync.set_dry_run, incident_id, on)
+
+    async def set_step_message(self, incident_id: int, step_id: str, ts: str) -> None:
+        await self.call(self.sync.set_step_message, incident_id, step_id, ts)
+
+    async def open_incident_for(self, runbook: str, target: str) -> Incident | None:
+        return await self.call(self.sync.open_incident_for, runbook, target)
+
+    async def headless_alert_incidents(self) -> list[int]:
+        return await self.call(self.sync.headless_alert_incidents)
+
+    # Step runs
+
+    async def record_run(
+        self, incident_id: int, step_id: str, *, by: str, result: dict[str, Any]
+    ) -> None:
+        await self.call(self.sync.record_run, incident_id, step_id, by=by, result=result)
+
+    async def latest_runs(self, incident_id: int) -> dict[str, StepRun]:
+        return await self.call(self.sync.latest_runs, incident_id)
+
+    # Alerts
+
+    async def bind_alert(
+        self, incident_id: int, *, fingerprint: str, source: str, name: str
+    ) -> AlertBinding:
+        return await self.call(
+            self.sync.bind_alert, incident_id, fingerprint=fingerprint, source=source, name=name
+        )
+
+    async def note_alert(self, incident_id: int, fingerprint: str) -> None:
+        await self.call(self.sync.note_alert, incident_id, fingerprint)
+
+    async def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
+        return await self.call(self.sync.resolve_alert, fingerprint)
+
+    async def alerts_of(self, incident_id: int) -> list[AlertBinding]:
+        return await self.call(self.sync.alerts_of, incident_id)
+
+    # Approvals
+
+    async def request_approval(
+        self, incident_id: int, action_id: str, *, requester: str, ttl: float
+    ) -> Approval:
+        return await self.call(
+            self.sync.request_approval, incident_id, action_id, requester=requester, ttl=ttl
+        )
+
+    async def approval(self, approval_id: int) -> Approval:
+        return await self.call(self.sync.approval, approval_id)
+
+    async def set_approval_message(self, approval_id: int, ts: str) -> None:
+        await self.call(self.sync.set_approval_message, approval_id, ts)
+
+    async def decide(self, approval_id: int, *, status: str, by: str) -> bool:
+        return await self.call(self.sync.decide, approval_id, status=status, by=by)
+
+    # Audit log
+
+    async def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        outcome: str,
+        request_id: str,
+        incident_id: int | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        await self.call(
+            self.sync.audit, actor=actor, action=action, outcome=outcome,
+            request_id=request_id, incident_id=incident_id, params=params,
+        )  # fmt: skip
+
+    async def audit_log(self, *, incident_id: int | None = None) -> list[AuditRecord]:
+        return await self.call(self.sync.audit_log, incident_id=incident_id)
+
+    # Deliveries and work in progress
+
+    async def claim(self, key: str) -> bool:
+        return await self.call(self.sync.claim, key)
+
+    async def once(self, key: str) -> bool:
+        return await self.call(self.sync.once, key)
+
+    async def finish_claim(self, key: str) -> None:
+        await self.call(self.sync.finish_claim, key)
+
+    async def release(self, key: str) -> None:
+        await self.call(self.sync.release, key)
+
+    async def start_work(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str = "",
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int:
+        return await self.call(
+            self.sync.start_work, kind, incident_id,
+            key=key, actor=actor, request_id=request_id, params=params,
+        )  # fmt: skip
+
+    async def note_work(self, work_id: int, params: dict[str, Any]) -> None:
+        await self.call(self.sync.note_work, work_id, params)
+
+    async def finish_work(self, work_id: int, outcome: str) -> None:
+        await self.call(self.sync.finish_work, work_id, outcome)
+
+    async def unfinished_work(self) -> list[Work]:
+        return await self.call(self.sync.unfinished_work)
+
+    async def last_unfinished(self, kind: WorkKind, incident_id: int, key: str) -> Work | None:
+        return await self.call(self.sync.last_unfinished, kind, incident_id, key)

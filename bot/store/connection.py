@@ -1,0 +1,102 @@
+"""One SQLite connection and its transactions, patient with a locked file.
+
+Another process may hold the database's write lock (`triage audit` on a
+busy file, a backup, an operator's sqlite3 shell). SQLite waits
+`busy_timeout` for it; past that a write fails with "database is locked".
+Nothing the bot writes may be lost that way (an audit record least of
+all), so a write that meets a lock is retried with backoff for
+`write_patience` seconds (at BEGIN IMMEDIATE, where a lock is met)
+before the error is let through. The store's async
+facade (bot.store.aio) runs all of this on its own thread, so the waiting
+never holds up the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from bot.store.schema import ADDED_COLUMNS, SCHEMA
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+BUSY_TIMEOUT_S = 2.0
+WRITE_PATIENCE_S = 120.0
+
+
+class StoreUnavailable(Exception):
+    """The store file cannot be opened or written (read-only, missing folder, locked for good)."""
+
+
+def is_locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Connection:
+    def __init__(self, path: Path | str, *, write_patience: float = WRITE_PATIENCE_S) -> None:
+        self.path = str(path)
+        self.write_patience = write_patience
+        # This process, as the owner of work it starts: work left unfinished
+        # by another owner was cut short by a restart (bot.slack.recovery).
+        self.owner = uuid.uuid4().hex
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL syncs at checkpoints instead of on every
+            # commit. A crash of the bot loses nothing; only a power loss can
+            # drop the last moments, never corrupt the file.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._retrying(lambda: self._db.executescript(SCHEMA))
+            self._retrying(self._migrate)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot use the store {self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        for table, added in ADDED_COLUMNS.items():
+            columns = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, definition in added:
+                if name not in columns:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock at
+        once, so a lock held elsewhere is met (and waited out) there, never
+        halfway through the transaction's statements."""
+        with self._lock:
+            self._retrying(lambda: self._db.execute("BEGIN IMMEDIATE"))
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.write_patience
+        pause = 0.05
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as exc:
+                if not is_locked(exc) or time.monotonic() + pause > deadline:
+                    raise
+                log.warning("the store is locked by another process; retrying in %.2f s", pause)
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)

@@ -1,0 +1,135 @@
+"""Work in progress, recorded before it starts: Slack deliveries being
+handled, and step runs, auto-triages and actions. A process killed halfway
+leaves these rows unfinished under its owner id; the next process takes
+the delivery over when Slack retries it, and repairs the rest at start-up."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from bot import redact
+from bot.store import rows as convert
+from bot.store.connection import Connection
+from bot.store.models import Work, WorkKind
+
+# A delivery still in hand after this long is taken over by a retry even in
+# the same process (its handler hung or died without releasing it).
+CLAIM_LEASE_S = 120.0
+
+
+class WorkLog(Connection):
+    # Deliveries
+
+    def claim(self, key: str, *, keep_s: float = 3600.0, lease_s: float = CLAIM_LEASE_S) -> bool:
+        """True if this process should handle `key` now: it is new, or the
+        process that took it died (or let its lease run out) before finishing."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute("DELETE FROM seen WHERE at < ?", (now - keep_s,))
+            row = db.execute("SELECT done, owner, at FROM seen WHERE key = ?", (key,)).fetchone()
+            if row is not None and (
+                row["done"] or (row["owner"] == self.owner and now - row["at"] < lease_s)
+            ):
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO seen (key, at, done, owner) VALUES (?, ?, 0, ?)",
+                (key, now, self.owner),
+            )
+            return True
+
+    def once(self, key: str, *, keep_s: float = 3600.0) -> bool:
+        """True the first time `key` is seen (within `keep_s`), and never
+        again, whoever asks: one run per dialog, across restarts."""
+        now = time.time()
+        with self._tx() as db:
+            db.execute("DELETE FROM seen WHERE at < ?", (now - keep_s,))
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO seen (key, at, done, owner) VALUES (?, ?, 1, ?)",
+                (key, now, self.owner),
+            )
+            return cursor.rowcount == 1
+
+    def finish_claim(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE seen SET done = 1 WHERE key = ?", (key,))
+
+    def release(self, key: str) -> None:
+        """Give a delivery back: its retry is handled afresh."""
+        with self._tx() as db:
+            db.execute("DELETE FROM seen WHERE key = ? AND done = 0", (key,))
+
+    # Work that changes a thread or the infrastructure
+
+    def start_work(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str = "",
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int:
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO work (kind, incident_id, key, actor, request_id, params, started_at,"
+                " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, incident_id, key, actor, request_id, _dump(params), time.time(), self.owner),
+            )
+            work_id = cursor.lastrowid
+        assert work_id is not None
+        return work_id
+
+    def note_work(self, work_id: int, params: dict[str, Any]) -> None:
+        """Add to what is known of work in progress (e.g. the state before it)."""
+        with self._tx() as db:
+            row = db.execute("SELECT params FROM work WHERE id = ?", (work_id,)).fetchone()
+            merged = {**json.loads(row["params"]), **redact.active().redact_tree(params)}
+            db.execute("UPDATE work SET params = ? WHERE id = ?", (convert.dump(merged), work_id))
+
+    def finish_work(self, work_id: int, outcome: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE work SET finished_at = ?, outcome = ? WHERE id = ? AND finished_at IS NULL",
+                (time.time(), redact.active().redact(outcome), work_id),
+            )
+
+    def work(self, work_id: int) -> Work:
+        row = self._db.execute("SELECT * FROM work WHERE id = ?", (work_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no work {work_id}")
+        return _work(row)
+
+    def unfinished_work(self) -> list[Work]:
+        """Work started by another process (one that is gone) and never finished."""
+        rows = self._db.execute(
+            "SELECT * FROM work WHERE finished_at IS NULL AND owner != ? ORDER BY id",
+            (self.owner,),
+        )
+        return [_work(r) for r in rows]
+
+    def last_unfinished(self, kind: WorkKind, incident_id: int, key: str) -> Work | None:
+        """The latest such work cut short (or still running) for this incident and key."""
+        row = self._db.execute(
+            "SELECT * FROM work WHERE kind = ? AND incident_id = ? AND key = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (kind, incident_id, key),
+        ).fetchone()
+        work = _work(row) if row is not None else None
+        return work if work is not None and work.outcome in {None, "interrupted"} else None
+
+
+def _dump(params: dict[str, Any] | None) -> str:
+    # Work rows are read back into the thread and the audit: no secrets.
+    return convert.dump(redact.active().redact_tree(params or {}))
+
+
+def _work(row: Any) -> Work:
+    return Work(
+        id=row["id"], kind=row["kind"], incident_id=row["incident_id"], key=row["key"],
+        actor=row["actor"], request_id=row["request_id"], params=json.loads(row["params"]),
+        started_at=row["started_at"], owner=row["owner"], finished_at=row["finished_at"],
+        outcome=row["outcome"],
+    )  # fmt: skip
