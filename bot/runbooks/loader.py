@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.checks.bbconfig import BlackboxConfig, Module
-from bot.runbooks import yamlpos
+from bot.runbooks import files, yamlpos
 from bot.runbooks.fields import PLACEHOLDER_MEMBER
 from bot.runbooks.issues import Located, Problem, RunbookError
 from bot.runbooks.references import check_references
@@ -110,12 +110,15 @@ def runbook_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def _read(path: Path) -> tuple[Any, yamlpos.Positions]:
+    """The one way every YAML file (runbook, site and blackbox config,
+    rehearsal) is read: a regular file under a size cap, parsed within
+    yamlpos's budgets, every failure located."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = files.read_text(path)
     except OSError as exc:
         raise RunbookError([Located(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from exc
-    except UnicodeDecodeError as exc:
-        raise RunbookError([Located(str(path), 1, 1, "not UTF-8 text")]) from exc
+    except files.FileRefused as exc:
+        raise RunbookError([Located(str(path), 1, 1, str(exc))]) from exc
     try:
         return yamlpos.load(text)
     except yamlpos.YamlError as exc:
