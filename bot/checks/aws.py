@@ -12,6 +12,7 @@ import asyncio
 import json
 import socket
 import threading
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -26,6 +27,7 @@ from botocore.model import OperationModel
 from botocore.validate import ParamValidator
 from pydantic import Field, ValidationInfo, field_validator
 
+from bot.checks.awsread import refusal
 from bot.checks.context import AwsSettings, RunContext
 from bot.checks.params import JMESPath, truthy
 from bot.checks.params import Params as BaseParams
@@ -75,6 +77,9 @@ _EXCEPTIONS: tuple[tuple[tuple[type[Exception], ...], ErrorKind], ...] = (
 
 
 class Params(BaseParams):
+    allow_operation: str | None = Field(default=None, min_length=10)
+    """Why a call outside the plain read rule is safe to run unattended
+    (bot.checks.awsread); `triage lint` lists every one for review."""
     call: str = Field(pattern=r"^[a-z0-9-]+\.[a-z0-9_]+$")
     params: dict[str, Any] = Field(default_factory=dict)
     query: JMESPath | None = None
@@ -84,8 +89,11 @@ class Params(BaseParams):
 
     @field_validator("call")
     @classmethod
-    def _known_call(cls, call: str) -> str:
-        operation_model(*call.split("."))
+    def _known_call(cls, call: str, info: ValidationInfo) -> str:
+        model = operation_model(*call.split("."))
+        reason = refusal(call, model, {}, info.data.get("allow_operation"))
+        if reason is not None:
+            raise ValueError(reason)
         return call
 
     @field_validator("params")
@@ -94,7 +102,11 @@ class Params(BaseParams):
         if "call" not in info.data:
             return params  # the call itself was rejected
         call = info.data["call"]
-        shape = operation_model(*call.split(".")).input_shape
+        model = operation_model(*call.split("."))
+        reason = refusal(call, model, params, info.data.get("allow_operation"))
+        if reason is not None:
+            raise ValueError(reason)
+        shape = model.input_shape
         if shape is None and params:
             raise ValueError(f"{call} takes no params")
         report = ParamValidator().validate(params, shape) if shape is not None else None
@@ -292,10 +304,32 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
+def vet(written: Mapping[str, Any]) -> dict[str, str]:
+    """The read-only rule over the parameters as written: a placeholder where
+    `WithDecryption` would go counts as asking for decryption."""
+    call, params = written.get("call"), written.get("params")
+    if not isinstance(call, str) or not isinstance(params, dict):
+        return {}
+    try:
+        model = operation_model(*call.split("."))
+    except ValueError:
+        return {}  # reported by the model's own validation
+    allowed = written.get("allow_operation")
+    allowed = allowed if isinstance(allowed, str) else None
+    by_name = refusal(call, model, {}, allowed)
+    if by_name is not None:
+        return {"call": by_name}
+    by_params = refusal(call, model, params, allowed)
+    return {"params": by_params} if by_params is not None else {}
+
+
 CHECK = CheckType(
     name="aws",
     params=Params,
     run=run,
-    description="Make one AWS API call; judge the answer with JMESPath query/expect/offending.",
+    description="Make one read-only AWS API call (Describe/List/Get...); judge the answer "
+    "with JMESPath query/expect/offending.",
     on_deadline=CheckStatus.ERROR,
+    literal=frozenset({"call", "allow_operation"}),
+    vet=vet,
 )

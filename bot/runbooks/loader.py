@@ -14,7 +14,7 @@ from bot.checks.bbconfig import BlackboxConfig, Module
 from bot.runbooks import files, yamlpos
 from bot.runbooks.fields import PLACEHOLDER_MEMBER
 from bot.runbooks.issues import Located, Problem, RunbookError
-from bot.runbooks.references import check_references
+from bot.runbooks.references import check_references, opt_ins
 from bot.runbooks.samples import sample_problems
 from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SetError, SiteConfig, apply_set
@@ -23,6 +23,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_runbook(path: Path) -> Runbook:
+    return load_reviewed(path)[0]
+
+
+def load_reviewed(path: Path) -> tuple[Runbook, list[Located]]:
+    """The runbook, and what a reviewer must look at: every exception to the
+    safety rules it opts into (e.g. `allow_operation` on an `aws` check)."""
     data, positions = _read(path)
     runbook = _validate(Runbook, data, positions, path)
     problems = check_references(runbook)
@@ -30,7 +36,7 @@ def load_runbook(path: Path) -> Runbook:
         problems = sample_problems(runbook)
     if problems:
         raise RunbookError([_locate(p, positions, path) for p in problems])
-    return runbook
+    return runbook, [_locate(p, positions, path) for p in opt_ins(runbook)]
 
 
 def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:

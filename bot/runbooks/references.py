@@ -49,6 +49,17 @@ def check_references(runbook: Runbook) -> list[Problem]:
     return problems
 
 
+def opt_ins(runbook: Runbook) -> Iterator[Problem]:
+    """Checks that opt out of a safety rule, with the reason given, for review."""
+    for i, step in enumerate(runbook.steps):
+        for j, check in enumerate(step.check_defs):
+            reason = check.param_templates.get("allow_operation")
+            if isinstance(reason, str):
+                call = check.param_templates.get("call")
+                loc = ("steps", i, "checks", j, "allow_operation")
+                yield Problem(loc, f"review: {call} allowed in a check: {reason}")
+
+
 def _unique_steps(runbook: Runbook) -> Iterator[Problem]:
     seen: set[str] = set()
     for i, step in enumerate(runbook.steps):
@@ -120,6 +131,12 @@ def _compiled(
 
 def _check_templates(runbook: Runbook, check: CheckDef, loc: Loc, ids: set[str]) -> list[Problem]:
     problems = [Problem((*loc, key), message) for key, message in check.template_errors.items()]
+    for key in sorted(check.check_type.literal & check.param_templates.keys()):
+        if templates_in(check.param_templates[key]):
+            message = f"{key} must be written out, not a placeholder: it is judged at load"
+            problems.append(Problem((*loc, key), message))
+    vetted = check.check_type.vet(check.param_templates)
+    problems += [Problem((*loc, key), message) for key, message in vetted.items()]
     for key, value in check.param_templates.items():
         if key in ADDRESS_KEYS and _reads_alert(value):
             problems.append(Problem((*loc, key), ALERT_ADDRESS))
