@@ -12,12 +12,20 @@ from bot.runbooks.schema import ManualItem, Question, Runbook, Step, Target
 from bot.runbooks.templates import Expr, Template, TemplateError, compile_tree, templates_in
 
 TARGET_FIELDS = frozenset({"name", *Target.model_fields})
-# Parameters that say where a check connects. An alert's labels are text
-# from outside: they may pick a catalogue target (triggers), never an address.
-ADDRESS_KEYS = frozenset({"host", "url", "target", "server_name"})
+# Parameters that say where a check connects, or what it asks whom. An
+# alert's labels are text from outside: they may pick a catalogue target
+# (triggers), never an address, a port, a vantage point, a blackbox module
+# (which decides where and how it probes) or a query.
+ADDRESS_KEYS = frozenset(
+    {
+        "host", "url", "target", "server_name", "port", "vantage", "module", "query",
+        "endpoint", "endpoint_url", "region",
+    }
+)  # fmt: skip
 ALERT_ADDRESS = (
-    "a host or URL may not come from an alert label: map the label to a catalogue target"
-    " in `triggers` and use {{ target.* }}"
+    "a host or URL may not come from an alert label (nor a port, vantage point, module,"
+    " query or region): map the label to a catalogue target in `triggers` and use"
+    " {{ target.* }}"
 )
 
 
