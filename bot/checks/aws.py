@@ -9,6 +9,7 @@ when the runbook loads. botocore's errors are translated once, in
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import socket
 import threading
@@ -164,6 +165,13 @@ def clear_clients() -> None:
     _client.cache_clear()
 
 
+# boto3 calls block: they run on their own threads, never on asyncio's default
+# pool, which name lookups and other blocking work share: a few hung calls or
+# lookups there must not make every AWS check miss its deadline (and the
+# reverse). Bounded: calls past their deadline still hold a thread until
+# botocore's own connect/read timeouts end them.
+EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="triage-aws")
+
 # Building a client is slow and holds the GIL; many checks starting at once
 # (Run all over several incidents) would each build their own and starve the
 # event loop. One at a time, the rest wait in their worker threads for the
@@ -194,7 +202,8 @@ def _invoke(params: Params, ctx: RunContext) -> dict[str, Any]:
 async def run(params: Params, ctx: RunContext) -> CheckResult:
     try:
         async with asyncio.timeout(ctx.timeout * 0.95):
-            response = await asyncio.to_thread(_invoke, params, ctx)
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(EXECUTOR, _invoke, params, ctx)
     except TimeoutError:
         summary = f"{params.call}: no answer within the {ctx.timeout:g}s budget"
         return CheckResult.errored(ErrorKind.TIMEOUT, summary)
