@@ -316,8 +316,10 @@ def to_json(value: Any) -> Any:
 def vet(written: Mapping[str, Any]) -> dict[str, str]:
     """The read-only rule over the parameters as written: a placeholder where
     `WithDecryption` would go counts as asking for decryption."""
-    call, params = written.get("call"), written.get("params")
-    if not isinstance(call, str) or not isinstance(params, dict):
+    call, params = written.get("call"), written.get("params", {})
+    if not isinstance(params, dict):
+        return {"params": "params must be a mapping written out (placeholders go inside it)"}
+    if not isinstance(call, str):
         return {}
     try:
         model = operation_model(*call.split("."))

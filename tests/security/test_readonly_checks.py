@@ -109,6 +109,7 @@ ATTACKS = {
         allow="it is only a small change",
     ),
     "call from a placeholder": c('"{{ vars.op }}"', "cluster: c, services: [web]"),
+    "params from a placeholder": 'call: ssm.get_parameter\nparams: "{{ vars.op }}"',
     "sts.get_federation_token": c("sts.get_federation_token", "Name: n"),
     "cognito-identity.get_credentials_for_identity": c(
         "cognito-identity.get_credentials_for_identity", "IdentityId: i"
