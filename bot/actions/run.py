@@ -36,8 +36,8 @@ class ActionFailed(Exception):
 
 async def invoke(call: Call, settings: AwsSettings) -> dict[str, Any]:
     try:
-        return await asyncio.to_thread(
-            aws.call, call.service, call.operation, call.params, region=call.region, aws=settings
+        return await aws.call_off_loop(
+            call.service, call.operation, call.params, region=call.region, aws=settings
         )
     except (bx.BotoCoreError, bx.ClientError) as exc:
         kind, message = aws.translate(exc)

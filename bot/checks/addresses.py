@@ -7,8 +7,10 @@ octal or hex parts, the short forms `a.b.c` and `a.b`, a bare 32-bit number,
 IPv4 inside IPv6 (mapped, compatible, 6to4, NAT64), brackets, zone ids,
 trailing dots, percent-encoding and full-width digits.
 
-Only the spelling is judged: a DNS name that *resolves* to such an address
-is not caught here.
+The spelling is judged when a runbook or config loads. What a name
+*resolves* to is judged on every dial, redirects included, by `dial_reason`
+and `redirect_reason` (see bot/checks/dial.py, which dials exactly the
+address it judged).
 """
 
 from __future__ import annotations
@@ -135,6 +137,54 @@ def _ip_reason(ip: IP) -> str | None:
         return "a link-local address, where instance metadata lives"
     embedded = _embedded_v4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
     return _ip_reason(embedded) if embedded is not None else None
+
+
+def ip_for(text: str) -> IP:
+    return ipaddress.ip_address(text)
+
+
+def dial_reason(ip: IP) -> str | None:
+    """Why a resolved address may never be dialled (None when it may): the
+    metadata and link-local addresses, and the unspecified address, which
+    reaches this host whatever it was meant to reach."""
+    reason = _ip_reason(ip)
+    if reason is not None:
+        return reason
+    plain = _embedded_v4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if ip.is_unspecified or (plain is not None and plain.is_unspecified):
+        return "the unspecified address (it reaches this host)"
+    if ip.is_multicast:
+        return "a multicast address"
+    return None
+
+
+def scope(ip: IP) -> int:
+    """How far inside an address is: 0 public, 1 private (RFC 1918, ULA,
+    CGNAT...), 2 this host (loopback)."""
+    plain = _embedded_v4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    ip = plain or ip
+    if ip.is_loopback:
+        return 2
+    return 1 if ip.is_private or ip in _SHARED else 0
+
+
+def redirect_reason(first: list[IP], hop: list[IP]) -> str | None:
+    """Why a redirect to a host resolving to `hop` may not be followed from a
+    target that resolved to `first`: it may not lead further inside than the
+    target itself is (a public site may not send the bot to 10.x or to this
+    host; only a loopback target may redirect to loopback)."""
+    allowed = max((scope(ip) for ip in first), default=0)
+    for ip in hop:
+        reason = dial_reason(ip)
+        if reason is not None:
+            return f"{ip} is {reason}"
+        if scope(ip) > allowed:
+            return f"{ip} is {_SCOPES[scope(ip)]}, further inside than the target"
+    return None
+
+
+_SHARED = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT
+_SCOPES = {0: "public", 1: "a private address", 2: "this host (loopback)"}
 
 
 def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

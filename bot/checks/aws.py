@@ -9,9 +9,12 @@ when the runbook loads. botocore's errors are translated once, in
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import functools
 import json
 import socket
 import threading
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -26,6 +29,7 @@ from botocore.model import OperationModel
 from botocore.validate import ParamValidator
 from pydantic import Field, ValidationInfo, field_validator
 
+from bot.checks.awsread import refusal
 from bot.checks.context import AwsSettings, RunContext
 from bot.checks.params import JMESPath, truthy
 from bot.checks.params import Params as BaseParams
@@ -75,6 +79,9 @@ _EXCEPTIONS: tuple[tuple[tuple[type[Exception], ...], ErrorKind], ...] = (
 
 
 class Params(BaseParams):
+    allow_operation: str | None = Field(default=None, min_length=10)
+    """Why a call outside the plain read rule is safe to run unattended
+    (bot.checks.awsread); `triage lint` lists every one for review."""
     call: str = Field(pattern=r"^[a-z0-9-]+\.[a-z0-9_]+$")
     params: dict[str, Any] = Field(default_factory=dict)
     query: JMESPath | None = None
@@ -84,8 +91,11 @@ class Params(BaseParams):
 
     @field_validator("call")
     @classmethod
-    def _known_call(cls, call: str) -> str:
-        operation_model(*call.split("."))
+    def _known_call(cls, call: str, info: ValidationInfo) -> str:
+        model = operation_model(*call.split("."))
+        reason = refusal(call, model, {}, info.data.get("allow_operation"))
+        if reason is not None:
+            raise ValueError(reason)
         return call
 
     @field_validator("params")
@@ -94,7 +104,11 @@ class Params(BaseParams):
         if "call" not in info.data:
             return params  # the call itself was rejected
         call = info.data["call"]
-        shape = operation_model(*call.split(".")).input_shape
+        model = operation_model(*call.split("."))
+        reason = refusal(call, model, params, info.data.get("allow_operation"))
+        if reason is not None:
+            raise ValueError(reason)
+        shape = model.input_shape
         if shape is None and params:
             raise ValueError(f"{call} takes no params")
         report = ParamValidator().validate(params, shape) if shape is not None else None
@@ -152,6 +166,13 @@ def clear_clients() -> None:
     _client.cache_clear()
 
 
+# boto3 calls block: they run on their own threads, never on asyncio's default
+# pool, which name lookups and other blocking work share: a few hung calls or
+# lookups there must not make every AWS check miss its deadline (and the
+# reverse). Bounded: calls past their deadline still hold a thread until
+# botocore's own connect/read timeouts end them.
+EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="triage-aws")
+
 # Building a client is slow and holds the GIL; many checks starting at once
 # (Run all over several incidents) would each build their own and starve the
 # event loop. One at a time, the rest wait in their worker threads for the
@@ -172,6 +193,17 @@ def call(
     return plain
 
 
+async def call_off_loop(
+    service: str, operation: str, params: dict[str, Any], *, region: str | None, aws: AwsSettings
+) -> dict[str, Any]:
+    """`call` on the AWS executor (never asyncio's default pool, which DNS
+    lookups and others share): a hung AWS peer holds only AWS's threads."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        EXECUTOR, functools.partial(call, service, operation, params, region=region, aws=aws)
+    )
+
+
 def _invoke(params: Params, ctx: RunContext) -> dict[str, Any]:
     with _building:
         client = _client(params.service, params.region or ctx.aws.region, ctx.aws)
@@ -182,7 +214,8 @@ def _invoke(params: Params, ctx: RunContext) -> dict[str, Any]:
 async def run(params: Params, ctx: RunContext) -> CheckResult:
     try:
         async with asyncio.timeout(ctx.timeout * 0.95):
-            response = await asyncio.to_thread(_invoke, params, ctx)
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(EXECUTOR, _invoke, params, ctx)
     except TimeoutError:
         summary = f"{params.call}: no answer within the {ctx.timeout:g}s budget"
         return CheckResult.errored(ErrorKind.TIMEOUT, summary)
@@ -292,14 +325,38 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
+def vet(written: Mapping[str, Any]) -> dict[str, str]:
+    """The read-only rule over the parameters as written: a placeholder where
+    `WithDecryption` would go counts as asking for decryption."""
+    call, params = written.get("call"), written.get("params", {})
+    if not isinstance(params, dict):
+        return {"params": "params must be a mapping written out (placeholders go inside it)"}
+    if not isinstance(call, str):
+        return {}
+    try:
+        model = operation_model(*call.split("."))
+    except ValueError:
+        return {}  # reported by the model's own validation
+    allowed = written.get("allow_operation")
+    allowed = allowed if isinstance(allowed, str) else None
+    by_name = refusal(call, model, {}, allowed)
+    if by_name is not None:
+        return {"call": by_name}
+    by_params = refusal(call, model, params, allowed)
+    return {"params": by_params} if by_params is not None else {}
+
+
 from bot.checks.aws_described import aws_call, aws_words  # noqa: E402
 
 CHECK = CheckType(
     name="aws",
     params=Params,
     run=run,
-    description="Make one AWS API call; judge the answer with JMESPath query/expect/offending.",
+    description="Make one read-only AWS API call (Describe/List/Get...); judge the answer "
+    "with JMESPath query/expect/offending.",
     on_deadline=CheckStatus.ERROR,
     describe=aws_words,
     dry_call=lambda p, ctx: aws_call(p, ctx, operation_model),
+    literal=frozenset({"call", "allow_operation"}),
+    vet=vet,
 )

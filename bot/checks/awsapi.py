@@ -92,8 +92,8 @@ class Budget:
             )
         try:
             async with asyncio.timeout(seconds):
-                return await asyncio.to_thread(
-                    aws.call, service, operation, params, region=self.region, aws=self.ctx.aws
+                return await aws.call_off_loop(
+                    service, operation, params, region=self.region, aws=self.ctx.aws
                 )
         except TimeoutError:
             message = f"{where}: no answer within the {self.timeout:g} s budget"

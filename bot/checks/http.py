@@ -24,10 +24,11 @@ from pydantic import (
     field_validator,
 )
 
+from bot.checks import dial
 from bot.checks.addresses import ForbiddenAddress, check_host
 from bot.checks.context import RunContext
 from bot.checks.errors import Failure, classify, result_for
-from bot.checks.params import HttpUrl, Regex
+from bot.checks.params import HttpUrl, Regex, Target
 from bot.checks.params import Params as BaseParams
 from bot.checks.result import CheckResult, ErrorKind, one_line
 from bot.checks.spec import CheckType
@@ -80,6 +81,10 @@ class Params(BaseParams):
     expect_status: list[StatusRange] = Field(default_factory=lambda: [(200, 299)], min_length=1)
     follow_redirects: bool = True
     max_redirects: int = Field(default=5, ge=0)
+    redirect_hosts: list[Target] = Field(default_factory=list)
+    """Other hosts (`host` or `host:port`) a redirect may lead to. By default
+    redirects are followed only within the URL's own host and port (and from
+    http to https on 443 of the same host)."""
     body: Regex | None = None
     verify: bool = True
     ca_file: str | None = None
@@ -133,13 +138,18 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
         verify = client_context(verify=params.verify, ca_file=params.ca_file or ctx.ca_file)
     except (OSError, ssl.SSLError) as exc:
         return CheckResult.errored(ErrorKind.INTERNAL, f"cannot load the CA file: {exc}")
+    redirects = _Redirects(params)
     try:
         async with asyncio.timeout(_budget(ctx)):
-            answer = await _fetch(params, verify, _budget(ctx), trace)
+            answer = await _fetch(params, verify, _budget(ctx), trace, redirects)
     except (httpx.HTTPError, TimeoutError, OSError) as exc:
         return result_for(_translate(exc, params, ctx, trace), details=_elapsed(started))
     except ForbiddenAddress as exc:
-        return CheckResult.errored(ErrorKind.DENIED, one_line(f"refused to follow: {exc}"))
+        verb = "refused to follow" if redirects.requests > 1 else "refused"
+        return CheckResult.errored(ErrorKind.DENIED, one_line(f"{verb}: {exc}"))
+    except httpx.InvalidURL as exc:  # a Location httpx cannot even parse
+        summary = f"{params.url}: redirected to an invalid URL ({exc})"
+        return CheckResult.failed(one_line(summary), kind=ErrorKind.PROTOCOL)
     return _judge(params, answer, _elapsed(started))
 
 
@@ -148,14 +158,18 @@ def _budget(ctx: RunContext) -> float:
     return ctx.timeout * 0.95
 
 
-async def _fetch(params: Params, verify: ssl.SSLContext, budget: float, trace: _Trace) -> _Answer:
+async def _fetch(
+    params: Params, verify: ssl.SSLContext, budget: float, trace: _Trace, redirects: _Redirects
+) -> _Answer:
     async with (
         httpx.AsyncClient(
             verify=verify,
             timeout=httpx.Timeout(budget),
             follow_redirects=params.follow_redirects,
             max_redirects=params.max_redirects,
-            event_hooks={"request": [_refuse_forbidden]},
+            event_hooks={"request": [redirects]},
+            transport=dial.transport(verify),
+            trust_env=False,  # no proxy from the environment: we dial what we judged
         ) as client,
         client.stream(params.method, params.url, extensions={"trace": trace}) as response,
     ):
@@ -173,9 +187,42 @@ async def _fetch(params: Params, verify: ssl.SSLContext, budget: float, trace: _
         return answer
 
 
-async def _refuse_forbidden(request: httpx.Request) -> None:
-    """Every request, redirects included, is judged before it is sent."""
-    check_host(request.url.host)
+class _Redirects:
+    """Every request, redirects included, is judged before it is sent: its
+    host's spelling, and for a redirect, where it leads. (What the host
+    resolves to is judged when it is dialled: bot.checks.dial.)"""
+
+    def __init__(self, params: Params) -> None:
+        origin = httpx.URL(params.url)
+        self.origin = (origin.host.lower(), _port(origin))
+        self.hosts = {_host_port(entry) for entry in params.redirect_hosts}
+        self.requests = 0
+
+    async def __call__(self, request: httpx.Request) -> None:
+        self.requests += 1
+        check_host(request.url.host)
+        url = request.url
+        host, port = url.host.lower(), _port(url)
+        if (host, port) == self.origin or (host, port) in self.hosts or (host, None) in self.hosts:
+            return
+        if host == self.origin[0] and url.scheme == "https" and port == 443:
+            return  # the usual upgrade from http to https
+        where = f"{self.origin[0]}:{self.origin[1]}"
+        raise ForbiddenAddress(
+            f"a redirect to {url} leaves the target {where}; list its host in"
+            " `redirect_hosts` to follow it"
+        )
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+def _host_port(entry: str) -> tuple[str, int | None]:
+    host, sep, port = entry.rpartition(":")
+    if sep and port.isdigit() and host:
+        return host.strip("[]").lower(), int(port)
+    return entry.strip("[]").lower(), None
 
 
 def _tls_facts(response: httpx.Response) -> dict[str, Any] | None:

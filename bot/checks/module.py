@@ -17,14 +17,13 @@ The module is translated into our own executors, with blackbox's semantics:
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import socket
 from typing import Any
 
 from pydantic import Field, ValidationError
 
-from bot.checks import http
+from bot.checks import dial, http
 from bot.checks import params as base
 from bot.checks.bbconfig import HttpProbe, TcpProbe
 from bot.checks.context import RunContext
@@ -127,21 +126,21 @@ async def run_tcp(probe: TcpProbe, target: str, ctx: RunContext) -> CheckResult:
 
 async def resolve(host: str, port: int, probe: TcpProbe) -> str:
     """The address to dial, chosen as blackbox chooses it: the preferred
-    family, then the other one if `ip_protocol_fallback` allows."""
+    family, then the other one if `ip_protocol_fallback` allows. Looked up and
+    judged through the one resolver (bot.checks.dial)."""
     preferred, other = socket.AF_INET6, socket.AF_INET
     if probe.preferred_ip_protocol == "ip4":
         preferred, other = other, preferred
     families = [preferred, other] if probe.ip_protocol_fallback else [preferred]
-    loop = asyncio.get_running_loop()
     failure: socket.gaierror | None = None
     for family in families:
         try:
-            found = await loop.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
+            found = await dial.resolve(host, port, family=family)
         except socket.gaierror as exc:
             failure = exc
             continue
         if found:
-            return str(found[0][4][0])
+            return str(found[0])
     raise failure or socket.gaierror(socket.EAI_NONAME, "no address")
 
 

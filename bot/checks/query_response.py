@@ -13,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.checks import dial
 from bot.checks.result import ErrorKind
 
 _MAX_LINE = 200
@@ -85,10 +87,14 @@ class Session:
         self.tls: ssl.SSLObject | None = None
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def connect(self, host: str, port: int) -> None:
-        # Name resolution happens in here, inside the caller's deadline.
+    async def connect(self, host: str, port: int, *, family: int = socket.AF_UNSPEC) -> None:
+        # Name resolution happens in here, inside the caller's deadline, through
+        # the one resolver; the address judged is the address dialled.
+        self.phase = f"no answer from DNS for {host}"
+        addresses = await dial.resolve(host, port, family=family)
+        self.phase = "no TCP connection"
         started = time.perf_counter()
-        self._streams = await asyncio.open_connection(host, port)
+        self._streams = await dial.first_answer(addresses, port)
         self.connect_ms = round((time.perf_counter() - started) * 1000, 1)
         self.phase = "connected, but nothing happened"
 

@@ -8,8 +8,8 @@ the registry (or an entry point, `bot.checks.plugins`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.checks.context import RunContext
@@ -18,6 +18,12 @@ from bot.checks.params import Params
 from bot.checks.result import CheckResult, CheckStatus
 
 Runner = Callable[[Any, RunContext], Awaitable[CheckResult]]
+# Problems in parameters as written (placeholders not yet filled in), by key.
+Vetter = Callable[[Mapping[str, Any]], dict[str, str]]
+
+
+def _no_problems(params: Mapping[str, Any]) -> dict[str, str]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,11 @@ class CheckType:
     """Every AWS operation (`service.operation`, boto3's names) a check of this
     type may call, whatever its parameters: what least-privilege IAM must
     allow. The `aws` type's one call is its own parameter instead."""
+    # Parameters that must be written out, because a rule judges them when
+    # the runbook loads (e.g. the `aws` check's call).
+    literal: frozenset[str] = frozenset()
+    # Safety rules over the parameters as written, placeholders included.
+    vet: Vetter = field(default=_no_problems)
 
     def dry(self, params: Params, ctx: RunContext) -> tuple[str, Call]:
         if self.dry_call is None:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pydantic import Field
 
 from bot.checks import params as base
+from bot.checks.addresses import ForbiddenAddress
 from bot.checks.context import RunContext
 from bot.checks.errors import classify, result_for
 from bot.checks.query_response import Expect, Session, StepFailed, address, clip
@@ -61,6 +62,9 @@ async def attempt(
         return CheckResult.failed(summary, kind=exc.kind, details=session.details())
     except OSError as exc:  # ssl.SSLError and socket.gaierror are OSErrors
         return result_for(classify(exc, where=where), details=session.details())
+    except ForbiddenAddress as exc:
+        summary = one_line(f"{where}: refused: {exc}")
+        return CheckResult.errored(ErrorKind.DENIED, summary, details=session.details())
     finally:
         await session.close(graceful=finished)
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 import httpx
 
+from bot.checks import dial
+from bot.checks.addresses import ForbiddenAddress
 from bot.checks.context import RunContext, VantagePoint
 from bot.checks.errors import classify
 from bot.checks.result import CheckResult, ErrorKind, one_line
@@ -52,9 +54,10 @@ def lookup(ctx: RunContext, name: str, kind: str) -> VantagePoint | CheckResult:
 
 
 def new_client() -> httpx.AsyncClient:
-    """A client for one check's questions. Its TLS context is built once: a
-    fresh one loads certifi's bundle (about 20 ms, on the event loop)."""
-    return httpx.AsyncClient(verify=_tls())
+    """A client for one check's questions, dialling through the dial policy
+    (bot.checks.dial). Its TLS context is built once: a fresh one loads
+    certifi's bundle (about 20 ms, on the event loop)."""
+    return httpx.AsyncClient(transport=dial.transport(_tls()), trust_env=False)
 
 
 @functools.cache
@@ -83,6 +86,8 @@ async def get(
             return await client.get(url, params=params, headers=headers, timeout=seconds)
     except (httpx.TimeoutException, TimeoutError) as exc:
         raise Unanswered(ErrorKind.TIMEOUT, f"{url}: no answer within {seconds:.3g} s") from exc
+    except ForbiddenAddress as exc:
+        raise Unanswered(ErrorKind.DENIED, f"{url}: refused: {exc}") from exc
     except httpx.HTTPError as exc:
         root = _root_cause(exc)
         if isinstance(root, OSError):

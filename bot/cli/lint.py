@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import load_runbook, runbook_dirs, runbook_files
+from bot.runbooks.loader import load_reviewed, runbook_dirs, runbook_files
 
 
 def add(subparsers: Any) -> None:
@@ -27,10 +27,13 @@ def handle(args: argparse.Namespace) -> int:
     bad = 0
     for path in files:
         try:
-            load_runbook(path)
+            _, reviews = load_reviewed(path)
         except RunbookError as exc:
             bad += 1
             for problem in exc.problems:
                 print(problem)
+            continue
+        for review in reviews:  # exceptions to the safety rules, for a reviewer
+            print(review)
     print(f"{len(files) - bad} valid, {bad} invalid", file=sys.stderr)
     return 1 if bad else 0

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.checks.bbconfig import BlackboxConfig, Module
-from bot.runbooks import yamlpos
+from bot.runbooks import files, yamlpos
 from bot.runbooks.fields import PLACEHOLDER_MEMBER
 from bot.runbooks.issues import Located, Problem, RunbookError
-from bot.runbooks.references import check_references
+from bot.runbooks.references import check_references, opt_ins
 from bot.runbooks.samples import sample_problems
 from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SetError, SiteConfig, apply_set
@@ -23,6 +23,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_runbook(path: Path) -> Runbook:
+    return load_reviewed(path)[0]
+
+
+def load_reviewed(path: Path) -> tuple[Runbook, list[Located]]:
+    """The runbook, and what a reviewer must look at: every exception to the
+    safety rules it opts into (e.g. `allow_operation` on an `aws` check)."""
     data, positions = _read(path)
     runbook = _validate(Runbook, data, positions, path)
     problems = check_references(runbook)
@@ -30,7 +36,7 @@ def load_runbook(path: Path) -> Runbook:
         problems = sample_problems(runbook)
     if problems:
         raise RunbookError([_locate(p, positions, path) for p in problems])
-    return runbook
+    return runbook, [_locate(p, positions, path) for p in opt_ins(runbook)]
 
 
 def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:
@@ -110,12 +116,15 @@ def runbook_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def _read(path: Path) -> tuple[Any, yamlpos.Positions]:
+    """The one way every YAML file (runbook, site and blackbox config,
+    rehearsal) is read: a regular file under a size cap, parsed within
+    yamlpos's budgets, every failure located."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = files.read_text(path)
     except OSError as exc:
         raise RunbookError([Located(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from exc
-    except UnicodeDecodeError as exc:
-        raise RunbookError([Located(str(path), 1, 1, "not UTF-8 text")]) from exc
+    except files.FileRefused as exc:
+        raise RunbookError([Located(str(path), 1, 1, str(exc))]) from exc
     try:
         return yamlpos.load(text)
     except yamlpos.YamlError as exc:
@@ -164,7 +173,8 @@ def _relevant(errors: list[ErrorDetails]) -> list[ErrorDetails]:
                 kept.append(error)
         elif not (templated and any(error["loc"][: len(p)] == p for p in prefixes)):
             kept.append(error)
-    return kept
+    # Never filter a broken runbook down to no message at all.
+    return kept or errors
 
 
 def _problem(error: ErrorDetails) -> Problem:

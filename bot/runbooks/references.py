@@ -12,12 +12,20 @@ from bot.runbooks.schema import ManualItem, Question, Runbook, Step, Target
 from bot.runbooks.templates import Expr, Template, TemplateError, compile_tree, templates_in
 
 TARGET_FIELDS = frozenset({"name", *Target.model_fields})
-# Parameters that say where a check connects. An alert's labels are text
-# from outside: they may pick a catalogue target (triggers), never an address.
-ADDRESS_KEYS = frozenset({"host", "url", "target", "server_name"})
+# Parameters that say where a check connects, or what it asks whom. An
+# alert's labels are text from outside: they may pick a catalogue target
+# (triggers), never an address, a port, a vantage point, a blackbox module
+# (which decides where and how it probes) or a query.
+ADDRESS_KEYS = frozenset(
+    {
+        "host", "url", "target", "server_name", "port", "vantage", "module", "query",
+        "endpoint", "endpoint_url", "region",
+    }
+)  # fmt: skip
 ALERT_ADDRESS = (
-    "a host or URL may not come from an alert label: map the label to a catalogue target"
-    " in `triggers` and use {{ target.* }}"
+    "a host or URL may not come from an alert label (nor a port, vantage point, module,"
+    " query or region): map the label to a catalogue target in `triggers` and use"
+    " {{ target.* }}"
 )
 
 
@@ -47,6 +55,17 @@ def check_references(runbook: Runbook) -> list[Problem]:
                 if action.read:
                     problems += _compiled(runbook, action.read.params, (*here, "read", "params"))
     return problems
+
+
+def opt_ins(runbook: Runbook) -> Iterator[Problem]:
+    """Checks that opt out of a safety rule, with the reason given, for review."""
+    for i, step in enumerate(runbook.steps):
+        for j, check in enumerate(step.check_defs):
+            reason = check.param_templates.get("allow_operation")
+            if isinstance(reason, str):
+                call = check.param_templates.get("call")
+                loc = ("steps", i, "checks", j, "allow_operation")
+                yield Problem(loc, f"review: {call} allowed in a check: {reason}")
 
 
 def _unique_steps(runbook: Runbook) -> Iterator[Problem]:
@@ -123,6 +142,12 @@ def _compiled(
 
 def _check_templates(runbook: Runbook, check: CheckDef, loc: Loc, ids: set[str]) -> list[Problem]:
     problems = [Problem((*loc, key), message) for key, message in check.template_errors.items()]
+    for key in sorted(check.check_type.literal & check.param_templates.keys()):
+        if templates_in(check.param_templates[key]):
+            message = f"{key} must be written out, not a placeholder: it is judged at load"
+            problems.append(Problem((*loc, key), message))
+    vetted = check.check_type.vet(check.param_templates)
+    problems += [Problem((*loc, key), message) for key, message in vetted.items()]
     for key, value in check.param_templates.items():
         if key in ADDRESS_KEYS and _reads_alert(value):
             problems.append(Problem((*loc, key), ALERT_ADDRESS))

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, Field, StringConstraints
 
 from bot.checks.addresses import check_url
 from bot.checks.dnsquery import split_nameserver
 from bot.checks.params import HttpUrl
+from bot.runbooks import yamlpos
 from bot.runbooks.actions import Allow
 from bot.runbooks.fields import Model, Slug, TemplateText
 from bot.runbooks.schema import Scalar, TlsMode, Vantage
@@ -141,8 +141,8 @@ def apply_set(data: dict[str, Any], assignment: str) -> tuple[str, ...]:
 
 def _scalar(raw: str) -> Any:
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        value, _ = yamlpos.load(raw)  # the same budgets as a file
+    except yamlpos.YamlError:
         return raw
     # Scalars and flat lists (`--set targets.imap.probe_from=[vpc]`); a
     # mapping keeps its text rather than replacing a whole section.

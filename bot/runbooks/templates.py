@@ -22,6 +22,9 @@ from bot.checks.params import compile_jmespath
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 ROOTS = ("vars", "target", "alert", "checks")
+# A chain that reads the whole scope (`@`, `*`, `values(@)`): it could reach
+# the alert without naming it, so no template may hold one.
+WHOLE = "@"
 
 
 class TemplateError(ValueError):
@@ -147,6 +150,11 @@ def _compile_expr(source: str) -> Expr:
     except ValueError as exc:
         raise TemplateError(str(exc)) from exc
     chains = expr.chains()
+    if any(chain[0] == WHOLE for chain in chains):
+        raise TemplateError(
+            f"{{{{ {source} }}}} reads the whole scope (@ or *): name what it reads,"
+            f" starting with one of: {', '.join(ROOTS)}"
+        )
     if not chains or any(chain[0] not in ROOTS for chain in chains):
         raise TemplateError(f"{{{{ {source} }}}} must start with one of: {', '.join(ROOTS)}")
     return expr
@@ -169,21 +177,36 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+_LEFT_FIRST = ("index_expression", "projection", "filter_projection", "flatten", "value_projection")
+
+
 def _leading_fields(node: dict[str, Any]) -> list[str]:
+    """The chain of plain field names a node starts by reading. `@` (and the
+    `identity` of `*`) is the value itself, spelled WHOLE: `@.alert.x` reads
+    ("alert", "x"), a bare `@` or `*` reads (WHOLE,)."""
     kind = node.get("type")
     if kind == "field":
         return [str(node["value"])]
+    if kind in ("current", "identity"):
+        return [WHOLE]
     if kind == "subexpression":
-        fields: list[str] = []
-        for child in node["children"]:
-            names = _leading_fields(child)
-            fields.extend(names)
-            if child.get("type") != "field":
-                break
-        return fields
-    if kind in ("index_expression", "projection", "filter_projection", "flatten"):
+        return _subexpression_fields(node["children"])
+    if kind in _LEFT_FIRST:  # `x[0]`, `x[*].y`, `x.*` read x first
         return _leading_fields(node["children"][0])
     return []
+
+
+def _subexpression_fields(children: list[dict[str, Any]]) -> list[str]:
+    fields = _leading_fields(children[0])
+    if fields == [WHOLE] and len(children) > 1:  # `@.x` is `x`
+        return _subexpression_fields(children[1:])
+    if children[0].get("type") != "field":
+        return fields
+    for child in children[1:]:
+        if child.get("type") != "field":
+            break
+        fields.append(str(child["value"]))
+    return fields
 
 
 # Nodes whose children are evaluated against the same value as the node
@@ -200,7 +223,8 @@ _SAME_CONTEXT = {
 }
 _CHAIN = {
     "field",
-    "subexpression",
+    "current",
+    "identity",
     "index_expression",
     "projection",
     "filter_projection",
@@ -210,11 +234,25 @@ _CHAIN = {
 
 
 def _root_chains(node: dict[str, Any]) -> list[list[str]]:
+    """Every chain the node reads from the scope it is evaluated against.
+    A value built from the scope (a function, a list or a hash of it) and then
+    read further is followed through: `[@][0].alert` reads WHOLE."""
     kind = node.get("type")
+    if kind == "subexpression":
+        head = node["children"][0]
+        if head.get("type") in ("field", "current", "identity"):
+            return [_leading_fields(node)]
+        return _root_chains(head)  # what follows reads what the head produced
     if kind in _CHAIN:
-        return [_leading_fields(node)]
-    if kind == "pipe":
+        return [_leading_fields(node)] if _leading_fields(node) else _root_chains_of(node)
+    if kind == "pipe":  # the right side reads what the left produced
         return _root_chains(node["children"][0])
     if kind in _SAME_CONTEXT:
         return [c for child in node["children"] for c in _root_chains(child)]
     return []
+
+
+def _root_chains_of(node: dict[str, Any]) -> list[list[str]]:
+    """A projection or index over something that is not a plain chain (a
+    function's result, a multi-select): what that something reads."""
+    return _root_chains(node["children"][0])

@@ -1,6 +1,12 @@
 """YAML with positions: `yaml.safe_load` semantics plus a map from each
 value's path to where it stands in the file, so that every error can read
-`path:line:col: message`."""
+`path:line:col: message`.
+
+Parsing is budgeted, since the text may be hostile: nesting deeper than
+MAX_DEPTH, aliases that refer to themselves, and aliases that would expand
+the document past MAX_NODES (the "billion laughs": 600 bytes that expand to
+10**9 strings) are refused where they stand, before anything is expanded.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,12 @@ from typing import Any
 import yaml
 
 Path = tuple[str | int, ...]
+
+# Runbooks nest about ten deep; 64 leaves room and stays far below Python's
+# recursion limit, which PyYAML's composer and constructor recurse into.
+MAX_DEPTH = 64
+# Nodes after expanding aliases: the example runbook has about 1,500.
+MAX_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -54,26 +66,107 @@ class Positions:
 
 
 def load(text: str) -> tuple[Any, Positions]:
+    loader = _BudgetLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return _load(loader)
+    finally:
+        loader.dispose()
+
+
+def _load(loader: _BudgetLoader) -> tuple[Any, Positions]:
+    try:
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
-        raise YamlError(f"invalid YAML: {exc.problem or exc}", where) from exc
+        raise YamlError(f"invalid YAML: {exc.problem or exc}", _error_mark(exc)) from exc
     if node is None:
         return None, Positions()
     positions = Positions()
     _walk(node, (), positions)
     # Construct from the same node tree, so the values and the marks agree.
-    loader = yaml.SafeLoader("")
     try:
         return loader.construct_document(node), positions
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
-        raise YamlError(f"not allowed in a runbook: {exc.problem}", where) from exc
-    finally:
-        loader.dispose()
+        raise YamlError(f"not allowed in a runbook: {exc.problem}", _error_mark(exc)) from exc
+
+
+def _error_mark(exc: yaml.MarkedYAMLError) -> Mark:
+    mark = exc.problem_mark or exc.context_mark
+    return Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+
+
+class _BudgetLoader(yaml.SafeLoader):
+    """SafeLoader that counts as it composes: depth, and the size and height
+    each node would have once its aliases are expanded."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._open: set[str] = set()  # anchors whose node is still being composed
+        self._size: dict[int, int] = {}  # id(node) -> expanded nodes, for aliases
+        self._height: dict[int, int] = {}  # id(node) -> expanded depth
+        self._heights: list[int] = [0]  # tallest child so far, one entry per open node
+        self._total = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event, parent, index)
+        depth = len(self._heights)
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nested deeper than {MAX_DEPTH} levels", _event_mark(event))
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open.add(anchor)
+        before = self._total
+        self._count(1, event)
+        self._heights.append(0)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            height = self._heights.pop() + 1
+            self._open.discard(anchor or "")
+        self._size[id(node)] = self._total - before
+        self._height[id(node)] = height
+        self._heights[-1] = max(self._heights[-1], height)
+        return node
+
+    def _alias(
+        self, event: yaml.AliasEvent, parent: yaml.Node | None, index: Any
+    ) -> yaml.Node | None:
+        if event.anchor in self._open:
+            raise YamlError(f"alias *{event.anchor} refers to itself", _event_mark(event))
+        node = super().compose_node(parent, index)  # the anchored node, or "undefined alias"
+        height = self._height.get(id(node), 1)
+        if len(self._heights) - 1 + height > MAX_DEPTH:
+            raise YamlError(
+                f"alias *{event.anchor} nests the document deeper than {MAX_DEPTH} levels",
+                _event_mark(event),
+            )
+        self._count(self._size.get(id(node), 1), event)
+        self._heights[-1] = max(self._heights[-1], height)
+        return node
+
+    def _count(self, nodes: int, event: yaml.Event) -> None:
+        self._total += nodes
+        if self._total > MAX_NODES:
+            raise YamlError(
+                f"aliases expand this document past {MAX_NODES:,} values; refusing to expand it",
+                _event_mark(event),
+            )
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A value PyYAML's constructors choke on (a 5,000-digit integer, a
+        # 13th month) raises a bare ValueError: give it the node's place.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"bad value: {exc}", node.start_mark
+            ) from exc
+
+
+def _event_mark(event: yaml.Event) -> Mark:
+    mark = event.start_mark
+    return Mark(mark.line + 1, mark.column + 1) if mark is not None else Mark(1, 1)
 
 
 def _walk(node: yaml.Node, path: Path, positions: Positions) -> None:
