@@ -9,6 +9,8 @@ pytest_plugins = [
     "tests.peers.awsstandin",
     "tests.peers.blackbox",
     "tests.peers.prometheus",
+    "tests.peers.alertmanager",
+    "tests.peers.prometheus_server",
     "tests.peers.slack",
     "tests.peers.sentinel",
 ]
