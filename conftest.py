@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.peers.prometheus",
     "tests.peers.alertmanager",
     "tests.peers.prometheus_server",
+    "tests.peers.alertstack",
     "tests.peers.slack",
     "tests.peers.sentinel",
 ]

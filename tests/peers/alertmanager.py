@@ -51,11 +51,16 @@ def _iso(when: datetime) -> str:
     return when.isoformat().replace("+00:00", "Z")
 
 
-def config(receiver_url: str | None, *, inhibit: list[dict[str, Any]] | None = None) -> str:
+def config(
+    receiver_url: str | None,
+    *,
+    inhibit: list[dict[str, Any]] | None = None,
+    group_by: list[str] | None = None,
+) -> str:
     receiver: dict[str, Any] = {"name": "hook"}
     if receiver_url is not None:
         receiver["webhook_configs"] = [{"url": receiver_url, "send_resolved": True}]
-    route = {"receiver": "hook", "group_by": ["alertname", "instance"], **ROUTE}
+    route = {"receiver": "hook", "group_by": group_by or ["alertname", "instance"], **ROUTE}
     data = {"route": route, "receivers": [receiver], "inhibit_rules": inhibit or []}
     return yaml.safe_dump(data, sort_keys=False)
 
