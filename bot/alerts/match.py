@@ -45,6 +45,18 @@ def matched(alert: Alert, bindings: Mapping[str, Binding]) -> Matched | None:
     return None
 
 
+def missing_label(alert: Alert, bindings: Mapping[str, Binding]) -> str | None:
+    """The label a trigger for this alertname needs and the alert lacks
+    (a grouped `[FIRING:2] BlackboxProbeFailure critical` names no instance)."""
+    if alert.source != "alertmanager":
+        return None
+    for _, binding in sorted(bindings.items()):
+        for trigger in binding.runbook.triggers.alertmanager:
+            if trigger.alertname == alert.name and trigger.label not in alert.labels:
+                return trigger.label
+    return None
+
+
 def _target(alert: Alert, binding: Binding) -> tuple[str, str] | None:
     """(the trigger entry, the target) of the first entry naming the alert."""
     triggers = binding.runbook.triggers

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.alerts.alertmanager_webhook import parse_alertmanager_webhook
+from bot.alerts.grouped import missing_line
 from bot.alerts.healthchecks_webhook import parse_healthchecks_webhook
 from bot.alerts.identity import identified, identity
 from bot.alerts.kuma_webhook import parse_kuma_webhook
@@ -27,7 +29,11 @@ def bindings() -> dict[str, Binding]:
 
 
 def _slack(name: str) -> list[Alert]:
-    return parse_slack_message(load(name), own_bot_id=None)
+    return _slack_event(load(name))
+
+
+def _slack_event(event: dict[str, Any]) -> list[Alert]:
+    return parse_slack_message(event, own_bot_id=None)
 
 
 def _webhook(name: str) -> list[Alert]:
@@ -90,3 +96,55 @@ def test_a_grouped_message_has_no_trigger_identity(bindings: dict[str, Binding])
     Alertmanager's API can say which alerts it is (bot.alerts.amapi)."""
     (grouped,) = _slack("slack-am-default-grouped.json")
     assert identity(grouped, bindings).basis == "payload"
+
+
+def test_a_grouped_message_gets_a_line_naming_what_is_missing(
+    bindings: dict[str, Binding],
+) -> None:
+    (grouped,) = _slack("slack-am-default-grouped.json")
+    line = missing_line(grouped, bindings)
+    assert line is not None
+    assert "names no `instance`" in line and "alertmanager: {url: ...}" in line
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["slack-am-default-webhook-firing.json", "slack-kuma-1.23-rich-down.json"],
+)
+def test_a_self_describing_message_needs_no_line(
+    bindings: dict[str, Binding], fixture: str
+) -> None:
+    (alert,) = _slack(fixture)
+    assert missing_line(alert, bindings) is None
+
+
+def test_an_unknown_alertname_needs_no_line(bindings: dict[str, Binding]) -> None:
+    assert missing_line(Alert("alertmanager", "firing", "DiskFull", {}), bindings) is None
+
+
+def test_the_template_docs_alerts_md_suggests_names_each_alert(
+    bindings: dict[str, Binding],
+) -> None:
+    """What docs/alerts.md's `text:` template renders for a group of two:
+    each alert then has its own identity, the same as its webhook's."""
+    text = (
+        "*Labels:*\n• alertname = `BlackboxProbeFailure`\n• instance = `smtp-in.example.com:25`\n"
+        "• severity = `critical`\n"
+        "*Labels:*\n• alertname = `BlackboxProbeFailure`\n• instance = `imap.cabal.internal:143`\n"
+        "• severity = `critical`\n"
+    )
+    event = {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B07AMHOOK",
+        "ts": "1717237100.000400",
+        "text": "",
+        "attachments": [{"title": "[FIRING:2] BlackboxProbeFailure", "text": text}],
+    }
+    alerts = _slack_event(event)
+    assert [a.labels["instance"] for a in alerts] == [
+        "smtp-in.example.com:25",
+        "imap.cabal.internal:143",
+    ]
+    webhook = _webhook("webhook-am-firing.json")
+    assert [identity(a, bindings) for a in alerts] == [identity(a, bindings) for a in webhook]
