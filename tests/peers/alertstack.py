@@ -176,14 +176,22 @@ def probe_scrape(
 
 @dataclass
 class AlertStack:
-    peer: SwitchablePeer
+    peers: list[SwitchablePeer]
     prometheus: prom.Prometheus
     alertmanager: am.Alertmanager
     exporter: Exporter
 
     @property
+    def peer(self) -> SwitchablePeer:
+        return self.peers[0]
+
+    @property
     def instance(self) -> str:
-        return f"127.0.0.1:{self.peer.port}"
+        return self.instances[0]
+
+    @property
+    def instances(self) -> list[str]:
+        return [f"127.0.0.1:{p.port}" for p in self.peers]
 
 
 @contextlib.contextmanager
@@ -194,18 +202,36 @@ def alert_stack(
     *,
     tls: Any,
     group_by: Sequence[str] = ("alertname", "instance"),
+    peers: int = 1,
 ) -> Iterator[AlertStack]:
-    peer = SwitchablePeer(tls)
-    peer.restore()
+    switchable = [SwitchablePeer(tls) for _ in range(peers)]
     try:
+        for peer in switchable:
+            peer.restore()
         config = am.config(receiver_url, group_by=list(group_by))
         with am.running(folder / "alertmanager", config) as manager:
-            scrape = probe_scrape(exporter.url, [f"127.0.0.1:{peer.port}"])
-            settings = prom.config([scrape], alertmanager=manager.url)
+            targets = [f"127.0.0.1:{p.port}" for p in switchable]
+            settings = prom.config([probe_scrape(exporter.url, targets)], alertmanager=manager.url)
             with prom.running(folder / "prometheus", settings, probe_rules()) as prometheus:
-                yield AlertStack(peer, prometheus, manager, exporter)
+                yield AlertStack(switchable, prometheus, manager, exporter)
     finally:
-        peer.close()
+        for peer in switchable:
+            peer.close()
+
+
+def slack_subject(body: dict[str, Any]) -> str:
+    """The title Alertmanager's default Slack template (`__subject`) gives
+    the notification whose webhook body this is: status, firing count, the
+    group labels' values, then the other common labels' values in brackets."""
+    status = str(body["status"]).upper()
+    count = sum(1 for a in body["alerts"] if a["status"] == "firing")
+    head = f"[{status}:{count}]" if body["status"] == "firing" else f"[{status}]"
+    group = body["groupLabels"]
+    common = {k: v for k, v in body["commonLabels"].items() if k not in group}
+    text = f"{head} {' '.join(v for _, v in sorted(group.items()))}"
+    if common:
+        text += f" ({' '.join(v for _, v in sorted(common.items()))})"
+    return text
 
 
 @pytest.fixture
