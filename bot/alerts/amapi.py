@@ -98,10 +98,17 @@ class AlertmanagerAPI:
             _with_status(f.alert, status) for f in found if values <= set(f.alert.labels.values())
         ]
 
-    async def still_firing(self, alert: Alert) -> State:
+    async def still_firing(
+        self, alert: Alert, *, matchers: Mapping[str, str] | None = None
+    ) -> State:
         """firing, silenced or inhibited while Alertmanager holds an alert
-        with these labels (firing wins if any is active), else resolved."""
-        found = await self.alerts(alert.labels or {"alertname": alert.name})
+        with these labels (firing wins if any is active), else resolved.
+
+        `matchers` (default: all the alert's labels) should be the
+        identity's (`Identity.matchers`) for an alert read from Slack, whose
+        other labels may be inferred from the text and so not exact."""
+        wanted = matchers or alert.labels or {"alertname": alert.name}
+        found = await self.alerts(wanted)
         if not found:
             return "resolved"
         if any(f.state != "suppressed" for f in found):

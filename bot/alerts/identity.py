@@ -20,7 +20,7 @@ An alert no trigger names opens nothing; it keeps the parser's fingerprint
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.alerts.match import matched
@@ -35,19 +35,26 @@ class Identity:
     key: str
     # "trigger": the same on every path; "payload": only what this path saw.
     basis: Basis
+    # Alertmanager label matchers that find this alert through its API
+    # (bot.alerts.amapi): alertname and the trigger's label; {} otherwise.
+    matchers: Mapping[str, str] = field(default_factory=dict)
 
 
 def identity(alert: Alert, bindings: Mapping[str, Binding]) -> Identity:
     found = matched(alert, bindings)
     if found is None:
         return Identity(alert.fingerprint, "payload")
+    matchers: dict[str, str] = {}
     if alert.source == "alertmanager":
         parts = {"alertname": alert.name, "by": found.by}
+        label, _, value = found.by.partition("=")
+        matchers = {"alertname": alert.name, label: value}
     elif alert.source == "kuma":
         parts = {"target": found.target}
     else:
         parts = {"check": found.by}
-    return Identity(fingerprint_of(alert.source, found.runbook, parts), "trigger")
+    key = fingerprint_of(alert.source, found.runbook, parts)
+    return Identity(key, "trigger", matchers)
 
 
 def identified(alert: Alert, bindings: Mapping[str, Binding]) -> Alert:

@@ -114,3 +114,15 @@ async def test_not_alertmanager(alertmanager: Alertmanager) -> None:
     api = AlertmanagerAPI(alertmanager.url + "/api/v2/status#")
     with pytest.raises(AlertmanagerError, match="did not answer like"):
         await api.alerts({"alertname": PROBE})
+
+
+async def test_still_firing_by_the_identitys_matchers(alertmanager: Alertmanager) -> None:
+    """A Slack-read alert may carry an inferred label Alertmanager does not
+    have; the identity's matchers (alertname + trigger label) still find it."""
+    alertmanager.post(_labels("smtp-in.example.com:25"))
+    api = AlertmanagerAPI(alertmanager.url)
+    inferred = {"alertname": PROBE, "instance": "smtp-in.example.com:25", "severity": "page"}
+    alert = Alert("alertmanager", "firing", PROBE, inferred)
+    assert await api.still_firing(alert) == "resolved"  # by every label: not found
+    by = {"alertname": PROBE, "instance": "smtp-in.example.com:25"}
+    assert await api.still_firing(alert, matchers=by) == "firing"

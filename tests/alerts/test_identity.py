@@ -148,3 +148,11 @@ def test_the_template_docs_alerts_md_suggests_names_each_alert(
     ]
     webhook = _webhook("webhook-am-firing.json")
     assert [identity(a, bindings) for a in alerts] == [identity(a, bindings) for a in webhook]
+
+
+def test_identity_matchers_find_the_alert_in_alertmanager(bindings: dict[str, Binding]) -> None:
+    (alert,) = _slack("slack-am-default-webhook-firing.json")
+    assert identity(alert, bindings).matchers == {
+        "alertname": "BlackboxProbeFailure",
+        "instance": "smtp-in.example.com:25",
+    }
