@@ -9,6 +9,9 @@ pytest_plugins = [
     "tests.peers.awsstandin",
     "tests.peers.blackbox",
     "tests.peers.prometheus",
+    "tests.peers.alertmanager",
+    "tests.peers.prometheus_server",
+    "tests.peers.alertstack",
     "tests.peers.slack",
     "tests.peers.sentinel",
 ]

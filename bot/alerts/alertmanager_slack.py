@@ -31,6 +31,11 @@ def parse(message: Mapping[str, Any]) -> list[Alert]:
     return [_alert(found, _merged(common, d), runbook, extra=()) for d in each]
 
 
+def subject_of(message: Mapping[str, Any]) -> Subject | None:
+    """The `[FIRING:n] ...` subject of an Alertmanager message, if it has one."""
+    return _subject(message)
+
+
 def _subject(message: Mapping[str, Any]) -> Subject | None:
     for line in _subject_lines(message):
         if (found := amtext.subject(line)) is not None:

@@ -12,6 +12,8 @@ Kuma's "Test" button sends no heartbeat and no monitor: that gives [].
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.alerts.model import Alert, AlertPayloadError, Status
@@ -55,7 +57,12 @@ def _from_default(body: Mapping[str, Any]) -> list[Alert]:
     if not name:
         return []
     status: Status = "firing" if heartbeat.get("status") == _DOWN else "resolved"
-    return [_alert(status, name, _str(body.get("msg")))]
+    alert = _alert(status, name, _str(body.get("msg")))
+    at = _heartbeat_time(heartbeat.get("time"))
+    # A down heartbeat is when the outage began, an up one when it ended.
+    if status == "firing":
+        return [replace(alert, starts_at=at)]
+    return [replace(alert, ends_at=at)]
 
 
 def _alert(status: Status, name: str, summary: str) -> Alert:
@@ -68,3 +75,12 @@ def _alert(status: Status, name: str, summary: str) -> Alert:
 
 def _str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _heartbeat_time(value: Any) -> datetime | None:
+    """Kuma stores heartbeat times in UTC as `YYYY-MM-DD HH:MM:SS.mmm`
+    (its `localDateTime` is the same moment in the server's zone)."""
+    try:
+        return datetime.fromisoformat(_str(value)).replace(tzinfo=UTC)
+    except ValueError:
+        return None

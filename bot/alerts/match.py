@@ -22,34 +22,65 @@ class Match(NamedTuple):
     target: str
 
 
+class Matched(NamedTuple):
+    """A match and the trigger entry that made it: `label=value` for an
+    Alertmanager trigger, the monitor or check name for Kuma/Healthchecks."""
+
+    runbook: str
+    target: str
+    by: str
+
+
 def match(alert: Alert, bindings: Mapping[str, Binding]) -> Match | None:
     """The first runbook (by id) whose triggers name this alert."""
+    found = matched(alert, bindings)
+    return None if found is None else Match(found.runbook, found.target)
+
+
+def matched(alert: Alert, bindings: Mapping[str, Binding]) -> Matched | None:
     for runbook_id, binding in sorted(bindings.items()):
-        target = _target(alert, binding)
-        if target is not None:
-            return Match(runbook_id, target)
+        hit = _target(alert, binding)
+        if hit is not None:
+            return Matched(runbook_id, hit[1], hit[0])
     return None
 
 
-def _target(alert: Alert, binding: Binding) -> str | None:
+def missing_label(alert: Alert, bindings: Mapping[str, Binding]) -> str | None:
+    """The label a trigger for this alertname needs and the alert lacks
+    (a grouped `[FIRING:2] BlackboxProbeFailure critical` names no instance)."""
+    if alert.source != "alertmanager":
+        return None
+    for _, binding in sorted(bindings.items()):
+        for trigger in binding.runbook.triggers.alertmanager:
+            if trigger.alertname == alert.name and trigger.label not in alert.labels:
+                return trigger.label
+    return None
+
+
+def _target(alert: Alert, binding: Binding) -> tuple[str, str] | None:
+    """(the trigger entry, the target) of the first entry naming the alert."""
     triggers = binding.runbook.triggers
     if alert.source == "kuma":
         return _kuma_target(alert.name, triggers.kuma)
     if alert.source == "healthchecks":
-        return triggers.healthchecks.get(alert.name)
+        target = triggers.healthchecks.get(alert.name)
+        return None if target is None else (alert.name, target)
     for trigger in triggers.alertmanager:
         if trigger.alertname != alert.name or trigger.label not in alert.labels:
             continue
         for key, target in _rendered(trigger, binding):
             if key == alert.labels[trigger.label]:
-                return target
+                return f"{trigger.label}={key}", target
     return None
 
 
-def _kuma_target(name: str, monitors: Mapping[str, str]) -> str | None:
+def _kuma_target(name: str, monitors: Mapping[str, str]) -> tuple[str, str] | None:
     """By the full `Group / Monitor` path first, then by the monitor's own name."""
     leaf = name.rsplit(PATH_SEPARATOR, 1)[-1]
-    return monitors.get(name) or monitors.get(leaf)
+    for key in (name, leaf):
+        if key in monitors:
+            return key, monitors[key]
+    return None
 
 
 def _rendered(trigger: AlertmanagerTrigger, binding: Binding) -> Iterator[tuple[str, str]]:

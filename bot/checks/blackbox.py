@@ -1,9 +1,10 @@
 """`blackbox`: ask a blackbox_exporter vantage point to probe a target.
 
-GET `{url}/probe?module=M&target=T`, read the metrics it answers and pass iff
-`probe_success` is 1. On a failure the probe is asked again with
-`debug=true`, within what is left of the budget, for the exporter's log of
-the probe: the reason a bare `probe_success 0` does not give.
+GET `{url}/probe?module=M&target=T&debug=true`, read the metrics the debug
+page carries and pass iff `probe_success` is 1. The page also carries the
+exporter's log of the probe: on a failure, the reason a bare
+`probe_success 0` does not give. It is asked for in the one request, since
+a probe that waits out its timeout leaves no time for a second one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ REPORTED = (
 )
 _ERROR_LINE = re.compile(r'level=error msg="((?:[^"\\]|\\.)*)"(?:.*? err="((?:[^"\\]|\\.)*)")?')
 _DEBUG_LINES = 40
+# Sections of the exporter's debug page (blackbox_exporter's debugOutput).
+_METRICS_HEADING = "Metrics that would have been returned:"
+_MODULE_HEADING = "Module configuration:"
 # Words in blackbox's error log that name the kind of failure.
 _KINDS = (
     ("connection refused", ErrorKind.REFUSED),
@@ -62,11 +66,10 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
     deadline = time.monotonic() + budget(point, ctx)
     try:
         async with new_client() as client:
-            text = await _ask(client, point, params, deadline, debug=False)
-            samples = _parse(point, text)
-            result = _judge(point, params, samples)
+            logs, metrics = _sections(await _ask(client, point, params, deadline))
+            result = _judge(point, params, _parse(point, metrics))
             if result.status is CheckStatus.FAIL:
-                result = await _with_debug(client, point, params, deadline, result)
+                result = _explained(result, dict(result.details), logs)
             return result
     except Unanswered as exc:
         return exc.result()
@@ -77,20 +80,26 @@ async def _ask(
     point: VantagePoint,
     params: Params,
     deadline: float,
-    *,
-    debug: bool,
 ) -> str:
     left = deadline - time.monotonic()
     if left <= 0:
         raise Unanswered(ErrorKind.TIMEOUT, f"{point.url}: no time left to ask")
-    query = {"module": params.module, "target": params.target}
-    query |= {"debug": "true"} if debug else {}
+    query = {"module": params.module, "target": params.target, "debug": "true"}
     response = await get(client, f"{point.url.rstrip('/')}/probe", query, seconds=left)
     if response.status_code != 200:
         said = one_line(response.text, 200)
         message = f"{point.name}: /probe answered HTTP {response.status_code}: {said}"
         raise Unanswered(ErrorKind.PROTOCOL, message)
     return response.text
+
+
+def _sections(page: str) -> tuple[str, str]:
+    """(the probe's log, its metrics) from the debug page; an exporter that
+    ignores `debug` answers bare metrics, with no log."""
+    logs, found, rest = page.partition(_METRICS_HEADING)
+    if not found:
+        return "", page
+    return logs, rest.partition(_MODULE_HEADING)[0]
 
 
 def _parse(point: VantagePoint, text: str) -> list[promtext.Sample]:
@@ -148,26 +157,7 @@ def _said(facts: dict[str, Any]) -> list[str]:
     return parts
 
 
-async def _with_debug(
-    client: httpx.AsyncClient,
-    point: VantagePoint,
-    params: Params,
-    deadline: float,
-    failed: CheckResult,
-) -> CheckResult:
-    """The failure, with the exporter's log of a second probe when it comes
-    in time; without it (and saying why) when it does not."""
-    details = dict(failed.details)
-    try:
-        page = await _ask(client, point, params, deadline, debug=True)
-    except Unanswered as exc:
-        details["debug"] = f"unavailable: {exc.message}"
-        return CheckResult.failed(failed.summary, details=details, result=failed.result)
-    return _explained(failed, details, page)
-
-
-def _explained(failed: CheckResult, details: dict[str, Any], page: str) -> CheckResult:
-    logs = page.partition("Metrics that would have been returned:")[0]
+def _explained(failed: CheckResult, details: dict[str, Any], logs: str) -> CheckResult:
     lines = [line for line in logs.splitlines() if "level=" in line]
     details["debug"] = lines[-_DEBUG_LINES:]
     errors = [m for line in lines if (m := _ERROR_LINE.search(line)) and m[1] != "Probe failed"]
@@ -187,11 +177,11 @@ def _words(params: Words) -> str:
 
 
 def _dry_call(p: Params, ctx: RunContext) -> tuple[str, Call]:
-    query = {"module": p.module, "target": p.target}
+    query = {"module": p.module, "target": p.target, "debug": "true"}
     call = vantage_get("blackbox", p.vantage, ctx, "/probe", query)
     if call["url"] is None:
         return f"nothing: {call['note']}", call
-    return f"GET {call['url']} (again with debug=true if the probe fails)", call
+    return f"GET {call['url']}", call
 
 
 CHECK = CheckType(

@@ -4,7 +4,10 @@ The answer is reported as a list of series, `{metric: {labels}, value: "1",
 timestamp: 1700000000.0}` (Prometheus gives values as strings), which is
 what `expect` reads: `[0].value == '1'`. When a `probe_success` series is 0,
 a second query asks when it was last 1, so that the summary says how long
-the probe has been failing.
+the probe has been failing; when it never was within the window, a third
+asks how much data Prometheus holds (a young Prometheus has seconds, not
+the window). An empty answer says which label value was asked for and
+which values Prometheus has (bot.checks.promselector).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import httpx
 from pydantic import Field
 
 from bot.checks import params as base
+from bot.checks import promselector
 from bot.checks.context import RunContext, VantagePoint
 from bot.checks.describing import Call, Words, code, plain, vantage_get
 from bot.checks.params import JMESPath, truthy
@@ -25,6 +29,7 @@ from bot.checks.vantage import Unanswered, budget, get, lookup, new_client
 
 # How far back the second query looks for the last success.
 DOWN_WINDOW = "1h"
+_WINDOW_S = 3600
 _SHOWN = 3
 
 
@@ -48,9 +53,19 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
             if _failing_probes(series):
                 since = f"time() - max_over_time(timestamp(({params.query}) == 1)[{DOWN_WINDOW}:])"
                 _note_down_for(series, await _query(client, point, since, deadline))
+            if _never_up(series):
+                held = f"time() - min_over_time(timestamp({params.query})[{DOWN_WINDOW}:])"
+                _note(series, "data_for_s", await _query(client, point, held, deadline))
+            empty = None
+            if not series:
+
+                async def ask(query: str) -> list[dict[str, Any]]:
+                    return await _query(client, point, query, deadline)
+
+                empty = await promselector.why_empty(params.query, ask)
     except Unanswered as exc:
         return exc.result()
-    return _judge(point, params, series)
+    return _judge(point, params, series, empty)
 
 
 async def _query(
@@ -99,18 +114,28 @@ def _failing_probes(series: list[dict[str, Any]]) -> bool:
 
 def _note_down_for(series: list[dict[str, Any]], since: list[dict[str, Any]]) -> None:
     """Match each failing series with its age (same labels, less the name)."""
-    ages = {_key(s["metric"]): float(s["value"]) for s in since if "value" in s}
+    _note(series, "down_for_s", since)
+
+
+def _never_up(series: list[dict[str, Any]]) -> bool:
+    return any("down_for_s" in s and s["down_for_s"] is None for s in series)
+
+
+def _note(series: list[dict[str, Any]], key: str, answers: list[dict[str, Any]]) -> None:
+    ages = {_key(s["metric"]): float(s["value"]) for s in answers if "value" in s}
     for s in series:
         if s.get("value") == "0":
-            s["down_for_s"] = ages.get(_key(s["metric"]))
+            s[key] = ages.get(_key(s["metric"]))
 
 
 def _key(metric: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in metric.items() if k != "__name__"))
 
 
-def _judge(point: VantagePoint, params: Params, series: list[dict[str, Any]]) -> CheckResult:
-    shown = "; ".join(_describe(s) for s in series[:_SHOWN]) or "no series"
+def _judge(
+    point: VantagePoint, params: Params, series: list[dict[str, Any]], empty: str | None = None
+) -> CheckResult:
+    shown = "; ".join(_describe(s) for s in series[:_SHOWN]) or empty or "no series"
     if len(series) > _SHOWN:
         shown += f"; and {len(series) - _SHOWN} more"
     details = {"vantage": point.name, "query": params.query, "series": series}
@@ -133,9 +158,21 @@ def _describe(series: dict[str, Any]) -> str:
     value = series.get("value", f"{len(series.get('values', []))} samples")
     text = f"{text} = {value}"
     if "down_for_s" in series:
-        age = series["down_for_s"]
-        text += f" for {_age(age)}" if age is not None else f" for over {DOWN_WINDOW}"
+        text += _how_long(series["down_for_s"], series.get("data_for_s", _WINDOW_S))
     return text
+
+
+def _how_long(down_for: float | None, data_for: float | None) -> str:
+    if down_for is not None:
+        return f" for {_age(down_for)}"
+    # Less data than the window (minus a scrape's slack): it never was 1 in
+    # what Prometheus has, which is not the same as "for over 1h".
+    if data_for is None:
+        # No step of the subquery had a sample yet.
+        return " in all the data Prometheus holds (under one evaluation interval)"
+    if data_for < _WINDOW_S - 60:
+        return f" in all {_age(data_for)} of data Prometheus holds"
+    return f" for over {DOWN_WINDOW}"
 
 
 def _age(seconds: float) -> str:

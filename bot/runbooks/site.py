@@ -7,6 +7,7 @@
     vantage_points:
       vpc: {kind: blackbox, url: "http://blackbox-exporter.internal:9115"}
     blackbox_config: blackbox.yml   # relative to this file
+    alertmanager: {url: "http://alertmanager.internal:9093", timeout: 3}
 
 `--set vars.cluster=mail` and `--set targets.smtp-relay.port=2525` override
 single values; values are read as YAML scalars, so 2525 is a number.
@@ -57,6 +58,14 @@ class VantagePointConfig(Model):
         description="base URL, e.g. http://blackbox:9115 or http://prometheus:9090"
     )
     timeout: float | None = Field(None, gt=0, le=300, description="cap on one request, seconds")
+
+
+class AlertmanagerConfig(Model):
+    """The Alertmanager the bot may ask which alerts a grouped Slack
+    notification holds and whether an incident's alerts still fire."""
+
+    url: HttpUrl = Field(description="base URL, e.g. http://alertmanager:9093")
+    timeout: float = Field(3.0, gt=0, le=60, description="cap on one request, seconds")
 
 
 def _nameserver(text: str) -> str:
@@ -111,6 +120,9 @@ class SiteConfig(Model):
         None, description="blackbox_exporter config whose modules `module` checks run"
     )
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    alertmanager: AlertmanagerConfig | None = Field(
+        None, description="read-only v2 API access to Alertmanager (docs/alerts.md)"
+    )
     dns: DnsConfig = Field(default_factory=DnsConfig)
     actions: dict[Slug, Allow] = Field(
         default_factory=dict,

@@ -57,6 +57,20 @@ async def test_failing_probe_says_why_from_the_debug_log(
     assert any("Error dialing TCP" in line for line in result.details["debug"])
 
 
+async def test_silent_peer_says_why_though_the_probe_used_the_budget(
+    blackbox_exporter: Exporter, silent_peer: Peer
+) -> None:
+    """#14.7: the probe waits for a banner until the exporter's own timeout,
+    a little under the budget; a second, debug request would have had no
+    time left, so the reason must come with the first answer."""
+    result = await run(probe("imap_starttls", silent_peer), ctx_for(blackbox_exporter.url))
+
+    assert result.status is CheckStatus.FAIL
+    assert "i/o timeout" in result.summary, result.summary
+    assert result.error_kind is ErrorKind.TIMEOUT
+    assert result.result["duration_ms"] > 1000  # it did wait out its timeout
+
+
 async def test_http_probe_reports_the_status_code(
     blackbox_exporter: Exporter, web_server: WebPeer
 ) -> None:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bot.checks.context import RunContext, VantagePoint, VantageSettings
 from bot.checks.prometheus import CHECK, Params, run
 from bot.checks.result import CheckStatus, ErrorKind
+from tests.peers import prometheus_server as prom
+from tests.peers.alertstack import probe_scrape
+from tests.peers.blackbox import Exporter
 from tests.peers.mail import Peer
 from tests.peers.prometheus import PromPeer
+from tests.peers.prometheus_server import Prometheus
 from tests.peers.web import WebPeer
 
 QUERY = 'probe_success{instance="smtp-in.example.com:25"}'
 SINCE = f"time() - max_over_time(timestamp(({QUERY}) == 1)[1h:])"
+HELD = f"time() - min_over_time(timestamp({QUERY})[1h:])"
 LABELS = {"instance": "smtp-in.example.com:25", "job": "blackbox-tcp"}
 
 
@@ -56,11 +64,24 @@ async def test_failing_probe_says_how_long_it_has_been_failing(prometheus_peer: 
 async def test_failing_longer_than_the_window_says_so(prometheus_peer: PromPeer) -> None:
     prometheus_peer.vector(QUERY, ({"__name__": "probe_success", **LABELS}, "0"))
     prometheus_peer.vector(SINCE)
+    prometheus_peer.vector(HELD, (LABELS, "3599.5"))
 
     result = await run(params(), ctx_for(prometheus_peer.url))
 
     assert result.status is CheckStatus.FAIL
     assert "= 0 for over 1h" in result.summary
+
+
+async def test_less_than_a_step_of_data_says_so(prometheus_peer: PromPeer) -> None:
+    prometheus_peer.vector(QUERY, ({"__name__": "probe_success", **LABELS}, "0"))
+    prometheus_peer.vector(SINCE)
+    prometheus_peer.vector(HELD)
+
+    result = await run(params(), ctx_for(prometheus_peer.url))
+
+    assert "= 0 in all the data Prometheus holds (under one evaluation interval)" in (
+        result.summary
+    )
 
 
 async def test_no_series_without_expect_fails(prometheus_peer: PromPeer) -> None:
@@ -124,3 +145,50 @@ async def test_no_such_vantage_point_is_skipped() -> None:
 def test_bad_expect_is_rejected_at_validation() -> None:
     with pytest.raises(ValueError, match="bad JMESPath"):
         CHECK.params.model_validate({"vantage": "p", "query": "up", "expect": "[0."})
+
+
+# Against Debian's real Prometheus: blackbox_exporter probing a closed port,
+# so `probe_success` has been 0 for every second of data Prometheus holds.
+
+
+@pytest.fixture
+def failing_probe(
+    tmp_path: Path, blackbox_exporter: Exporter, closed_port: Peer
+) -> Iterator[tuple[Prometheus, str]]:
+    instance = f"127.0.0.1:{closed_port.port}"
+    scrape = probe_scrape(blackbox_exporter.url, [instance], job="blackbox-imap")
+    with prom.running(tmp_path / "prometheus", prom.config([scrape])) as prometheus:
+        # A few samples, so that the 1 s steps of a subquery see some.
+        prometheus.wait_for(f'count_over_time(probe_success{{instance="{instance}"}}[1h]) >= 3')
+        yield prometheus, instance
+
+
+async def test_young_prometheus_says_how_much_data_it_holds(
+    failing_probe: tuple[Prometheus, str],
+) -> None:
+    """#14.6: not "for over 1h" when Prometheus has seconds of data."""
+    prometheus, instance = failing_probe
+    query = f'probe_success{{instance="{instance}"}}'
+
+    result = await run(params(query), ctx_for(prometheus.url, timeout=5))
+
+    assert result.status is CheckStatus.FAIL
+    assert "for over 1h" not in result.summary
+    assert re.search(r"= 0 in all \d+ s of data Prometheus holds", result.summary), result.summary
+    held = result.result[0]["data_for_s"]
+    assert 0 <= held < 120
+
+
+async def test_no_series_names_the_label_and_the_values_there_are(
+    failing_probe: tuple[Prometheus, str],
+) -> None:
+    """#14.6: the site config names the target by address; Prometheus's
+    `instance` label says 127.0.0.1:port."""
+    prometheus, instance = failing_probe
+    query = 'probe_success{job="blackbox-imap",instance="imap.example.com:143"}'
+
+    result = await run(params(query), ctx_for(prometheus.url, timeout=5))
+
+    assert result.status is CheckStatus.FAIL
+    assert 'no series with instance="imap.example.com:143"' in result.summary, result.summary
+    assert f'probe_success{{job="blackbox-imap"}} has instance="{instance}"' in result.summary

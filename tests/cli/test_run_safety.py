@@ -89,7 +89,7 @@ def test_dry_run_shows_every_call_and_makes_none(
         "protocol": "smtp",
     }
     assert calls["inside-tcp"]["call"]["url"] == (
-        f"http://127.0.0.1:{port}/probe?module=tcp_connect&target=127.0.0.1%3A{port}"
+        f"http://127.0.0.1:{port}/probe?module=tcp_connect&target=127.0.0.1%3A{port}&debug=true"
     )
     assert calls["history"]["call"]["url"].startswith(
         f"http://127.0.0.1:{port}/api/v1/query?query=probe_success"

@@ -66,7 +66,7 @@ def test_aws_without_an_endpoint_names_the_public_one(monkeypatch: pytest.Monkey
 def test_vantage_points_are_get_urls_with_the_query_filled_in() -> None:
     probe = blackbox.Params(vantage="vpc", module="tcp_connect", target="imap:143")
     assert describe("blackbox", probe, CTX)[1]["url"] == (
-        "http://bb:9115/probe?module=tcp_connect&target=imap%3A143"
+        "http://bb:9115/probe?module=tcp_connect&target=imap%3A143&debug=true"
     )
     query = prometheus.Params(vantage="prom", query="up == 0")
     assert describe("prometheus", query, CTX)[1]["url"] == (
