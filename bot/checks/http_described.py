@@ -52,4 +52,8 @@ def http_call(p: Any, ctx: RunContext) -> tuple[str, Call]:
         say += ", headers " + ", ".join(f"{k}: {v}" for k, v in headers.items())
     if p.payload is not None:
         say += ", payload " + json.dumps(p.payload, separators=(",", ":"), default=str)
+    if p.query is not None:
+        say += f", report {p.query.expression} of the JSON body"
+    if p.expect is not None:
+        say += f", pass when {p.expect.expression}"
     return say, call

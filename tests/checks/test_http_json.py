@@ -198,12 +198,15 @@ def test_dry_run_shows_where_the_secret_comes_from_never_its_value(
         read_only_because=REASON,
         auth={"bearer": {"env": "TEST_GRAFANA_TOKEN"}},
         payload={"query": "up"},
+        query="results",
+        expect="length(results) > `0`",
     )
 
     say, call = http.CHECK.dry(params, CTX)
 
     assert "Authorization: Bearer <environment variable TEST_GRAFANA_TOKEN>" in say
     assert 'payload {"query":"up"}' in say
+    assert say.endswith(", report results of the JSON body, pass when length(results) > `0`")
     assert call["headers"] == {"Authorization": "Bearer <environment variable TEST_GRAFANA_TOKEN>"}
     assert TOKEN not in say + json.dumps(call)
 
