@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.peers.alertstack",
     "tests.peers.slack",
     "tests.peers.sentinel",
+    "tests.peers.redis",
 ]

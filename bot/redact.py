@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -140,6 +141,8 @@ class Redactor:
     def redact(self, text: str) -> str:
         if self._secrets is not None:
             text = self._secrets.sub(MASK, text)
+        if _learned:
+            text = _learned[0].sub(MASK, text)
         for pattern, replacement in SHAPES:
             text = pattern.sub(replacement, text)
         return text
@@ -161,6 +164,27 @@ class Redactor:
 
 def _secret_key(key: object, value: object) -> bool:
     return isinstance(key, str) and isinstance(value, str) and bool(_SECRET_KEYS.match(key))
+
+
+# Secrets read at run time (a check's token from the environment or a file,
+# `learn`): every redactor masks them from then on, the installed one and
+# those built earlier (a Poster keeps its own), since the value was not known
+# when they were made.
+_learned: list[re.Pattern[str]] = []
+_learned_values: set[str] = set()
+_learning = threading.Lock()
+
+
+def learn(*values: str) -> None:
+    """Mask these values everywhere from now on (lengths below
+    MIN_SECRET_LENGTH are ignored, as for configured secrets)."""
+    fresh = {v for v in values if len(v) >= MIN_SECRET_LENGTH} - _learned_values
+    if not fresh:
+        return
+    with _learning:
+        _learned_values.update(fresh)
+        ordered = sorted(_learned_values, key=len, reverse=True)
+        _learned[:] = [re.compile("|".join(map(re.escape, ordered)))]
 
 
 class RedactingFilter(logging.Filter):

@@ -14,6 +14,7 @@ import functools
 import json
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -27,8 +28,9 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.model import OperationModel
 from botocore.validate import ParamValidator
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from bot.checks.awspages import Pages, read_pages
 from bot.checks.awsread import refusal
 from bot.checks.context import AwsSettings, RunContext
 from bot.checks.params import JMESPath, truthy
@@ -84,6 +86,10 @@ class Params(BaseParams):
     (bot.checks.awsread); `triage lint` lists every one for review."""
     call: str = Field(pattern=r"^[a-z0-9-]+\.[a-z0-9_]+$")
     params: dict[str, Any] = Field(default_factory=dict)
+    paginate: bool = False
+    """Follow the operation's pages with boto3's paginator, merging them."""
+    max_pages: int = Field(default=10, ge=1, le=100)
+    """At most this many pages (a page is one call); the summary says when more remain."""
     query: JMESPath | None = None
     expect: JMESPath | None = None
     offending: JMESPath | None = None
@@ -116,6 +122,23 @@ class Params(BaseParams):
             raise ValueError(f"bad params for {call}: {report.generate_report()}")
         return params
 
+    @field_validator("paginate")
+    @classmethod
+    def _can_paginate(cls, paginate: bool, info: ValidationInfo) -> bool:
+        call = info.data.get("call")
+        if paginate and call is not None and paginator_config(*call.split(".")) is None:
+            raise ValueError(
+                f"{call} cannot be paginated (botocore has no paginator for it):"
+                " drop `paginate`, it answers in one page"
+            )
+        return paginate
+
+    @model_validator(mode="after")
+    def _pages_need_paginate(self) -> Params:
+        if "max_pages" in self.model_fields_set and not self.paginate:
+            raise ValueError("`max_pages` limits `paginate: true`: set that too, or drop it")
+        return self
+
     @property
     def service(self) -> str:
         return self.call.partition(".")[0]
@@ -145,6 +168,17 @@ def operation_model(service: str, operation: str) -> OperationModel:
     if operation not in operations:
         raise ValueError(f"AWS service {service!r} has no operation {operation!r}")
     return _botocore().get_service_model(service).operation_model(operations[operation])
+
+
+@cache
+def paginator_config(service: str, operation: str) -> dict[str, Any] | None:
+    """botocore's paginator for the operation (tokens, result keys), or None."""
+    name = operation_model(service, operation).name
+    try:
+        config: dict[str, Any] = _botocore().get_paginator_model(service).get_paginator(name)
+    except (ValueError, bx.UnknownServiceError, bx.DataNotFoundError):
+        return None
+    return config
 
 
 @lru_cache(maxsize=64)
@@ -204,25 +238,44 @@ async def call_off_loop(
     )
 
 
-def _invoke(params: Params, ctx: RunContext) -> dict[str, Any]:
+def _invoke(params: Params, ctx: RunContext, deadline: float) -> tuple[dict[str, Any], Pages]:
     with _building:
         client = _client(params.service, params.region or ctx.aws.region, ctx.aws)
+    config = paginator_config(params.service, params.operation) if params.paginate else None
+    if config is not None:
+        return read_pages(
+            client,
+            params.operation,
+            params.params,
+            config=config,
+            max_pages=params.max_pages,
+            deadline=deadline,
+        )
     response: dict[str, Any] = getattr(client, params.operation)(**params.params)
-    return response
+    return response, None
 
 
 async def run(params: Params, ctx: RunContext) -> CheckResult:
+    # The worker thread stops asking for pages at this point, so that the
+    # calls it makes end before the check's own deadline does.
+    deadline = time.monotonic() + ctx.timeout * 0.8
     try:
         async with asyncio.timeout(ctx.timeout * 0.95):
             loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(EXECUTOR, _invoke, params, ctx)
+            response, pages = await loop.run_in_executor(EXECUTOR, _invoke, params, ctx, deadline)
     except TimeoutError:
         summary = f"{params.call}: no answer within the {ctx.timeout:g}s budget"
         return CheckResult.errored(ErrorKind.TIMEOUT, summary)
     except (bx.BotoCoreError, bx.ClientError) as exc:
         kind, message = translate(exc)
         return CheckResult.errored(kind, one_line(f"{params.call}: {message}"))
-    return _judge(params, response)
+    if pages is not None and pages.more and not pages.capped:
+        summary = (
+            f"{params.call}: read {pages.read} pages and more remain, but the"
+            f" {ctx.timeout:g}s budget ran out: raise the check's timeout"
+        )
+        return CheckResult.errored(ErrorKind.TIMEOUT, summary, details=pages.details())
+    return _judge(params, response, pages)
 
 
 def translate(exc: Exception) -> tuple[ErrorKind, str]:
@@ -260,7 +313,7 @@ def _unreachable(exc: bx.EndpointConnectionError) -> tuple[ErrorKind, str]:
     return ErrorKind.REFUSED, str(exc)
 
 
-def _judge(params: Params, response: dict[str, Any]) -> CheckResult:
+def _judge(params: Params, response: dict[str, Any], pages: Pages = None) -> CheckResult:
     attempts = response.pop("ResponseMetadata", {}).get("RetryAttempts", 0)
     plain = to_json(response)
     missing = _ecs_missing(params, plain)
@@ -269,11 +322,16 @@ def _judge(params: Params, response: dict[str, Any]) -> CheckResult:
         return CheckResult.errored(ErrorKind.NOT_FOUND, summary, details={"failures": missing})
     selected = params.query.search(plain) if params.query else plain
     details = {"call": params.call, "params": params.params, "retries": attempts}
+    # Said in every summary: a judgement over some pages is not over all.
+    partial = pages.caveat() if pages is not None else ""
+    if pages is not None:
+        details |= pages.details()
     if params.expect is None:
-        return CheckResult.passed(f"{params.call}: answered", details=details, result=selected)
-    if truthy(params.expect.search(selected)):
-        summary = f"{params.call}: {params.expect.expression} holds"
+        summary = f"{params.call}: answered{partial}"
         return CheckResult.passed(summary, details=details, result=selected)
+    if truthy(params.expect.search(selected)):
+        summary = f"{params.call}: {params.expect.expression} holds{partial}"
+        return CheckResult.passed(one_line(summary), details=details, result=selected)
     offending = params.offending.search(selected) if params.offending else None
     # Name what is wrong when the runbook says how to find it; the
     # expression itself only when there is nothing better to show.
@@ -282,7 +340,7 @@ def _judge(params: Params, response: dict[str, Any]) -> CheckResult:
         summary = f"{params.call}: offending {compact(offending)}"
         details["offending"] = offending
     details["result"] = selected
-    return CheckResult.failed(one_line(summary), details=details, result=selected)
+    return CheckResult.failed(one_line(summary + partial), details=details, result=selected)
 
 
 def _ecs_missing(params: Params, response: dict[str, Any]) -> list[str]:

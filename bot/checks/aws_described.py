@@ -25,6 +25,8 @@ def aws_words(params: Words) -> str:
     arguments: Mapping[str, Any] = params.get("params") or {}
     if arguments:
         text += " with " + ", ".join(f"{k} {code(plain(v))}" for k, v in arguments.items())
+    if params.get("paginate"):
+        text += f", every page up to {plain(params.get('max_pages', 10))}"
     return text
 
 
@@ -53,4 +55,8 @@ def aws_call(p: Any, ctx: RunContext, operation_model: Lookup) -> tuple[str, Cal
         "endpoint": endpoint,
     }
     arguments = json.dumps(p.params, separators=(",", ":"), default=str)
-    return f"AWS {p.call} {arguments} in {call['region']} at {endpoint}", call
+    pages = ""
+    if p.paginate:
+        call["paginate"] = f"up to {p.max_pages} pages"
+        pages = f" (paginated, up to {p.max_pages} pages)"
+    return f"AWS {p.call} {arguments}{pages} in {call['region']} at {endpoint}", call

@@ -8,9 +8,11 @@ phase it was in, so that a timeout says *where* the time went.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import ssl
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -22,14 +24,17 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from bot.checks import dial
 from bot.checks.addresses import ForbiddenAddress, check_host
 from bot.checks.context import RunContext
 from bot.checks.errors import Failure, classify, result_for
-from bot.checks.params import HttpUrl, Regex, Target
+from bot.checks.httpauth import Auth, SecretMissing, authorization
+from bot.checks.params import HttpUrl, JMESPath, Regex, Target, truthy
 from bot.checks.params import Params as BaseParams
+from bot.checks.query_response import clip
 from bot.checks.result import CheckResult, ErrorKind, one_line
 from bot.checks.spec import CheckType
 from bot.checks.tlsfacts import client_context, handshake_facts
@@ -75,9 +80,62 @@ StatusRange = Annotated[
 ]
 
 
+# Methods a check may use without a word: they read by definition (RFC 9110
+# 9.2.1, "safe methods"). POST reads only by convention of some APIs (search,
+# GraphQL, Elasticsearch's _search, Prometheus' query), so the runbook must say
+# why this one does; PUT, PATCH and DELETE change things and are never checks.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CHANGING = frozenset({"PUT", "PATCH", "DELETE"})
+# Set by the client itself, or the dial policy's to decide (Host); the
+# credential goes in `auth`, read at run time and masked.
+_RESERVED_HEADERS = {
+    "host": "the Host is the URL's: the target is what the bot judged and dials",
+    "authorization": "use `auth` so that the secret is read at run time and masked",
+    "proxy-authorization": "checks use no proxy",
+    "cookie": "a session cookie is a credential: use `auth`",
+    "content-length": "set from `payload`",
+    "transfer-encoding": "set by the client",
+    "connection": "set by the client",
+}
+
+
+def _method(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    method = value.upper()
+    if method in _CHANGING:
+        raise ValueError(
+            f"an HTTP {method} changes things: a check only reads; use an escalation action"
+        )
+    return method
+
+
+def method_refusal(method: Any, reason: Any) -> str | None:
+    """Why a method may not be used as written (None when it may)."""
+    if not isinstance(method, str) or method.upper() in SAFE_METHODS:
+        return None
+    if method.upper() in _CHANGING:
+        return f"an HTTP {method.upper()} changes things: a check only reads"
+    if isinstance(reason, str) and len(reason) >= 10:
+        return None
+    return (
+        f"a {method.upper()} may change things: if this one only reads, say why with"
+        " `read_only_because: <reason>` (triage lint lists it for review)"
+    )
+
+
 class Params(BaseParams):
     url: HttpUrl
-    method: Literal["GET", "HEAD"] = "GET"
+    method: Annotated[Literal["GET", "HEAD", "OPTIONS", "POST"], BeforeValidator(_method)] = "GET"
+    read_only_because: str | None = Field(default=None, min_length=10)
+    """Why a POST only reads (a search or query API): required for any method
+    but GET, HEAD and OPTIONS; `triage lint` lists it for review."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    payload: Any = None
+    """The request body: a string is sent as text, anything else as JSON. POST only."""
+    auth: Auth | None = None
+    """`{bearer: {env: NAME}}` or `{basic: {user: u, password: {file: /path}}}`:
+    read at run time, sent only over https, never shown."""
     expect_status: list[StatusRange] = Field(default_factory=lambda: [(200, 299)], min_length=1)
     follow_redirects: bool = True
     max_redirects: int = Field(default=5, ge=0)
@@ -86,24 +144,54 @@ class Params(BaseParams):
     redirects are followed only within the URL's own host and port (and from
     http to https on 443 of the same host)."""
     body: Regex | None = None
+    query: JMESPath | None = None
+    """Over the body read as JSON: the value the check reports (and shows)."""
+    expect: JMESPath | None = None
+    """Over the body read as JSON (or `query`'s value): must be true to pass."""
     verify: bool = True
     ca_file: str | None = None
     # None: no floor; a `module` that skips verification accepts an expired
     # certificate, as blackbox_exporter does.
     min_days_valid: int | None = Field(default=0, ge=0)
 
-    @field_validator("body")
+    @field_validator("body", "query", "expect")
     @classmethod
-    def _not_with_head(cls, body: re.Pattern[str] | None, info: ValidationInfo) -> Any:
-        if body is not None and info.data.get("method") == "HEAD":
-            raise ValueError("a HEAD response has no body to match: drop `body` or use GET")
-        return body
+    def _not_with_head(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("method") == "HEAD":
+            raise ValueError(
+                f"a HEAD response has no body to judge: drop `{info.field_name}` or use GET"
+            )
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _own_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name in headers:
+            why = _RESERVED_HEADERS.get(name.lower())
+            if why is not None:
+                raise ValueError(f"header {name!r} may not be set: {why}")
+        return headers
+
+    @model_validator(mode="after")
+    def _reads_only(self) -> Params:
+        refused = method_refusal(self.method, self.read_only_because)
+        if refused is not None:
+            raise ValueError(refused)
+        if self.payload is not None and self.method != "POST":
+            raise ValueError(f"a {self.method} request carries no `payload`: use POST")
+        if self.auth is not None and not self.url.lower().startswith("https://"):
+            raise ValueError("`auth` is sent only over https: the secret would cross in clear")
+        return self
 
     def accepts(self, status: int) -> bool:
         return any(low <= status <= high for low, high in self.expect_status)
 
     def expected(self) -> str:
         return ", ".join(str(_render_status(pair)) for pair in self.expect_status)
+
+    @property
+    def judges_json(self) -> bool:
+        return self.query is not None or self.expect is not None
 
 
 @dataclass
@@ -138,10 +226,21 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
         verify = client_context(verify=params.verify, ca_file=params.ca_file or ctx.ca_file)
     except (OSError, ssl.SSLError) as exc:
         return CheckResult.errored(ErrorKind.INTERNAL, f"cannot load the CA file: {exc}")
+    try:
+        headers = _headers(params)
+    except SecretMissing as exc:
+        return CheckResult.errored(ErrorKind.AUTH, one_line(f"{params.url}: {exc}"))
     redirects = _Redirects(params)
     try:
         async with asyncio.timeout(_budget(ctx)):
-            answer = await _fetch(params, verify, _budget(ctx), trace, redirects)
+            answer = await _fetch(
+                params,
+                headers,
+                verify=verify,
+                budget=_budget(ctx),
+                trace=trace,
+                redirects=redirects,
+            )
     except (httpx.HTTPError, TimeoutError, OSError) as exc:
         return result_for(_translate(exc, params, ctx, trace), details=_elapsed(started))
     except ForbiddenAddress as exc:
@@ -158,8 +257,31 @@ def _budget(ctx: RunContext) -> float:
     return ctx.timeout * 0.95
 
 
+def _headers(params: Params) -> dict[str, str]:
+    """The runbook's headers, and the credential read now (SecretMissing)."""
+    headers = dict(params.headers)
+    if params.auth is not None:
+        headers["Authorization"] = authorization(params.auth)
+    return headers
+
+
+def _content(params: Params) -> dict[str, Any]:
+    """httpx's arguments for the payload: text as it is, anything else as JSON."""
+    if params.payload is None:
+        return {}
+    if isinstance(params.payload, str):
+        return {"content": params.payload.encode()}
+    return {"json": params.payload}
+
+
 async def _fetch(
-    params: Params, verify: ssl.SSLContext, budget: float, trace: _Trace, redirects: _Redirects
+    params: Params,
+    headers: dict[str, str],
+    *,
+    verify: ssl.SSLContext,
+    budget: float,
+    trace: _Trace,
+    redirects: _Redirects,
 ) -> _Answer:
     async with (
         httpx.AsyncClient(
@@ -171,7 +293,13 @@ async def _fetch(
             transport=dial.transport(verify),
             trust_env=False,  # no proxy from the environment: we dial what we judged
         ) as client,
-        client.stream(params.method, params.url, extensions={"trace": trace}) as response,
+        client.stream(
+            params.method,
+            params.url,
+            headers=headers,
+            extensions={"trace": trace},
+            **_content(params),
+        ) as response,
     ):
         answer = _Answer(
             status=response.status_code,
@@ -181,7 +309,7 @@ async def _fetch(
             tls=_tls_facts(response),
             http_version=response.http_version,
         )
-        if params.method == "GET":
+        if params.method != "HEAD":
             answer.body, answer.truncated = await _read_capped(response)
             answer.text = answer.body.decode(response.encoding or "utf-8", errors="replace")
         return answer
@@ -296,6 +424,11 @@ def _judge(params: Params, answer: _Answer, details: dict[str, Any]) -> CheckRes
     if params.body is not None and not params.body.search(answer.text):
         summary = f"{said} but the body does not match /{params.body.pattern}/"
         return CheckResult.failed(summary, details=details, result=result)
+    if params.judges_json:
+        failed, shown = _judge_json(params, answer, result)
+        if failed is not None:
+            return CheckResult.failed(one_line(f"{said} but {failed}"), **_kw(details, result))
+        said += f": {shown}" if shown else ""
     days_left = answer.tls.get("days_left") if answer.tls else None
     floor = params.min_days_valid
     if days_left is not None and floor is not None and days_left < floor:
@@ -304,6 +437,35 @@ def _judge(params: Params, answer: _Answer, details: dict[str, Any]) -> CheckRes
         return CheckResult.failed(summary, kind=ErrorKind.TLS, details=details, result=result)
     suffix = f", certificate valid {days_left} more days" if days_left is not None else ""
     return CheckResult.passed(f"{said}{suffix}", details=details, result=result)
+
+
+def _kw(details: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    kind = ErrorKind.PROTOCOL if "json" not in result else None
+    return {"kind": kind, "details": details, "result": result}
+
+
+def _judge_json(params: Params, answer: _Answer, result: dict[str, Any]) -> tuple[str | None, str]:
+    """(why the JSON fails, or None; what to show). Puts the value in `result["json"]`."""
+    if answer.truncated:
+        return f"its body is over {BODY_CAP // 1024} KiB: too big to judge as JSON", ""
+    try:
+        document = json.loads(answer.text)
+    except ValueError as exc:
+        start = clip(" ".join(answer.text.split())[:80])
+        return f"its body is not JSON ({exc}); it starts {start!r}", ""
+    selected = params.query.search(document) if params.query else document
+    result["json"] = selected
+    shown = _compact(selected) if params.query else ""
+    if params.expect is None or truthy(params.expect.search(selected)):
+        holds = f"{params.expect.expression} holds" if params.expect else ""
+        return None, ", ".join(part for part in (shown, holds) if part)
+    got = f" (got {_compact(selected)})" if params.query else ""
+    return f"expected {params.expect.expression}{got}", ""
+
+
+def _compact(value: Any) -> str:
+    text = json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
+    return clip(text)
 
 
 def _details(answer: _Answer) -> dict[str, Any]:
@@ -321,13 +483,25 @@ def _elapsed(started: float) -> dict[str, Any]:
     return {"elapsed_ms": round((time.monotonic() - started) * 1000, 1)}
 
 
+def vet(written: Mapping[str, Any]) -> dict[str, str]:
+    """The read-only rule over the parameters as written (placeholders and all)."""
+    refused = method_refusal(written.get("method", "GET"), written.get("read_only_because"))
+    return {"method": refused} if refused is not None else {}
+
+
 from bot.checks.http_described import http_call, http_words  # noqa: E402
 
 CHECK = CheckType(
     name="http",
     params=Params,
     run=run,
-    description="Fetch a URL; check the status, redirects, a body regex and the certificate.",
+    description="Fetch a URL; check the status, redirects, a body regex or JSON (JMESPath),"
+    " and the certificate.",
     describe=http_words,
     dry_call=http_call,
+    # What is sent, how, and with which credential is the runbook's word,
+    # reviewed with it: never a value an alert's labels fill in.
+    from_runbook_only=frozenset({"method", "headers", "payload", "auth"}),
+    literal=frozenset({"method", "read_only_because", "auth"}),
+    vet=vet,
 )

@@ -23,9 +23,12 @@ def _certificate(params: Words) -> str:
 
 
 def tcp_words(params: Words) -> str:
-    banner = params.get("banner")
+    banner, send = params.get("banner"), params.get("send")
     text = f"TCP connection to {_at(params)}"
-    return text + (f", first line matching {code(plain(banner))}" if banner else "")
+    text += f", first line matching {code(plain(banner))}" if banner else ""
+    if send:
+        text += f", sends {code(plain(send))} and expects {code(plain(params.get('expect')))}"
+    return text
 
 
 def tls_words(params: Words) -> str:
@@ -41,7 +44,11 @@ def tcp_call(p: Any, ctx: RunContext) -> tuple[str, Call]:
     where = address(p.host, p.port)
     banner = p.banner.pattern if p.banner else None
     say = f"TCP connect to {where}" + (f", read a banner matching /{banner}/" if banner else "")
-    return say, {"type": "tcp", "connect": where, "banner": banner}
+    call: Call = {"type": "tcp", "connect": where, "banner": banner}
+    if p.send is not None:
+        call |= {"send": p.send, "expect": p.expect.pattern}
+        say += f", send {p.send!r}, read an answer matching /{p.expect.pattern}/"
+    return say, call
 
 
 def tls_call(p: Any, ctx: RunContext) -> tuple[str, Call]:

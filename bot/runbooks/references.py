@@ -66,6 +66,12 @@ def opt_ins(runbook: Runbook) -> Iterator[Problem]:
                 call = check.param_templates.get("call")
                 loc = ("steps", i, "checks", j, "allow_operation")
                 yield Problem(loc, f"review: {call} allowed in a check: {reason}")
+            # An http method or tcp line that reads only by the author's word.
+            reason = check.param_templates.get("read_only_because")
+            if isinstance(reason, str):
+                what = check.param_templates.get("method") or check.param_templates.get("send")
+                loc = ("steps", i, "checks", j, "read_only_because")
+                yield Problem(loc, f"review: {check.type} {what} taken as a read: {reason}")
 
 
 def _unique_steps(runbook: Runbook) -> Iterator[Problem]:

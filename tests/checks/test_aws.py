@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
 from pydantic import ValidationError
 
@@ -283,3 +284,85 @@ def test_bad_params_are_rejected_at_validation(params: dict[str, Any], message: 
 )
 def test_expect_uses_jmespath_truthiness(value: Any, truth: bool) -> None:
     assert truthy(value) is truth
+
+
+# paginate (#16 item 6): boto3's paginator against moto, which pages
+# logs.describe_log_groups by limit/nextToken (it ignores ecs.list_services'
+# maxResults, so that one cannot show pages).
+
+
+def log_groups(**extra: Any) -> aws.Params:
+    return aws.Params(
+        call="logs.describe_log_groups",
+        params={"logGroupNamePrefix": "/ecs/", "limit": 10},
+        query="logGroups[*].logGroupName",
+        expect="length(@) >= `25`",
+        **extra,
+    )
+
+
+def groups(count: int) -> None:
+    logs = boto3.client("logs")
+    for i in range(count):
+        logs.create_log_group(logGroupName=f"/ecs/svc-{i:02d}")
+
+
+async def test_paginate_reads_every_page_and_merges_the_lists(aws_env: MotoPeer) -> None:
+    groups(25)
+
+    one_call = await aws.run(log_groups(), CTX)
+    paged = await aws.run(log_groups(paginate=True), CTX)
+
+    assert one_call.status is CheckStatus.FAIL  # 10 of 25: the first page only
+    assert paged.status is CheckStatus.PASS, paged.summary
+    assert len(paged.result) == 25
+    assert paged.details["pages"] == 3
+    assert paged.details["more_pages"] is False
+    assert "more remain" not in paged.summary
+
+
+async def test_max_pages_caps_the_calls_and_the_summary_says_so(aws_env: MotoPeer) -> None:
+    groups(25)
+
+    result = await aws.run(log_groups(paginate=True, max_pages=2), CTX)
+
+    assert result.status is CheckStatus.FAIL
+    assert len(result.result) == 20
+    assert result.details["pages"] == 2
+    assert result.details["more_pages"] is True
+    assert result.summary.endswith(
+        "(first 2 pages only: more remain; raise max_pages to read them)"
+    )
+
+
+async def test_paginate_with_a_deadline_already_spent_errors_timeout(aws_env: MotoPeer) -> None:
+    groups(25)
+    params = log_groups(paginate=True)
+
+    merged, pages = aws._invoke(params, CTX, deadline=0.0)
+
+    assert pages is not None
+    assert (pages.read, pages.more, pages.capped) == (1, True, False)
+    assert len(merged["logGroups"]) == 10
+    assert "nextToken" not in merged
+
+
+def test_paginate_is_refused_at_load_for_an_operation_without_pages() -> None:
+    with pytest.raises(ValidationError, match=r"ecs\.describe_services cannot be paginated"):
+        aws.Params(call="ecs.describe_services", params={"services": ["x"]}, paginate=True)
+    with pytest.raises(ValidationError, match="`max_pages` limits `paginate: true`"):
+        aws.Params(call="logs.describe_log_groups", max_pages=3)
+    with pytest.raises(ValidationError, match="less than or equal to 100"):
+        aws.Params(call="logs.describe_log_groups", paginate=True, max_pages=1000)
+
+
+def test_paginate_keeps_the_read_only_rule() -> None:
+    with pytest.raises(ValidationError, match="not a read"):
+        aws.Params(call="ecs.update_service", params={"service": "x"}, paginate=True)
+
+
+def test_dry_run_says_how_many_pages_at_most() -> None:
+    say, call = aws.CHECK.dry(log_groups(paginate=True, max_pages=4), CTX)
+
+    assert call["paginate"] == "up to 4 pages"
+    assert "(paginated, up to 4 pages)" in say

@@ -227,7 +227,8 @@ def test_expect_status_is_parsed_at_validation_time() -> None:
         ({"url": "http://example.test/", "expect_status": []}, "at least 1"),
         ({"url": "http://example.test/", "method": "HEAD", "body": "ok"}, "HEAD"),
         ({"url": "http://example.test/", "body": "("}, "bad regular expression"),
-        ({"url": "http://example.test/", "method": "POST"}, "GET"),
+        ({"url": "http://example.test/", "method": "POST"}, "read_only_because"),
+        ({"url": "http://example.test/", "method": "DELETE"}, "changes things"),
         ({"url": "http://example.test/", "timeout": 3}, "Extra inputs"),
     ],
 )

@@ -4,11 +4,15 @@ Routes: /ok (200), /unauthorized (401), /error (500), /redirect (302 -> /ok),
 /loop (302 -> itself), /to-metadata and /to-metadata-decimal (302 -> the
 instance metadata address), /slow (headers at once, then a byte every 0.2 s),
 /big (200 with 200 KiB of body). HEAD is answered on every route.
+JSON routes: /api/health (a health document), /api/echo (any method: the
+request's method, headers and body, as JSON), /api/307 (307 -> /api/echo,
+which keeps the method and body) and /api/303 (303 -> /api/echo, as GET).
 The TLS peers use their own trustme CA (`web_ca`), independent of certs.py.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 from collections.abc import Iterator
@@ -21,6 +25,15 @@ import pytest
 import trustme
 
 OK_BODY = b"<html><title>triage</title><body>status: all good</body></html>"
+HEALTH = {
+    "status": "degraded",
+    "version": "1.4.2",
+    "checks": [
+        {"name": "database", "status": "ok", "latency_ms": 3},
+        {"name": "cache", "status": "down", "error": "connection refused"},
+    ],
+}
+HEALTH_BODY = json.dumps(HEALTH).encode()
 SLOW_TICK = 0.2
 SLOW_TICKS = 25
 _ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
@@ -33,6 +46,9 @@ _ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
     "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
     "/to-metadata-decimal": (302, {"Location": "http://2852039166/latest/"}, b""),
     "/big": (200, {}, b"x" * 200 * 1024 + b"needle"),
+    "/api/health": (200, {"Content-Type": "application/json"}, HEALTH_BODY),
+    "/api/307": (307, {"Location": "/api/echo"}, b""),
+    "/api/303": (303, {"Location": "/api/echo"}, b""),
 }
 
 
@@ -46,6 +62,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer(with_body=False)
 
+    def do_POST(self) -> None:
+        self._answer(with_body=True)
+
+    def do_OPTIONS(self) -> None:
+        self._answer(with_body=True)
+
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: pytest shows the failing assertion, not an access log."""
 
@@ -53,11 +75,23 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/slow":
             self._trickle(with_body=with_body)
             return
-        status, headers, body = _ROUTES.get(self.path, (404, {}, b"not found"))
+        length = int(self.headers.get("Content-Length") or 0)
+        sent = self.rfile.read(length) if length else b""
+        if self.path == "/api/echo":
+            echo = {
+                "method": self.command,
+                "headers": dict(self.headers.items()),
+                "body": sent.decode("utf-8", errors="replace"),
+            }
+            answer = (200, {"Content-Type": "application/json"}, json.dumps(echo).encode())
+        else:
+            answer = _ROUTES.get(self.path, (404, {}, b"not found"))
+        status, headers, body = answer
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        if "Content-Type" not in headers:
+            self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if with_body:
