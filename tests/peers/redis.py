@@ -7,8 +7,8 @@ it logs "Ready to accept connections", read with a deadline, not a sleep.
 
 from __future__ import annotations
 
-import selectors
 import os
+import selectors
 import shutil
 import socket
 import subprocess
