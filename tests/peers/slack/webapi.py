@@ -27,6 +27,10 @@ from tests.peers.slack.serving import Served
 from tests.peers.slack.workspace import APP_TOKEN, BOT_TOKEN, Message, Upload, Workspace
 
 T = TypeVar("T")
+# How long a test waits for a condition by default: generous, since a wait
+# ends as soon as the condition holds (on 2 busy cores, 5 s was seen to be
+# too short for a whole triage).
+WAIT_S = 15.0
 Reply = tuple[int, Body, dict[str, str]]  # HTTP status, JSON body, headers
 # Arguments that clients send as JSON text inside forms; decoded so that
 # tests see the same shapes whichever encoding the client chose.
@@ -140,7 +144,7 @@ class SlackStandIn:
         with self._changed:
             return list(self._workspace.uploads.values())
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+    def wait_for(self, predicate: Callable[[], T], timeout: float = WAIT_S) -> T:
         """Block until `predicate()` is truthy (re-checked on every call
         received) and return its value; TimeoutError after `timeout` seconds.
         `predicate` may use `calls()`, `messages()` and friends."""
@@ -153,12 +157,12 @@ class SlackStandIn:
 
     # The deadline bounds a wait in another thread, which asyncio.timeout could
     # not cut short: hence a parameter.
-    async def wait_for_async(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:  # noqa: ASYNC109
+    async def wait_for_async(self, predicate: Callable[[], T], timeout: float = WAIT_S) -> T:  # noqa: ASYNC109
         """`wait_for` from a coroutine, without blocking its loop (where the
         bot under test may be running)."""
         return await asyncio.to_thread(self.wait_for, predicate, timeout)
 
-    def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for_calls(self, method: str, count: int = 1, timeout: float = WAIT_S) -> list[Call]:
         """The first `count` calls of `method`, once that many have arrived."""
 
         def enough() -> list[Call]:
