@@ -179,8 +179,15 @@ class AutoTriage:
                 starts_at=alert.starts_at.timestamp() if alert.starts_at else None,
             )  # fmt: skip
             # Decided under the lock, so a burst of repeats makes one line;
-            # per incident, whichever alert or path the last note was for.
-            announce = announce and not opened and self._due(_last_noted(bound))
+            # per incident, whichever alert or path the last note was for. A
+            # notification repeating a firing the source dates the same
+            # (a group's other alert changed) is no news at all.
+            announce = (
+                announce
+                and not opened
+                and not (firing and _same_start(was, alert))
+                and self._due(_last_noted(bound))
+            )
             if announce:
                 await store.note_alert(incident.id, alert.fingerprint)
         if opened:
@@ -367,6 +374,12 @@ def _alert_scope(alert: Alert) -> dict[str, object]:
         "summary": alert.summary,
         "runbook_url": alert.runbook_url,
     }
+
+
+def _same_start(was: AlertBinding | None, alert: Alert) -> bool:
+    if was is None or was.starts_at is None or alert.starts_at is None:
+        return False
+    return abs(was.starts_at - alert.starts_at.timestamp()) < 1.0
 
 
 def _last_noted(bound: list[AlertBinding]) -> float | None:
