@@ -57,7 +57,9 @@ class AutoTriage:
         # (incident, identity key) -> the paths that delivered its firing.
         self._paths: dict[tuple[int, str], set[Path]] = {}
         self._unmatched_firing: set[str] = set()
-        self._lined: set[str] = set()  # channel line posted, not yet bound
+        # Identity key -> the channel line the webhook posted for its firing
+        # ("" while being posted), until the firing is bound.
+        self._lined: dict[str, str] = {}
         # Identity key -> when its Slack message last arrived (hosted_by_slack).
         self._arrived: dict[str, float] = {}
         self._arrival = asyncio.Condition()
@@ -89,10 +91,19 @@ class AutoTriage:
         bound = await self.walkthrough.store.alerts_of(incident.id)
         return not any(b.fingerprint == alert.fingerprint and b.status == "firing" for b in bound)
 
-    def lined(self, alert: Alert) -> None:
-        """The webhook posted this firing's channel line: until it is bound,
-        the next notification of it is not new (one line per firing)."""
-        self._lined.add(self.identify(alert).fingerprint)
+    def lined(self, alert: Alert, ts: str | None) -> None:
+        """The webhook posts (ts "") or posted this firing's channel line:
+        until it is bound the next notification of it is not new (one line
+        per firing), and is triaged under that line. None: not posted after all."""
+        key = self.identify(alert).fingerprint
+        if ts is None:
+            self._lined.pop(key, None)
+        else:
+            self._lined[key] = ts
+
+    def line_of(self, alert: Alert) -> str:
+        """The channel line posted for this firing and not yet bound, or ""."""
+        return self._lined.get(self.identify(alert).fingerprint, "")
 
     async def hosted_by_slack(self, alert: Alert) -> bool:
         """Whether Alertmanager's own Slack message of this firing arrived
@@ -130,7 +141,7 @@ class AutoTriage:
         `path`: the webhook or a Slack message; one firing delivered by both
         is one firing (the second arrival is counted, never noted)."""
         alert = self.identify(alert)
-        self._lined.discard(alert.fingerprint)  # bound (or resolved) from here on
+        self._lined.pop(alert.fingerprint, None)  # bound (or resolved) from here on
         if alert.status == "resolved":
             self._unmatched_firing.discard(alert.fingerprint)
             await self.resolved(alert)
@@ -220,7 +231,7 @@ class AutoTriage:
         binding = self.walkthrough.catalogue.bindings[runbook]
         return await self.walkthrough.store.open_incident(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
-            opened_by=f"alert:{alert.source}", thread_ts=ts, alert=_alert_scope(alert),
+            opened_by=f"alert:{alert.source}", thread_ts=ts or None, alert=_alert_scope(alert),
         )  # fmt: skip
 
     async def _triage(self, incident: Incident) -> None:

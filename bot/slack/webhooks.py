@@ -116,11 +116,27 @@ class Webhooks:
         message); each alert with the ts of the message it is triaged under
         ("" for a resolution, a repeat, or a firing whose Alertmanager Slack
         message hosts it: those get no channel line of their own)."""
-        assert self.channel is not None
         autotriage = self.autotriage
         new = [a for a in alerts if await autotriage.is_new(a)]
+        earlier = {id(a): autotriage.line_of(a) for a in alerts if a not in new}
         for alert in new:
-            autotriage.lined(alert)
+            autotriage.lined(alert, "")
+        try:
+            posted = await self._lines(new)
+        except BaseException:
+            for alert in new:
+                if not autotriage.line_of(alert):
+                    autotriage.lined(alert, None)  # not posted: still new on the resend
+            raise
+        for alert in new:
+            autotriage.lined(alert, posted.get(id(alert), ""))
+        return [(a, posted.get(id(a)) or earlier.get(id(a), "")) for a in alerts]
+
+    async def _lines(self, new: list[Alert]) -> dict[int, str]:
+        """Post a line for each new firing Alertmanager's Slack message does
+        not host: by id(alert), the ts of its line."""
+        assert self.channel is not None
+        autotriage = self.autotriage
         hosted = await asyncio.gather(*(autotriage.hosted_by_slack(a) for a in new))
         lines = [a for a, by_slack in zip(new, hosted, strict=True) if not by_slack]
         poster = autotriage.walkthrough.poster
@@ -129,11 +145,12 @@ class Webhooks:
             for alert in lines:
                 text, blocks = alert_text(alert), alert_blocks(alert)
                 posted[id(alert)] = await poster.post(self.channel, text=text, blocks=blocks)
-        else:
+                autotriage.lined(alert, posted[id(alert)])  # a resend finds it posted
+        elif lines:
             text, blocks = grouped_alerts(lines)
             ts = await poster.post(self.channel, text=text, blocks=blocks)
             posted = {id(alert): ts for alert in lines}
-        return [(alert, posted.get(id(alert), "")) for alert in alerts]
+        return posted
 
     async def _triage(self, posted: list[tuple[Alert, str]]) -> None:
         assert self.channel is not None
