@@ -19,7 +19,7 @@ from bot.store import SqliteStore
 from tests.peers.mail import Peer
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, running_bot
-from tests.slack.thread import ALERTS, FIXTURES, fixture, header_saying, local_site
+from tests.slack.thread import ALERTS, FIXTURES, fixture, header_saying, headers_in, local_site
 
 ALERT_SECRET = "s3cret"
 HEADERS = {"X-Alert-Secret": ALERT_SECRET}
@@ -192,3 +192,25 @@ async def test_healthchecks_webhook_is_taken(
             ]
         )
     assert line[0].thread_ts is None
+
+
+@pytest.mark.usefixtures("aws_fake_credentials")
+async def test_a_slack_message_after_the_window_joins_the_bots_line_silently(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
+) -> None:
+    """#14.3: the Slack message missed the window, so the bot's line hosts
+    the incident; the late message is the same firing: no second triage, no
+    "fired again"."""
+    sets = [*local_site(closed_port.port), "alerts.slack_window=0.2"]
+    with running_bot(slack_api.url, tmp_path / "t.db", sets, alert_secret=ALERT_SECRET) as bot:
+        async with BoltClient(bot.base, SECRET, slack=slack_api) as slack:
+            await post(bot.base, "/alerts/alertmanager", webhook_body("firing"))
+            header = await slack_api.wait_for_async(lambda: header_saying(slack_api, "Findings"))
+            await slack.event(fixture("slack-am-default-webhook-firing"), event_id="Ev1")
+            # A later reply marks the late message as handled (see above).
+            await slack.event(fixture("slack-am-default-grouped"), event_id="Ev2")
+            await slack_api.wait_for_async(lambda: texts(slack_api, "names no"))
+    (line,) = channel_lines(slack_api)
+    assert header.thread_ts == line.ts
+    assert texts(slack_api, "fired again") == []
+    assert len(headers_in(slack_api)) == 1  # one triage
