@@ -179,7 +179,7 @@ class AutoTriage:
             was = next((b for b in bound if b.fingerprint == alert.fingerprint), None)
             firing = was is not None and was.status == "firing"
             paths = self._paths.setdefault((incident.id, alert.fingerprint), set())
-            other_path = firing and path not in paths
+            other_path = firing and path not in paths and not opened
             paths.add(path)
             if other_path:
                 # The same firing by its second path: one firing, not a repeat.
