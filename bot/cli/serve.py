@@ -84,10 +84,12 @@ def handle(args: argparse.Namespace) -> int:
 async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
     """Serve, and meanwhile repair what a killed predecessor left halfway."""
     repair = asyncio.create_task(recovery.repair(bot.walkthrough, bot.autotriage))
+    bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is configured
     try:
         await serving
     finally:
         repair.cancel()
+        await bot.autotriage.resolutions.stop()
 
 
 def _has_app_token() -> bool:

@@ -66,6 +66,10 @@ class AlertmanagerConfig(Model):
 
     url: HttpUrl = Field(description="base URL, e.g. http://alertmanager:9093")
     timeout: float = Field(3.0, gt=0, le=60, description="cap on one request, seconds")
+    poll_interval: float = Field(
+        30, ge=0.2, le=3600, description="seconds between asking whether open incidents' alerts"
+        " still fire (a Slack-only setup may never hear a resolution)",
+    )  # fmt: skip
 
 
 def _nameserver(text: str) -> str:
@@ -102,6 +106,10 @@ class AlertsConfig(Model):
     repeat_note_interval: float = Field(
         600, ge=0, description="seconds between 'fired again' lines in one incident's thread"
     )
+    slack_window: float = Field(
+        0, ge=0, le=8, description="seconds a webhook's new firing waits for Alertmanager's own"
+        " Slack message to host its incident (both paths deliver); 0: the bot's line hosts it",
+    )  # fmt: skip
 
 
 class SiteConfig(Model):

@@ -14,16 +14,24 @@ import asyncio
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Literal
 
-from bot.alerts.match import match
+from bot.alerts.identity import identity
+from bot.alerts.match import Match, match
 from bot.alerts.model import Alert
+from bot.alerts.times import lasted
 from bot.runbooks.site import AlertsConfig
 from bot.slack import mrkdwn, render
 from bot.slack.mrkdwn import escape
+from bot.slack.resolutions import Resolutions
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
+from bot.store.models import AlertBinding
+
+Path = Literal["webhook", "slack"]
 
 log = logging.getLogger(__name__)
 
@@ -44,32 +52,122 @@ class AutoTriage:
         self._opened: dict[str, deque[tuple[float, str]]] = {}
         self._storm_noted: dict[str, float] = {}
         self._running: set[int] = set()  # incidents being triaged now
+        # Identity key -> Alertmanager matchers (asking whether it still fires).
+        self._matchers: dict[str, Mapping[str, str]] = {}
+        # (incident, identity key) -> the paths that delivered its firing.
+        self._paths: dict[tuple[int, str], set[Path]] = {}
+        self._unmatched_firing: set[str] = set()
+        # Identity key -> the channel line the webhook posted for its firing
+        # ("" while being posted), until the firing is bound.
+        self._lined: dict[str, str] = {}
+        # Identity key -> when its Slack message last arrived (hosted_by_slack).
+        self._arrived: dict[str, float] = {}
+        self._arrival = asyncio.Condition()
+        self.resolutions = Resolutions(self)
 
     def watches(self, channel: str) -> bool:
         return channel in self.config.channels
 
-    async def on_alerts(self, alerts: list[Alert], *, channel: str, message_ts: str) -> None:
+    def identify(self, alert: Alert) -> Alert:
+        """The alert under its cross-path identity (bot.alerts.identity): a
+        webhook's and a Slack message's record of one firing are one record."""
+        found = identity(alert, self.walkthrough.catalogue.bindings)
+        if found.matchers:
+            self._matchers[found.key] = found.matchers
+        return replace(alert, fingerprint=found.key)
+
+    async def is_new(self, alert: Alert) -> bool:
+        """Not already firing for an open incident: a new firing (the
+        webhook path posts a channel line only for these)."""
+        alert = self.identify(alert)
+        if alert.status == "resolved" or alert.fingerprint in self._lined:
+            return False
+        found = match(alert, self.walkthrough.catalogue.bindings)
+        if found is None:
+            return alert.fingerprint not in self._unmatched_firing
+        incident = await self.walkthrough.store.open_incident_for(*found)
+        if incident is None:
+            return True
+        bound = await self.walkthrough.store.alerts_of(incident.id)
+        return not any(b.fingerprint == alert.fingerprint and b.status == "firing" for b in bound)
+
+    def lined(self, alert: Alert, ts: str | None) -> None:
+        """The webhook posts (ts "") or posted this firing's channel line:
+        until it is bound the next notification of it is not new (one line
+        per firing), and is triaged under that line. None: not posted after all."""
+        key = self.identify(alert).fingerprint
+        if ts is None:
+            self._lined.pop(key, None)
+        else:
+            self._lined[key] = ts
+
+    def line_of(self, alert: Alert) -> str:
+        """The channel line posted for this firing and not yet bound, or ""."""
+        return self._lined.get(self.identify(alert).fingerprint, "")
+
+    async def hosted_by_slack(self, alert: Alert) -> bool:
+        """Whether Alertmanager's own Slack message of this firing arrived
+        (or arrives within `slack_window` seconds): then it hosts the
+        incident and the webhook posts no line of its own."""
+        if self.config.slack_window <= 0:
+            return False
+        key = self.identify(alert).fingerprint
+        since = self._clock() - self.config.slack_window
+        async with self._arrival:
+            try:
+                async with asyncio.timeout(self.config.slack_window):
+                    await self._arrival.wait_for(lambda: self._arrived.get(key, -1.0) >= since)
+            except TimeoutError:
+                return False
+        return True
+
+    async def on_alerts(
+        self, alerts: list[Alert], *, channel: str, message_ts: str, path: Path = "slack"
+    ) -> None:
         for alert in alerts:
-            await self.on_alert(alert, channel=channel, message_ts=message_ts)
+            await self.on_alert(alert, channel=channel, message_ts=message_ts, path=path)
 
     async def on_alert(
-        self, alert: Alert, *, channel: str, message_ts: str, announce: bool = True
+        self,
+        alert: Alert,
+        *,
+        channel: str,
+        message_ts: str,
+        announce: bool = True,
+        path: Path = "slack",
     ) -> None:
         """`announce=False`: the alert came in a grouped post, which already
-        lists it; a joining alert is counted, not noted again in the thread."""
+        lists it; a joining alert is counted, not noted again in the thread.
+        `path`: the webhook or a Slack message; one firing delivered by both
+        is one firing (the second arrival is counted, never noted)."""
+        alert = self.identify(alert)
+        self._lined.pop(alert.fingerprint, None)  # bound (or resolved) from here on
         if alert.status == "resolved":
-            await self._resolved(alert)
+            self._unmatched_firing.discard(alert.fingerprint)
+            await self.resolved(alert)
             return
+        if path == "slack":
+            async with self._arrival:
+                self._arrived[alert.fingerprint] = self._clock()
+                self._arrival.notify_all()
         matched = match(alert, self.walkthrough.catalogue.bindings)
         if matched is None:
+            self._unmatched_firing.add(alert.fingerprint)
             self.counts["unmatched"] += 1
             log.info("no runbook for alert %s %s", alert.name, alert.labels)
             if self.config.note_unmatched:
-                await self._say(channel, message_ts, f"No runbook covers *{escape(alert.name)}*.")
+                await self.say(channel, message_ts, f"No runbook covers *{escape(alert.name)}*.")
             return
+        await self._bound(alert, matched, channel, message_ts, announce=announce, path=path)
+
+    async def _bound(
+        self, alert: Alert, matched: Match, channel: str, message_ts: str, *, announce: bool,
+        path: Path,
+    ) -> None:  # fmt: skip
         runbook, target = matched
+        store = self.walkthrough.store
         async with self._locks.setdefault(matched, asyncio.Lock()):
-            incident = await self.walkthrough.store.open_incident_for(runbook, target)
+            incident = await store.open_incident_for(runbook, target)
             opened = incident is None or await self._stalled(incident)
             if incident is None:
                 incident = await self._open(alert, runbook, target, channel, message_ts)
@@ -77,15 +175,35 @@ class AutoTriage:
                 log.warning("incident %d's triage never finished; this alert runs it", incident.id)
             if opened:
                 self._running.add(incident.id)  # under the lock: one triage at a time
-            binding = await self.walkthrough.store.bind_alert(
-                incident.id, fingerprint=alert.fingerprint, source=alert.source, name=alert.name
+            bound = await store.alerts_of(incident.id)
+            was = next((b for b in bound if b.fingerprint == alert.fingerprint), None)
+            firing = was is not None and was.status == "firing"
+            paths = self._paths.setdefault((incident.id, alert.fingerprint), set())
+            other_path = firing and path not in paths and not opened
+            paths.add(path)
+            if other_path:
+                # The same firing by its second path: one firing, not a repeat.
+                self.counts["other_path"] += 1
+                return
+            binding = await store.bind_alert(
+                incident.id, fingerprint=alert.fingerprint, source=alert.source, name=alert.name,
+                starts_at=alert.starts_at.timestamp() if alert.starts_at else None,
+            )  # fmt: skip
+            # Decided under the lock, so a burst of repeats makes one line;
+            # per incident, whichever alert or path the last note was for. A
+            # notification repeating a firing the source dates the same
+            # (a group's other alert changed) is no news at all.
+            announce = (
+                announce
+                and not opened
+                and not (firing and _same_start(was, alert))
+                and self._due(_last_noted(bound))
             )
-            # Decided under the lock, so a burst of repeats makes one line.
-            announce = announce and not opened and self._due(binding.noted_at)
             if announce:
-                await self.walkthrough.store.note_alert(incident.id, alert.fingerprint)
+                await store.note_alert(incident.id, alert.fingerprint)
         if opened:
             self.counts["triaged"] += 1
+            self.resolutions.start()
             await self._storm_check(channel, target)
             await self._triage(incident)
         elif announce:
@@ -113,7 +231,7 @@ class AutoTriage:
         binding = self.walkthrough.catalogue.bindings[runbook]
         return await self.walkthrough.store.open_incident(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
-            opened_by=f"alert:{alert.source}", thread_ts=ts, alert=_alert_scope(alert),
+            opened_by=f"alert:{alert.source}", thread_ts=ts or None, alert=_alert_scope(alert),
         )  # fmt: skip
 
     async def _triage(self, incident: Incident) -> None:
@@ -172,23 +290,51 @@ class AutoTriage:
         if incident.status == "open" and incident.id not in self._running:
             await self._triage(incident)
 
+    async def matchers_for(self, binding: AlertBinding) -> Mapping[str, str]:
+        """How to find this alert in Alertmanager's API: as identified on
+        arrival, else (after a restart) from the alert that opened the incident."""
+        known = self._matchers.get(binding.fingerprint)
+        if known is not None:
+            return known
+        incident = await self.walkthrough.store.incident(binding.incident_id)
+        scope = incident.alert
+        if scope.get("source") != "alertmanager" or not scope.get("name"):
+            return {}
+        opener = Alert(
+            source="alertmanager", status="firing", name=str(scope["name"]),
+            labels={str(k): str(v) for k, v in dict(scope.get("labels") or {}).items()},
+        )  # fmt: skip
+        found = identity(opener, self.walkthrough.catalogue.bindings)
+        return found.matchers if found.key == binding.fingerprint else {}
+
     async def _again(
         self, incident: Incident, alert: Alert, channel: str, message_ts: str, times: int
     ) -> None:
-        link = await self._permalink(channel, message_ts)
+        link = await self._permalink(channel, message_ts) if message_ts else None
         where = mrkdwn.link(link, alert.source) if link else alert.source
         text = f"🔁 {escape(alert.name)} fired again ({where}); {times} time(s) for this incident."
-        await self._say(incident.channel, incident.thread_ts, text)
+        await self.say(incident.channel, incident.thread_ts, text)
 
-    async def _resolved(self, alert: Alert) -> None:
+    async def resolved(self, alert: Alert, *, by: str | None = None) -> None:
+        """The recovery line, once per incident (a second path's resolution
+        of the same alert finds it resolved already), and the incident
+        closed when all its alerts are."""
         store = self.walkthrough.store
         for binding in await store.resolve_alert(alert.fingerprint):
+            self._paths.pop((binding.incident_id, alert.fingerprint), None)
             incident = await store.incident(binding.incident_id)
-            took = _duration((binding.resolved_at or self._clock()) - binding.fired_at)
-            await self._say(
+            started = binding.starts_at
+            took = lasted(
+                alert,
+                fired_at=binding.fired_at,
+                resolved_at=binding.resolved_at or self._clock(),
+                firing_started=datetime.fromtimestamp(started, UTC) if started else None,
+            )
+            how = f" ({by})" if by else ""
+            await self.say(
                 incident.channel,
                 incident.thread_ts,
-                f"✅ {escape(alert.name)} resolved after {took}.",
+                f"✅ {escape(alert.name)} resolved after {took.words()}{how}.",
             )
             if all(a.status == "resolved" for a in await store.alerts_of(incident.id)):
                 await store.resolve(incident.id, by=f"alert:{alert.source}")
@@ -213,9 +359,9 @@ class AutoTriage:
                 f"{self.config.storm_window:g} s ({', '.join(targets)}). Each gets one triage in "
                 "its alert's thread; look for a shared cause (a host, the NAT, DNS) first."
             )
-            await self._say(channel, None, text)
+            await self.say(channel, None, text)
 
-    async def _say(self, channel: str, thread_ts: str | None, text: str) -> None:
+    async def say(self, channel: str, thread_ts: str | None, text: str) -> None:
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
         await self.walkthrough.poster.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)
 
@@ -241,10 +387,11 @@ def _alert_scope(alert: Alert) -> dict[str, object]:
     }
 
 
-def _duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}m"
-    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+def _same_start(was: AlertBinding | None, alert: Alert) -> bool:
+    if was is None or was.starts_at is None or alert.starts_at is None:
+        return False
+    return abs(was.starts_at - alert.starts_at.timestamp()) < 1.0
+
+
+def _last_noted(bound: list[AlertBinding]) -> float | None:
+    return max((b.noted_at for b in bound if b.noted_at is not None), default=None)

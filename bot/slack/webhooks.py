@@ -1,12 +1,17 @@
 """Alerts posted to the bot over HTTP: /alerts/alertmanager (Alertmanager's
-webhook JSON) and /alerts/kuma (the Kuma webhook body the user sends today).
+webhook JSON), /alerts/kuma (the Kuma webhook body the user sends today) and
+/alerts/healthchecks (Healthchecks.io's webhook).
 
 The caller proves itself with `Authorization: Bearer <secret>` or
 `X-Alert-Secret: <secret>`, compared in constant time. The bot reads the
 whole body (413 past MAX_BODY), posts the alerts to the alert channel, and
 only then answers 202; a post Slack refused is a 503 with Retry-After, so the
-source sends the alerts again rather than losing them. Each alert is then
-triaged in its message's thread, exactly as if the source had posted it.
+source sends the alerts again rather than losing them. Only new firings get
+a channel line (a notification repeats every alert of its group; the
+unchanged ones, and resolutions, go to their incident's thread), and none
+when Alertmanager's own Slack message of the firing hosts the incident
+(`alerts.slack_window`, docs/alerts.md). Each alert is then triaged in its
+message's thread, exactly as if the source had posted it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from aiohttp import web
 
 from bot import logs
 from bot.alerts.alertmanager_webhook import parse_alertmanager_webhook
+from bot.alerts.healthchecks_webhook import parse_healthchecks_webhook
 from bot.alerts.kuma_webhook import parse_kuma_webhook
 from bot.alerts.model import Alert
 from bot.slack import http_limits
@@ -57,6 +63,7 @@ class Webhooks:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/alerts/alertmanager", self._endpoint(parse_alertmanager_webhook))
         app.router.add_post("/alerts/kuma", self._endpoint(parse_kuma_webhook))
+        app.router.add_post("/alerts/healthchecks", self._endpoint(parse_healthchecks_webhook))
 
     def _endpoint(self, parse: Parser) -> Callable[[web.Request], Any]:
         async def receive(request: web.Request) -> web.Response:
@@ -105,28 +112,55 @@ class Webhooks:
         return hmac.compare_digest(given.encode(), self.secret.encode())
 
     async def _post(self, alerts: list[Alert]) -> list[tuple[Alert, str]]:
-        """Post the alerts to the channel (each, or one grouped message);
-        each alert with the ts of the message it is triaged under."""
+        """Post the new firings to the channel (each, or one grouped
+        message); each alert with the ts of the message it is triaged under
+        ("" for a resolution, a repeat, or a firing whose Alertmanager Slack
+        message hosts it: those get no channel line of their own)."""
+        autotriage = self.autotriage
+        new = [a for a in alerts if await autotriage.is_new(a)]
+        earlier = {id(a): autotriage.line_of(a) for a in alerts if a not in new}
+        for alert in new:
+            autotriage.lined(alert, "")
+        try:
+            posted = await self._lines(new)
+        except BaseException:
+            for alert in new:
+                if not autotriage.line_of(alert):
+                    autotriage.lined(alert, None)  # not posted: still new on the resend
+            raise
+        for alert in new:
+            autotriage.lined(alert, posted.get(id(alert), ""))
+        return [(a, posted.get(id(a)) or earlier.get(id(a), "")) for a in alerts]
+
+    async def _lines(self, new: list[Alert]) -> dict[int, str]:
+        """Post a line for each new firing Alertmanager's Slack message does
+        not host: by id(alert), the ts of its line."""
         assert self.channel is not None
-        poster = self.autotriage.walkthrough.poster
-        if len(alerts) <= SINGLY:
-            posted = []
-            for alert in alerts:
+        autotriage = self.autotriage
+        hosted = await asyncio.gather(*(autotriage.hosted_by_slack(a) for a in new))
+        lines = [a for a, by_slack in zip(new, hosted, strict=True) if not by_slack]
+        poster = autotriage.walkthrough.poster
+        posted: dict[int, str] = {}
+        if len(lines) <= SINGLY:
+            for alert in lines:
                 text, blocks = alert_text(alert), alert_blocks(alert)
-                posted.append((alert, await poster.post(self.channel, text=text, blocks=blocks)))
-            return posted
-        text, blocks = grouped_alerts(alerts)
-        ts = await poster.post(self.channel, text=text, blocks=blocks)
-        return [(alert, ts) for alert in alerts]
+                posted[id(alert)] = await poster.post(self.channel, text=text, blocks=blocks)
+                autotriage.lined(alert, posted[id(alert)])  # a resend finds it posted
+        elif lines:
+            text, blocks = grouped_alerts(lines)
+            ts = await poster.post(self.channel, text=text, blocks=blocks)
+            posted = {id(alert): ts for alert in lines}
+        return posted
 
     async def _triage(self, posted: list[tuple[Alert, str]]) -> None:
         assert self.channel is not None
-        grouped = len(posted) > SINGLY
+        grouped = sum(1 for _, ts in posted if ts) > SINGLY
         for alert, ts in posted:
             try:
                 await self.autotriage.on_alert(
-                    alert, channel=self.channel, message_ts=ts, announce=not grouped
-                )
+                    alert, channel=self.channel, message_ts=ts, announce=not grouped,
+                    path="webhook",
+                )  # fmt: skip
             except Exception:  # one bad alert must not drop the rest of the batch
                 log.exception("could not triage alert %s", alert.name)
 

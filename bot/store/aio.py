@@ -89,11 +89,18 @@ class AsyncStore:
     # Alerts
 
     async def bind_alert(
-        self, incident_id: int, *, fingerprint: str, source: str, name: str
+        self,
+        incident_id: int,
+        *,
+        fingerprint: str,
+        source: str,
+        name: str,
+        starts_at: float | None = None,
     ) -> AlertBinding:
         return await self.call(
-            self.sync.bind_alert, incident_id, fingerprint=fingerprint, source=source, name=name
-        )
+            self.sync.bind_alert, incident_id, fingerprint=fingerprint, source=source, name=name,
+            starts_at=starts_at,
+        )  # fmt: skip
 
     async def note_alert(self, incident_id: int, fingerprint: str) -> None:
         await self.call(self.sync.note_alert, incident_id, fingerprint)
@@ -103,6 +110,9 @@ class AsyncStore:
 
     async def alerts_of(self, incident_id: int) -> list[AlertBinding]:
         return await self.call(self.sync.alerts_of, incident_id)
+
+    async def firing_alerts(self) -> list[AlertBinding]:
+        return await self.call(self.sync.firing_alerts)
 
     # Approvals
 

@@ -62,6 +62,8 @@ class AlertBinding:
     resolved_at: float | None
     times: int
     noted_at: float | None
+    # When the source says this firing began (epoch seconds), if it said.
+    starts_at: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -50,6 +50,7 @@ def alert_binding(row: sqlite3.Row) -> AlertBinding:
         resolved_at=row["resolved_at"],
         times=row["times"],
         noted_at=row["noted_at"],
+        starts_at=row["starts_at"],
     )
 
 

@@ -88,4 +88,7 @@ ADDED_COLUMNS = {
     # An event being handled (done = 0) by the process `owner`: a retry of it
     # is handled again if that process is gone (see SqliteStore.claim).
     "seen": [("done", "INTEGER NOT NULL DEFAULT 1"), ("owner", "TEXT")],
+    # When the source says the firing began (Alertmanager's startsAt, epoch
+    # seconds): "resolved after N" by the source's clock (bot.alerts.times).
+    "alerts": [("starts_at", "REAL")],
 }

@@ -128,16 +128,29 @@ class SqliteStore(WorkLog):
     # Alerts bound to incidents
 
     def bind_alert(
-        self, incident_id: int, *, fingerprint: str, source: str, name: str
+        self,
+        incident_id: int,
+        *,
+        fingerprint: str,
+        source: str,
+        name: str,
+        starts_at: float | None = None,
     ) -> AlertBinding:
-        """Record that this alert fires for the incident (again)."""
+        """Record that this alert fires for the incident (again). `starts_at`:
+        when the source says it began; a firing after a resolution takes the
+        new one, a repeat keeps the first known."""
         now = time.time()
         with self._tx() as db:
             db.execute(
-                "INSERT INTO alerts (fingerprint, incident_id, source, name, status, fired_at)"
-                " VALUES (?, ?, ?, ?, 'firing', ?) ON CONFLICT (fingerprint, incident_id) DO UPDATE"
-                " SET times = times + 1, status = 'firing', resolved_at = NULL",
-                (fingerprint, incident_id, source, name, now),
+                "INSERT INTO alerts (fingerprint, incident_id, source, name, status, fired_at,"
+                " starts_at) VALUES (?, ?, ?, ?, 'firing', ?, ?)"
+                " ON CONFLICT (fingerprint, incident_id) DO UPDATE SET times = times + 1,"
+                " starts_at = CASE WHEN status = 'resolved' THEN excluded.starts_at"
+                " ELSE COALESCE(starts_at, excluded.starts_at) END,"
+                " fired_at = CASE WHEN status = 'resolved' THEN excluded.fired_at"
+                " ELSE fired_at END,"
+                " status = 'firing', resolved_at = NULL",
+                (fingerprint, incident_id, source, name, now, starts_at),
             )
         return self._alert(fingerprint, incident_id)
 
@@ -149,23 +162,29 @@ class SqliteStore(WorkLog):
             )
 
     def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
-        """Mark the alert resolved in every open incident it fires for."""
+        """Mark the alert resolved in every open incident it fires for; the
+        bindings this call resolved (none if another path's resolution got
+        there first: its recovery line is posted once)."""
         with self._tx() as db:
-            db.execute(
+            rows = db.execute(
                 "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE fingerprint = ?"
                 " AND status = 'firing' AND incident_id IN"
-                " (SELECT id FROM incidents WHERE status = 'open')",
+                " (SELECT id FROM incidents WHERE status = 'open') RETURNING *",
                 (time.time(), fingerprint),
-            )
-        rows = self._db.execute(
-            "SELECT a.* FROM alerts a JOIN incidents i ON i.id = a.incident_id"
-            " WHERE a.fingerprint = ? AND i.status = 'open' AND a.status = 'resolved'",
-            (fingerprint,),
-        )
+            ).fetchall()
         return [convert.alert_binding(r) for r in rows]
 
     def alerts_of(self, incident_id: int) -> list[AlertBinding]:
         rows = self._db.execute("SELECT * FROM alerts WHERE incident_id = ?", (incident_id,))
+        return [convert.alert_binding(r) for r in rows]
+
+    def firing_alerts(self) -> list[AlertBinding]:
+        """Every alert still firing for an open incident (what the bot asks
+        Alertmanager about: bot.slack.resolutions)."""
+        rows = self._db.execute(
+            "SELECT a.* FROM alerts a JOIN incidents i ON i.id = a.incident_id"
+            " WHERE i.status = 'open' AND a.status = 'firing' ORDER BY a.incident_id"
+        )
         return [convert.alert_binding(r) for r in rows]
 
     def _alert(self, fingerprint: str, incident_id: int) -> AlertBinding:

@@ -18,9 +18,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
 
+from bot.alerts.amapi import AlertmanagerError
+from bot.alerts.grouped import missing_line
 from bot.alerts.model import Alert
 from bot.alerts.parse import parse_slack_message
 from bot.slack.autotriage import AutoTriage
+from bot.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
 # Per bot: alert fingerprint -> the posters that posted it firing.
@@ -32,10 +35,37 @@ async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
     channel = event.get("channel", "")
     if not autotriage.watches(channel):
         return
-    alerts = parse_slack_message(event, own_bot_id=context.bot_id)
+    parsed = parse_slack_message(event, own_bot_id=context.bot_id)
+    alerts = [autotriage.identify(a) for a in await _expanded(autotriage, event, parsed)]
     alerts = from_their_source(autotriage, alerts, _poster(event))
     if alerts:
-        await autotriage.on_alerts(alerts, channel=channel, message_ts=event["ts"])
+        await autotriage.on_alerts(alerts, channel=channel, message_ts=event["ts"], path="slack")
+
+
+async def _expanded(
+    autotriage: AutoTriage, event: dict[str, Any], alerts: list[Alert]
+) -> list[Alert]:
+    """A grouped notification that names no target (`[FIRING:2]
+    BlackboxProbeFailure critical`) stands for the alerts Alertmanager holds
+    for it, when the site config says where Alertmanager is; otherwise the
+    bot says once, in its thread, what is missing (bot.alerts.grouped)."""
+    bindings = autotriage.walkthrough.catalogue.bindings
+    lines = [line for a in alerts if (line := missing_line(a, bindings)) is not None]
+    if not lines:
+        return alerts
+    api = autotriage.resolutions.api
+    if api is None:
+        if alerts[0].status == "firing":
+            await autotriage.say(event.get("channel", ""), event["ts"], lines[0])
+        return []
+    try:
+        return await api.expand(event)
+    except AlertmanagerError as exc:
+        await autotriage.say(
+            event.get("channel", ""), event["ts"],
+            f"This notification names no target and asking Alertmanager failed: {escape(str(exc))}",
+        )  # fmt: skip
+        return []
 
 
 def from_their_source(autotriage: AutoTriage, alerts: list[Alert], poster: str) -> list[Alert]:
