@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from bot.alerts.amapi import AlertmanagerAPI, AlertmanagerError, State
 from bot.alerts.model import Alert
@@ -23,7 +24,21 @@ from bot.slack.mrkdwn import escape
 from bot.store.models import AlertBinding
 
 if TYPE_CHECKING:
-    from bot.slack.autotriage import AutoTriage
+    from bot.slack.walkthrough import Walkthrough
+
+
+class Triage(Protocol):
+    """What polling needs of auto-triage (which starts it: a Protocol here
+    rather than an import keeps the two modules out of a cycle)."""
+
+    walkthrough: Walkthrough
+
+    async def matchers_for(self, binding: AlertBinding) -> Mapping[str, str]: ...
+
+    async def resolved(self, alert: Alert, *, by: str | None = None) -> None: ...
+
+    async def say(self, channel: str, thread_ts: str | None, text: str) -> None: ...
+
 
 log = logging.getLogger(__name__)
 MUTED_NOTE = {
@@ -33,7 +48,7 @@ MUTED_NOTE = {
 
 
 class Resolutions:
-    def __init__(self, autotriage: AutoTriage) -> None:
+    def __init__(self, autotriage: Triage) -> None:
         self._autotriage = autotriage
         self._task: asyncio.Task[None] | None = None
         self._muted: set[tuple[int, str]] = set()  # said once per incident and alert
