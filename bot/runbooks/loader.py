@@ -26,14 +26,15 @@ def load_runbook(path: Path) -> Runbook:
     return load_reviewed(path)[0]
 
 
-def load_reviewed(path: Path) -> tuple[Runbook, list[Located]]:
+def load_reviewed(path: Path, site: SiteConfig | None = None) -> tuple[Runbook, list[Located]]:
     """The runbook, and what a reviewer must look at: every exception to the
-    safety rules it opts into (e.g. `allow_operation` on an `aws` check)."""
+    safety rules it opts into (e.g. `allow_operation` on an `aws` check).
+    With a site config, checks are filled in with its values too."""
     data, positions = _read(path)
     runbook = _validate(Runbook, data, positions, path)
     problems = check_references(runbook)
     if not problems:
-        problems = sample_problems(runbook)
+        problems = sample_problems(runbook, site)
     if problems:
         raise RunbookError([_locate(p, positions, path) for p in problems])
     return runbook, [_locate(p, positions, path) for p in opt_ins(runbook)]
@@ -55,6 +56,15 @@ def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:
             raise RunbookError([Located(f"--set {assignment}", 0, 0, str(exc))]) from exc
     site = _validate(SiteConfig, data, positions, path or Path("site config"), origins)
     return _with_blackbox_config(site, path)
+
+
+def locate_in_site(path: Path | None, problems: Sequence[Problem]) -> list[Located]:
+    """Problems found in a site config after loading it (names no runbook
+    uses), at their place in the file."""
+    if path is None:
+        return [Located("site config", 0, 0, p.message) for p in problems]
+    _, positions = _read(path)
+    return [_locate(p, positions, path) for p in problems]
 
 
 def _with_blackbox_config(site: SiteConfig, path: Path | None) -> SiteConfig:

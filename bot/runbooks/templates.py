@@ -163,8 +163,20 @@ def _compile_expr(source: str) -> Expr:
 def _lookup(expr: Expr, scope: Mapping[str, Any]) -> Any:
     value = expr.parsed.search(dict(scope))
     if value is None:
-        raise TemplateError(f"{{{{ {expr.source} }}}} has no value here")
+        raise TemplateError(_why_none(expr, scope))
     return value
+
+
+def _why_none(expr: Expr, scope: Mapping[str, Any]) -> str:
+    """Name an unset variable and where to set it, rather than just 'no value'."""
+    variables = scope.get("vars") or {}
+    for chain in expr.chains():
+        if chain[0] == "vars" and len(chain) > 1 and variables.get(chain[1]) is None:
+            return (
+                f"variable {chain[1]!r} has no value: set `vars.{chain[1]}` in the site config"
+                " (docs/site-config.md)"
+            )
+    return f"{{{{ {expr.source} }}}} has no value here"
 
 
 def _as_text(value: Any) -> str:
