@@ -201,6 +201,8 @@ def _conclusion(binding: Binding, rule: Conclusion) -> list[str]:
         f"{code(name)} {' or '.join(wanted) if isinstance(wanted, list) else wanted}"
         for name, wanted in rule.when.items()
     )
+    if rule.if_ is not None:
+        when = f"{when} and {code(rule.if_.expression)}" if when else code(rule.if_.expression)
     says = _prose(rule.say, {"vars": binding.vars})
     return [when or "otherwise", says, code(rule.next) if rule.next else ""]
 

@@ -121,6 +121,11 @@ def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Pr
                 Problem((*here, "next"), f"no step {conclusion.next!r} in this runbook")
             )
         problems += _templates(runbook, [conclusion.say], (*here, "say"), names | ids)
+        if conclusion.if_ is not None:
+            expr = Expr(conclusion.if_.expression, conclusion.if_)
+            problems += _expr(
+                runbook, expr, (*here, "if"), names | ids, roots=(*IF_ROOTS, "checks")
+            )
     problems += _manual(runbook, step.manual, (*loc, "manual"))
     return problems
 

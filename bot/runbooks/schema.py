@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from bot.checks.params import JMESPath
+from bot.checks.params import JMESPath, truthy
 from bot.checks.result import CheckStatus
 from bot.runbooks.actions import Action, Buttons
 from bot.runbooks.checkdefs import CheckDef, check_union
@@ -138,15 +138,21 @@ class Conclusion(Model):
     when: dict[str, Outcomes] = Field(
         default_factory=dict, description="check id (or `as` name) -> outcome; empty = otherwise"
     )
+    if_: JMESPath | None = Field(
+        None,
+        alias="if",
+        description="JMESPath over vars/target/alert/site/checks: and this holds, e.g."
+        ' "checks.cert.details.days_left < `14`"',
+    )
     say: TemplateText
     next: Slug | None = Field(None, description="the step to go to next")
 
-    def matches(self, outcomes: dict[str, CheckStatus]) -> bool:
+    def matches(self, outcomes: dict[str, CheckStatus], scope: dict[str, Any]) -> bool:
         for name, wanted in self.when.items():
             allowed = wanted if isinstance(wanted, list) else [wanted]
             if outcomes.get(name, CheckStatus.SKIPPED).value not in allowed:
                 return False
-        return True
+        return self.if_ is None or truthy(self.if_.search(scope))
 
 
 class Step(Model):

@@ -3,8 +3,10 @@
 `{{ expr }}` holds a JMESPath expression evaluated over the scope
 (`vars`, `target`, `alert`, `checks`). A string that is a single
 placeholder yields the value itself, so `port: "{{ target.port }}"` stays an
-integer; anywhere else values are turned into text. There are no filters,
-loops or calls: a template cannot compute, only look up.
+integer; anywhere else values are turned into text. There are no filters or
+loops; the only calls are JMESPath's functions and the time functions
+(`now()`, `age(x)`, `to_epoch(x)`, `duration('15m')`: bot/checks/timefuncs.py),
+which compute over values and reach nothing outside.
 """
 
 from __future__ import annotations
@@ -155,7 +157,8 @@ def _compile_expr(source: str) -> Expr:
             f"{{{{ {source} }}}} reads the whole scope (@ or *): name what it reads,"
             f" starting with one of: {', '.join(ROOTS)}"
         )
-    if not chains or any(chain[0] not in ROOTS for chain in chains):
+    # No chain at all is a constant or a time function: `{{ now() }}`.
+    if any(chain[0] not in ROOTS for chain in chains):
         raise TemplateError(f"{{{{ {source} }}}} must start with one of: {', '.join(ROOTS)}")
     return expr
 
