@@ -42,6 +42,14 @@ def add(subparsers: Any) -> None:
     parser.add_argument("runbook", help="runbook id (looked up under runbooks/) or path")
     parser.add_argument("--target", "-t", required=True, help="catalogue target name")
     parser.add_argument("--step", help="run only this step")
+    parser.add_argument(
+        "--label",
+        dest="labels",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an alert label, as `alert.labels.KEY` (data only: never a host, port or query)",
+    )
     add_site_options(parser)
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     parser.add_argument(
@@ -71,6 +79,7 @@ def handle(args: argparse.Namespace) -> int:
         binding, site = prepare(args)
         target = _target(binding, args.target)
         steps = _steps(binding, args.step)
+        alert = alert_scope(args.labels)
     except UsageError as exc:
         print(f"triage run: {exc}", file=sys.stderr)
         return USAGE
@@ -83,7 +92,7 @@ def handle(args: argparse.Namespace) -> int:
         on_check=progress,
         execute=dry_run if args.dry_run else None,
     )
-    result = asyncio.run(engine.run_all(target, steps=steps))
+    result = asyncio.run(engine.run_all(target, alert=alert, steps=steps))
     if args.dry_run:
         return _show_plan(result, binding, redactor, as_json=args.json)
     if args.json:
@@ -144,6 +153,22 @@ def _shelf(path: Path, runbook_id: str) -> list[Runbook]:
         if runbook.id != runbook_id:
             shelf.append(runbook)
     return shelf
+
+
+def alert_scope(labels: list[str]) -> dict[str, Any] | None:
+    """`--label k=v` as the alert a runbook reads, shaped as auto-triage
+    shapes it. Templates may read it only where an alert label may go
+    (references.py refuses it in any address-like parameter at load)."""
+    if not labels:
+        return None
+    parsed: dict[str, str] = {}
+    for item in labels:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--label {item!r}: expected KEY=VALUE")
+        parsed[key.strip()] = value
+    name = parsed.get("alertname", "")
+    return {"source": "cli", "name": name, "labels": parsed, "summary": "", "runbook_url": None}
 
 
 def _target(binding: Binding, name: str) -> str:

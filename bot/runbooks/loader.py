@@ -32,9 +32,11 @@ def load_reviewed(path: Path, site: SiteConfig | None = None) -> tuple[Runbook, 
     With a site config, checks are filled in with its values too."""
     data, positions = _read(path)
     runbook = _validate(Runbook, data, positions, path)
+    # References and filled-in samples in one pass: every problem at once
+    # (a sample is skipped where a reference at the same place is wrong).
     problems = check_references(runbook)
-    if not problems:
-        problems = sample_problems(runbook, site)
+    wrong = {p.loc for p in problems}
+    problems += [p for p in sample_problems(runbook, site) if p.loc not in wrong]
     if problems:
         raise RunbookError([_locate(p, positions, path) for p in problems])
     return runbook, [_locate(p, positions, path) for p in opt_ins(runbook)]
@@ -138,7 +140,18 @@ def _read(path: Path) -> tuple[Any, yamlpos.Positions]:
     try:
         return yamlpos.load(text)
     except yamlpos.YamlError as exc:
-        raise RunbookError([Located(str(path), exc.mark.line, exc.mark.col, exc.message)]) from exc
+        message = exc.message + _yaml_hint(exc.message)
+        raise RunbookError([Located(str(path), exc.mark.line, exc.mark.col, message)]) from exc
+
+
+def _yaml_hint(message: str) -> str:
+    """The usual cause of YAML's terser complaints, in the author's terms."""
+    if "mapping values are not allowed" in message:
+        return (
+            " (hint: text holding ': ' must be quoted, e.g. say: \"Status: down\","
+            " or written as a block: `say: >-` and the text on the next lines)"
+        )
+    return ""
 
 
 def _validate(

@@ -22,7 +22,13 @@ import jmespath.parser
 
 from bot.checks.params import compile_jmespath
 
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# `{{ expr }}`; quoted text inside may hold braces, so `{{ '{{' }}` and
+# `{{ '}}' }}` write them literally (docker --format, JSON).
+_PLACEHOLDER = re.compile(
+    r"\{\{((?:'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|\"(?:[^\"\\]|\\.)*\"|[^'`\"}]|\}(?!\}))*?)\}\}",
+    re.DOTALL,
+)
+_HYPHENATED = re.compile(r"(?<![\w\"'])([A-Za-z_]\w*(?:-\w+)+)")
 ROOTS = ("vars", "target", "alert", "checks")
 # A chain that reads the whole scope (`@`, `*`, `values(@)`): it could reach
 # the alert without naming it, so no template may hold one.
@@ -69,7 +75,9 @@ class Template:
                 out.append(part)
             else:
                 text = _as_text(_lookup(part, scope))
-                out.append(quote(text) if quote else text)
+                # `{{ '{{' }}` is the author's own text: not a value to quote.
+                literal = _ast(part.parsed).get("type") == "literal"
+                out.append(quote(text) if quote and not literal else text)
         return "".join(out)
 
     def __str__(self) -> str:
@@ -150,7 +158,7 @@ def _compile_expr(source: str) -> Expr:
     try:
         expr = Expr(source, compile_jmespath(source))
     except ValueError as exc:
-        raise TemplateError(str(exc)) from exc
+        raise TemplateError(f"{exc}{_hyphen_hint(source)}") from exc
     chains = expr.chains()
     if any(chain[0] == WHOLE for chain in chains):
         raise TemplateError(
@@ -161,6 +169,15 @@ def _compile_expr(source: str) -> Expr:
     if any(chain[0] not in ROOTS for chain in chains):
         raise TemplateError(f"{{{{ {source} }}}} must start with one of: {', '.join(ROOTS)}")
     return expr
+
+
+def _hyphen_hint(source: str) -> str:
+    """`checks.ecs-health` reads as `checks.ecs - health`: say how to quote."""
+    names = _HYPHENATED.findall(source)
+    if not names:
+        return ""
+    quoted = _HYPHENATED.sub(lambda m: f'"{m[1]}"', source)
+    return f" (a name with '-' must be quoted: {{{{ {quoted} }}}})"
 
 
 def _lookup(expr: Expr, scope: Mapping[str, Any]) -> Any:
