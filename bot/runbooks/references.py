@@ -83,6 +83,9 @@ def _trigger_targets(runbook: Runbook) -> Iterator[Problem]:
             if name not in runbook.targets:
                 yield Problem(loc, _unknown_target(runbook, name))
             yield from _compiled(runbook, value, loc, roots=("vars",))
+        if trigger.default is not None and trigger.default not in runbook.targets:
+            here: Loc = ("triggers", "alertmanager", i, "default")
+            yield Problem(here, _unknown_target(runbook, trigger.default))
     for monitor, name in runbook.triggers.kuma.items():
         if name not in runbook.targets:
             yield Problem(("triggers", "kuma", monitor), _unknown_target(runbook, name))

@@ -6,11 +6,12 @@ parts (steps, targets, checks, variables) are checked in `references.py`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from bot.checks.params import JMESPath, truthy
+from bot.checks.params import JMESPath, Regex, truthy
 from bot.checks.result import CheckStatus
 from bot.runbooks.actions import Action, Buttons
 from bot.runbooks.checkdefs import CheckDef, check_union
@@ -88,11 +89,36 @@ class Target(Model):
 
 
 class AlertmanagerTrigger(Model):
+    """Alerts of one name; labels narrow them (`match`, `match_re`), then the
+    target is the `targets` entry for the `label`'s value, the value itself
+    when it names a catalogue target (`label_names_target`), or `default`."""
+
     alertname: str
     label: str = Field("instance", description="the alert label that names the target")
     targets: dict[str, str] = Field(
-        description="label value (may hold {{ vars.x }}) -> catalogue target name"
+        default_factory=dict,
+        description="label value (may hold {{ vars.x }}) -> catalogue target name",
     )
+    match: dict[str, str] = Field(
+        default_factory=dict, description="labels the alert must have with exactly these values"
+    )
+    match_re: dict[str, Regex] = Field(
+        default_factory=dict, description="labels whose whole value must match these regexes"
+    )
+    label_names_target: bool = Field(
+        False, description="the label's value is itself a catalogue target name"
+    )
+    default: Slug | None = Field(
+        None, description="the target when no entry names the alert: a catch-all for the name"
+    )
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        """The alert's labels fit `match` and `match_re`."""
+        if any(labels.get(k) != v for k, v in self.match.items()):
+            return False
+        return all(
+            k in labels and pattern.fullmatch(labels[k]) for k, pattern in self.match_re.items()
+        )
 
 
 class Triggers(Model):
