@@ -59,7 +59,8 @@ def _reached(binding: Binding, name: str) -> str:
     view = binding.targets[name]
     tls = {"starttls": " with STARTTLS", "implicit": " over TLS"}.get(view["tls"], "")
     where = view["url"] or (f"{view['host']}:{view['port']}" if view["host"] else None)
-    parts = [f"{view['protocol']}{tls}" + (f" at {code(where)}" if where else "")]
+    reached = f"{view['protocol'] or ''}{tls}" + (f" at {code(where)}" if where else "")
+    parts = [reached.strip()] if reached.strip() else []
     if view["service"]:
         parts.append(f"ECS service {code(view['service'])}")
     if view["target_group"]:

@@ -13,7 +13,7 @@ from bot.runbooks.site import SiteConfig, TargetOverride
 from bot.runbooks.templates import Template, TemplateError
 
 _OVERRIDABLE = tuple(TargetOverride.model_fields)
-_TEMPLATED = ("host", "url", "server_name", "service", "target_group")
+_TEMPLATED = ("host", "port", "url", "server_name", "service", "target_group", "attrs")
 
 
 class BindError(ValueError):
@@ -124,9 +124,10 @@ def target_view(
     fields = target.model_dump(mode="python", exclude={"notes"})
     fields.update({k: getattr(target, k) for k in _TEMPLATED})
     if override is not None:
-        fields.update(
-            {k: getattr(override, k) for k in _OVERRIDABLE if getattr(override, k) is not None}
-        )
+        given = {k: getattr(override, k) for k in _OVERRIDABLE if getattr(override, k) is not None}
+        if "attrs" in given:  # free fields merge: the site adds and replaces, key by key
+            given["attrs"] = {**target.attrs, **given["attrs"]}
+        fields.update(given)
     scope = {"vars": dict(values)}
     view = {k: _fill(v, scope) for k, v in fields.items()}
     view["name"] = name
@@ -134,6 +135,8 @@ def target_view(
 
 
 def _fill(value: Any, scope: Mapping[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v, scope) for k, v in value.items()}
     if not isinstance(value, Template):
         return value
     try:

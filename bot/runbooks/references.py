@@ -184,11 +184,14 @@ def _manual(runbook: Runbook, items: list[ManualItem], loc: Loc) -> list[Problem
 def _target_templates(runbook: Runbook) -> list[Problem]:
     problems: list[Problem] = []
     for name, target in runbook.targets.items():
-        for field in ("host", "url", "server_name", "service", "target_group"):
+        for field in ("host", "port", "url", "server_name", "service", "target_group"):
             value = getattr(target, field)
             if isinstance(value, Template):
-                loc = ("targets", name, field)
+                loc: Loc = ("targets", name, field)
                 problems += _templates(runbook, [value], loc, set(), roots=("vars",))
+        for key, value in target.attrs.items():
+            loc = ("targets", name, "attrs", key)
+            problems += _templates(runbook, [value], loc, set(), roots=("vars",))
     return problems
 
 
