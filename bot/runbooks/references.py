@@ -105,7 +105,8 @@ def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Pr
         if check.id in seen:
             problems.append(Problem((*here, "id"), f"duplicate check id {check.id!r} in this step"))
         seen.add(check.id)
-        problems += _check_templates(runbook, check, here, ids)
+        # Other checks may be read by id or by `as` name, never its own.
+        problems += _check_templates(runbook, check, here, names - {check.id, check.as_ or ""})
     problems += _cycles(checks, loc)
     for k, conclusion in enumerate(step.conclusions):
         here = (*loc, "conclusions", k)
@@ -256,8 +257,20 @@ def dependencies(check: CheckDef) -> set[str]:
     }
 
 
+def members(checks: list[CheckDef]) -> dict[str, list[str]]:
+    """Name -> the ids of the checks it stands for: each id for itself, an
+    `as` name for every alternative that shares it."""
+    named: dict[str, list[str]] = {}
+    for check in checks:
+        named.setdefault(check.id, []).append(check.id)
+        if check.as_ and check.as_ != check.id:
+            named.setdefault(check.as_, []).append(check.id)
+    return named
+
+
 def _cycles(checks: list[CheckDef], loc: Loc) -> list[Problem]:
-    graph = {c.id: dependencies(c) for c in checks}
+    named = members(checks)
+    graph = {c.id: {i for d in dependencies(c) for i in named.get(d, [d])} for c in checks}
     done: set[str] = set()
     for j, check in enumerate(checks):
         path: list[str] = []
