@@ -61,8 +61,8 @@ def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:
 
 
 def locate_in_site(path: Path | None, problems: Sequence[Problem]) -> list[Located]:
-    """Problems found in a site config after loading it (names no runbook
-    uses), at their place in the file."""
+    """Problems found in a file after loading it (site names no runbook
+    uses, a runbook's module the site lacks), at their place in the file."""
     if path is None:
         return [Located("site config", 0, 0, p.message) for p in problems]
     _, positions = _read(path)

@@ -110,3 +110,19 @@ def test_dry_run_shows_checks_if_leaves_out_and_promql_decoded(
     out = capsys.readouterr().out
     assert 'query: probe_success{job="web"}' in out
     assert "only-web" in out and "if: target.name == 'web'" in out
+
+
+def test_lint_config_finds_a_misspelled_blackbox_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "bb.yml").write_text("modules:\n  tcp_connect: {prober: tcp}\n")
+    site = tmp_path / "site.yaml"
+    site.write_text("blackbox_config: bb.yml\n")
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        HEAD.replace("host: 127.0.0.1}", "host: 127.0.0.1, blackbox_module: tcp_conect}")
+    )
+    assert main(["lint", str(path), "--config", str(site)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:6:" in out
+    assert "no blackbox module 'tcp_conect'" in out and "did you mean tcp_connect?" in out
