@@ -52,7 +52,11 @@ def missing_label(alert: Alert, bindings: Mapping[str, Binding]) -> str | None:
         return None
     for _, binding in sorted(bindings.items()):
         for trigger in binding.runbook.triggers.alertmanager:
-            if trigger.alertname == alert.name and trigger.label not in alert.labels:
+            if (
+                trigger.alertname == alert.name
+                and trigger.default is None  # a catch-all needs no label
+                and trigger.label not in alert.labels
+            ):
                 return trigger.label
     return None
 
@@ -66,11 +70,29 @@ def _target(alert: Alert, binding: Binding) -> tuple[str, str] | None:
         target = triggers.healthchecks.get(alert.name)
         return None if target is None else (alert.name, target)
     for trigger in triggers.alertmanager:
-        if trigger.alertname != alert.name or trigger.label not in alert.labels:
+        if trigger.alertname != alert.name or not trigger.selects(alert.labels):
             continue
-        for key, target in _rendered(trigger, binding):
-            if key == alert.labels[trigger.label]:
-                return f"{trigger.label}={key}", target
+        hit = _by_label(trigger, alert.labels.get(trigger.label), binding)
+        if hit is not None:
+            return hit
+        if trigger.default is not None:
+            # The catch-all for this name: identified by the name alone.
+            return f"alertname={alert.name}", trigger.default
+    return None
+
+
+def _by_label(
+    trigger: AlertmanagerTrigger, value: str | None, binding: Binding
+) -> tuple[str, str] | None:
+    """The label's value selects a target: a `targets` entry, or (with
+    `label_names_target`) a catalogue name. It only ever selects one."""
+    if value is None:
+        return None
+    for key, target in _rendered(trigger, binding):
+        if key == value:
+            return f"{trigger.label}={key}", target
+    if trigger.label_names_target and value in binding.targets:
+        return f"{trigger.label}={value}", value
     return None
 
 

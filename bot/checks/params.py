@@ -24,6 +24,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from bot.checks import timefuncs
 from bot.checks.addresses import check_host, check_target, check_url
 
 
@@ -35,13 +36,20 @@ class Params(BaseModel):
 
 @lru_cache(maxsize=1024)
 def compile_jmespath(expression: str) -> jmespath.parser.ParsedResult:
+    """Compiled, with the time functions (bot/checks/timefuncs.py) in reach
+    and every function it calls known now: a misspelled one is a load
+    error, not a crash during an incident."""
     try:
-        return jmespath.compile(expression)
+        parsed = jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as exc:
         where = getattr(exc, "lex_position", None)
         at = f" at column {where + 1}" if isinstance(where, int) else ""
         reason = str(exc).splitlines()[0].rstrip(":")
         raise ValueError(f"bad JMESPath expression {expression!r}{at}: {reason}") from exc
+    problems = timefuncs.unknown_calls(parsed.parsed)  # type: ignore[arg-type]
+    if problems:
+        raise ValueError(f"JMESPath expression {expression!r}: {'; '.join(problems)}")
+    return timefuncs.Expression(parsed.expression, parsed.parsed)
 
 
 def _to_jmespath(value: Any) -> jmespath.parser.ParsedResult:
@@ -113,15 +121,13 @@ Regex = Annotated[
 """A Python regular expression, compiled at validation time."""
 
 
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
-_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def _to_seconds(value: Any) -> int:
+    # The same units as the `duration()` function of expressions.
+    parsed = timefuncs.parse_duration(value) if isinstance(value, str) else None
     if isinstance(value, int) and not isinstance(value, bool):
         seconds = value
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = int(match[1]) * _UNIT_S[match[2]]
+    elif parsed is not None:
+        seconds = parsed
     else:
         raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {value!r}")
     if not 1 <= seconds <= 14 * 86400:
@@ -135,7 +141,7 @@ Duration = Annotated[
     WithJsonSchema(
         {
             "oneOf": [
-                {"type": "string", "pattern": _DURATION.pattern},
+                {"type": "string", "pattern": timefuncs.DURATION_PATTERN},
                 {"type": "integer", "description": "seconds"},
             ]
         }
@@ -147,8 +153,8 @@ Duration = Annotated[
 def duration_text(seconds: int) -> str:
     """Seconds as the largest whole unit: 900 -> 15m."""
     for unit in ("d", "h", "m"):
-        if seconds % _UNIT_S[unit] == 0:
-            return f"{seconds // _UNIT_S[unit]}{unit}"
+        if seconds % timefuncs.UNIT_S[unit] == 0:
+            return f"{seconds // timefuncs.UNIT_S[unit]}{unit}"
     return f"{seconds}s"
 
 

@@ -21,7 +21,7 @@ def add(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     try:
-        binding, _ = prepare(args)
+        binding, _ = prepare(args, require_values=False)
     except UsageError as exc:
         print(f"triage docs: {exc}", file=sys.stderr)
         return 2

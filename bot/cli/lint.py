@@ -1,14 +1,27 @@
-"""`triage lint [PATH...]`: validate runbooks; the CI gate for runbook repos."""
+"""`triage lint [PATH...] [--config SITE]`: validate runbooks; the CI gate
+for runbook repos. With a site config, checks are also filled in with its
+values, and names it holds that no runbook uses are reported."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 from typing import Any
 
-from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import load_reviewed, runbook_dirs, runbook_files
+from bot.runbooks.binding import bind, site_problems
+from bot.runbooks.issues import Located, Problem, RunbookError
+from bot.runbooks.loader import (
+    load_blackbox_modules,
+    load_reviewed,
+    load_site,
+    locate_in_site,
+    runbook_dirs,
+    runbook_files,
+)
+from bot.runbooks.schema import Runbook
+from bot.runbooks.site import SiteConfig
 
 
 def add(subparsers: Any) -> None:
@@ -16,6 +29,9 @@ def add(subparsers: Any) -> None:
         "lint", help="validate runbooks (exit 1 and file:line:col lines when invalid)"
     )
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: runbooks/)")
+    parser.add_argument(
+        "--config", type=Path, help="site config to check too, against every runbook linted"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -24,16 +40,52 @@ def handle(args: argparse.Namespace) -> int:
     if not files:
         print("triage lint: no runbook files found", file=sys.stderr)
         return 2
-    bad = 0
+    site: SiteConfig | None = None
+    if args.config is not None:
+        try:
+            site = load_site(args.config)
+        except RunbookError as exc:
+            _show(exc.problems)
+            print("site config invalid", file=sys.stderr)
+            return 1
+    bad, valid = 0, list[Runbook]()
     for path in files:
         try:
-            _, reviews = load_reviewed(path)
+            runbook, reviews = load_reviewed(path, site)
         except RunbookError as exc:
             bad += 1
-            for problem in exc.problems:
-                print(problem)
+            _show(exc.problems)
             continue
-        for review in reviews:  # exceptions to the safety rules, for a reviewer
-            print(review)
+        modules = _module_problems(runbook, site)
+        if modules:
+            bad += 1
+            _show(locate_in_site(path, modules))
+            continue
+        valid.append(runbook)
+        _show(reviews)  # exceptions to the safety rules, for a reviewer
+    unused = site_problems(valid, site) if site is not None and not bad else []
+    _show(locate_in_site(args.config, unused))
     print(f"{len(files) - bad} valid, {bad} invalid", file=sys.stderr)
-    return 1 if bad else 0
+    return 1 if bad or unused else 0
+
+
+def _module_problems(runbook: Runbook, site: SiteConfig | None) -> list[Problem]:
+    """Blackbox modules the targets name that the site's blackbox.yml lacks:
+    found now, not when a probe from inside is needed."""
+    if site is None or site.blackbox_config is None:
+        return []
+    known = sorted(load_blackbox_modules(Path(site.blackbox_config)))
+    problems = []
+    for name, view in bind(runbook, site).targets.items():
+        module = view.get("blackbox_module")
+        if module and module not in known:
+            close = difflib.get_close_matches(module, known, n=2, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            message = f"no blackbox module {module!r} in {site.blackbox_config}{hint}"
+            problems.append(Problem(("targets", name, "blackbox_module"), message))
+    return problems
+
+
+def _show(problems: list[Located]) -> None:
+    for problem in problems:
+        print(problem)

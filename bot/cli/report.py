@@ -87,6 +87,9 @@ def render_plan(title: str, target: str, steps: list[dict[str, Any]]) -> str:
             lines.append("   (no check for this target)")
         for check in step["checks"]:
             lines.append(f"   {check['id']:<20} {check['summary'].removeprefix('dry run: ')}")
+            for key, value in check.get("query_params", {}).items():
+                if key in ("query", "target"):  # PromQL, a probe's target: decoded
+                    lines.append(f"   {'':<20} {key}: {value}")
             if "as_written" in check:
                 lines.append(f"   {'':<20} as written: {_compact(check['as_written'])}")
     return "\n".join(lines)

@@ -18,9 +18,16 @@ from bot.engine.dryrun import dry_run, plan
 from bot.engine.results import CheckRun, RunResult
 from bot.engine.runner import Engine
 from bot.engine.site_settings import settings
-from bot.runbooks.binding import BindError, Binding, bind
+from bot.runbooks.binding import BindError, Binding, bind, foreign_names, site_problems
 from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import find_runbook, load_runbook, load_site
+from bot.runbooks.loader import (
+    find_runbook,
+    load_runbook,
+    load_site,
+    runbook_dirs,
+    runbook_files,
+)
+from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SiteConfig
 
 USAGE = 2
@@ -35,6 +42,14 @@ def add(subparsers: Any) -> None:
     parser.add_argument("runbook", help="runbook id (looked up under runbooks/) or path")
     parser.add_argument("--target", "-t", required=True, help="catalogue target name")
     parser.add_argument("--step", help="run only this step")
+    parser.add_argument(
+        "--label",
+        dest="labels",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an alert label, as `alert.labels.KEY` (data only: never a host, port or query)",
+    )
     add_site_options(parser)
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     parser.add_argument(
@@ -64,6 +79,7 @@ def handle(args: argparse.Namespace) -> int:
         binding, site = prepare(args)
         target = _target(binding, args.target)
         steps = _steps(binding, args.step)
+        alert = alert_scope(args.labels)
     except UsageError as exc:
         print(f"triage run: {exc}", file=sys.stderr)
         return USAGE
@@ -76,7 +92,7 @@ def handle(args: argparse.Namespace) -> int:
         on_check=progress,
         execute=dry_run if args.dry_run else None,
     )
-    result = asyncio.run(engine.run_all(target, steps=steps))
+    result = asyncio.run(engine.run_all(target, alert=alert, steps=steps))
     if args.dry_run:
         return _show_plan(result, binding, redactor, as_json=args.json)
     if args.json:
@@ -100,18 +116,59 @@ def _show_plan(
     return 1 if any(c.status == "error" for c in result.checks) else 0
 
 
-def prepare(args: argparse.Namespace) -> tuple[Binding, SiteConfig]:
-    """Runbook, site config and their binding, or a UsageError saying what is wrong."""
+def prepare(args: argparse.Namespace, *, require_values: bool = True) -> tuple[Binding, SiteConfig]:
+    """Runbook, site config and their binding, or a UsageError saying what is
+    wrong. The site config may serve several runbooks: names this one does
+    not have are refused only when no runbook on the shelf has them."""
     try:
-        runbook = load_runbook(find_runbook(args.runbook))
+        path = find_runbook(args.runbook)
+        runbook = load_runbook(path)
         site = load_site(args.config, args.sets)
-        return bind(runbook, site), site
+        binding = bind(runbook, site, require_values=require_values)
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from exc
     except RunbookError as exc:
         raise UsageError(f"invalid input:\n{exc}") from exc
     except BindError as exc:
         raise UsageError(f"site config does not fit runbook {runbook.id!r}:\n{exc}") from exc
+    if foreign_names(runbook, site):
+        problems = site_problems([runbook, *_shelf(path, runbook.id)], site)
+        if problems:
+            lines = "\n".join(p.message for p in problems)
+            raise UsageError(f"site config names what no runbook uses:\n{lines}")
+    return binding, site
+
+
+def _shelf(path: Path, runbook_id: str) -> list[Runbook]:
+    """The other runbooks the site config may be meant for: those under
+    TRIAGE_RUNBOOKS (or ./runbooks) and next to this one. A broken one is
+    skipped here (`triage lint` reports it)."""
+    folders = list(dict.fromkeys([*runbook_dirs(), path.parent]))
+    shelf: list[Runbook] = []
+    for other in runbook_files(d for d in folders if d.is_dir()):
+        try:
+            runbook = load_runbook(other)
+        except (RunbookError, OSError):
+            continue
+        if runbook.id != runbook_id:
+            shelf.append(runbook)
+    return shelf
+
+
+def alert_scope(labels: list[str]) -> dict[str, Any] | None:
+    """`--label k=v` as the alert a runbook reads, shaped as auto-triage
+    shapes it. Templates may read it only where an alert label may go
+    (references.py refuses it in any address-like parameter at load)."""
+    if not labels:
+        return None
+    parsed: dict[str, str] = {}
+    for item in labels:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--label {item!r}: expected KEY=VALUE")
+        parsed[key.strip()] = value
+    name = parsed.get("alertname", "")
+    return {"source": "cli", "name": name, "labels": parsed, "summary": "", "runbook_url": None}
 
 
 def _target(binding: Binding, name: str) -> str:

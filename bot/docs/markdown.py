@@ -59,7 +59,8 @@ def _reached(binding: Binding, name: str) -> str:
     view = binding.targets[name]
     tls = {"starttls": " with STARTTLS", "implicit": " over TLS"}.get(view["tls"], "")
     where = view["url"] or (f"{view['host']}:{view['port']}" if view["host"] else None)
-    parts = [f"{view['protocol']}{tls}" + (f" at {code(where)}" if where else "")]
+    reached = f"{view['protocol'] or ''}{tls}" + (f" at {code(where)}" if where else "")
+    parts = [reached.strip()] if reached.strip() else []
     if view["service"]:
         parts.append(f"ECS service {code(view['service'])}")
     if view["target_group"]:
@@ -201,6 +202,8 @@ def _conclusion(binding: Binding, rule: Conclusion) -> list[str]:
         f"{code(name)} {' or '.join(wanted) if isinstance(wanted, list) else wanted}"
         for name, wanted in rule.when.items()
     )
+    if rule.if_ is not None:
+        when = f"{when} and {code(rule.if_.expression)}" if when else code(rule.if_.expression)
     says = _prose(rule.say, {"vars": binding.vars})
     return [when or "otherwise", says, code(rule.next) if rule.next else ""]
 

@@ -26,10 +26,10 @@ def conclude(step: Step, runs: list[CheckRun], scope: dict[str, Any]) -> Conclus
     """The first rule that matches, in the order the runbook gives them."""
     seen = outcomes(runs)
     views = _views(runs)
-    for rule in step.conclusions:
-        if rule.matches(seen):
-            say = _fill(rule.say, {**scope, "checks": views})
-            return Conclusion(say=say, next=rule.next)
+    full = {**scope, "checks": views}
+    for index, rule in enumerate(step.conclusions):
+        if rule.matches(seen, full):
+            return Conclusion(say=_fill(rule.say, full), next=rule.next, rule=index)
     return None
 
 

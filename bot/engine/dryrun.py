@@ -9,6 +9,7 @@ a summary saying what would happen and the call itself in `details`.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from bot.checks.context import RunContext
 from bot.checks.describing import Call
@@ -42,9 +43,13 @@ def plan(result: RunResult, binding: Binding) -> list[dict[str, Any]]:
     for step in result.steps:
         defs = {c.id: c for c in binding.runbook.step(step.id).check_defs}
         checks = []
-        for run in (r for r in step.checks if r.applicable):
+        for run in step.checks:
+            if not run.applicable:
+                checks.append(_skipped_by_if(run.id, run.type, defs[run.id]))
+                continue
             call = run.result.details.get("dry_run")
             entry = {"id": run.id, "type": run.type, "summary": run.result.summary, "call": call}
+            entry |= _decoded(call)
             if call is None and run.result.error_kind is None:
                 check = defs[run.id]
                 after = ", ".join(sorted(dependencies(check)))
@@ -53,6 +58,28 @@ def plan(result: RunResult, binding: Binding) -> list[dict[str, Any]]:
             checks.append(entry)
         steps.append({"id": step.id, "title": step.title, "checks": checks})
     return steps
+
+
+def _skipped_by_if(check_id: str, check_type: str, check: CheckDef) -> dict[str, Any]:
+    """A check its `if:` leaves out is shown, saying so: checks that read it
+    are listed too, and a responder should see why it is not there."""
+    why = f"if: {check.if_.expression}" if check.if_ is not None else "its step's targets"
+    return {
+        "id": check_id,
+        "type": check_type,
+        "summary": f"skipped for this target ({why} is false)",
+        "call": None,
+        "skipped": True,
+    }
+
+
+def _decoded(call: Any) -> dict[str, Any]:
+    """The query string of a URL call, decoded: PromQL read as written, not
+    as `probe_success%7Binstance%3D...`."""
+    url = call.get("url") if isinstance(call, dict) else None
+    if not isinstance(url, str) or "?" not in url:
+        return {}
+    return {"query_params": dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))}
 
 
 def as_written(check: CheckDef) -> dict[str, Any]:

@@ -70,6 +70,8 @@ class ManualView:
 class Conclusion:
     say: str
     next: str | None = None
+    # Which of the step's rules it was (rehearsals count coverage by it).
+    rule: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)

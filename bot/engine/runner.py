@@ -24,7 +24,7 @@ from bot.engine.conclude import conclude, render_manual
 from bot.engine.results import CheckRun, RunResult, StepResult
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.checkdefs import CheckDef
-from bot.runbooks.references import dependencies
+from bot.runbooks.references import dependencies, members
 from bot.runbooks.schema import Step
 from bot.runbooks.templates import TemplateError
 
@@ -122,8 +122,13 @@ class Engine:
             c.id: asyncio.get_running_loop().create_future() for c in checks
         }
 
+        named = members(checks)
+
         async def one(check: CheckDef) -> CheckRun:
-            deps = {d: await done[d] for d in sorted(dependencies(check))}
+            deps = {
+                d: _chosen([await done[i] for i in named.get(d, [])])
+                for d in sorted(dependencies(check))
+            }
             run = await self._check(check, scope, deps, unattended)
             done[check.id].set_result(run)
             if self._on_check:
@@ -188,6 +193,12 @@ class Engine:
             return CheckResult.errored(
                 ErrorKind.INTERNAL, f"check crashed: {type(exc).__name__}: {_one_line(exc)}"
             )
+
+
+def _chosen(runs: list[CheckRun]) -> CheckRun:
+    """What an `as` name reads: the alternative that ran for this target."""
+    ran = [r for r in runs if r.applicable and r.status is not CheckStatus.SKIPPED]
+    return (ran or runs)[0]
 
 
 def _ms_since(started: float) -> float:

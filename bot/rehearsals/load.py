@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.rehearsals.schema import RehearsalFile, Scenario
-from bot.runbooks.binding import BindError, Binding, bind
+from bot.runbooks.binding import BindError, Binding, bind, foreign_names
 from bot.runbooks.issues import Loc, Problem, RunbookError
 from bot.runbooks.loader import load_runbook, locate, read_yaml, validate_located
 from bot.runbooks.schema import Runbook
@@ -122,7 +122,11 @@ def _bind(runbook: Runbook, scenario: Scenario, loc: Loc) -> tuple[Binding | Non
         except SetError as exc:
             return None, [Problem((*loc, "set", key), str(exc), at_key=True)]
     try:
-        return bind(runbook, SiteConfig.model_validate(data)), []
+        site = SiteConfig.model_validate(data)
+        foreign = foreign_names(runbook, site)  # a rehearsal is about this runbook only
+        if foreign:
+            raise BindError(foreign)
+        return bind(runbook, site), []
     except ValidationError as exc:
         return None, [
             Problem(_set_loc(tuple(e["loc"]), keys, loc), e["msg"], named=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from bot.checks.context import RunContext
 from bot.checks.params import Params
 from bot.checks.result import CheckResult, ErrorKind
-from bot.engine.conclude import outcomes
 from bot.engine.results import StepResult
 from bot.engine.runner import Engine
 from bot.rehearsals.load import Prepared
@@ -139,13 +138,9 @@ def _quoted(text: str | None) -> str:
 
 def _covered(step: Step, result: StepResult) -> set[tuple[str, int]]:
     """Which of the step's conclusions this run reached (for the coverage line)."""
-    if not result.applies:
+    if not result.applies or result.conclusion is None or result.conclusion.rule is None:
         return set()
-    seen = outcomes(result.checks)
-    for index, rule in enumerate(step.conclusions):
-        if rule.matches(seen):
-            return {(step.id, index)}
-    return set()
+    return {(step.id, result.conclusion.rule)}
 
 
 def uncovered(runbook: Runbook, covered: set[tuple[str, int]]) -> list[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot.runbooks.site import SiteConfig, TargetOverride
 from bot.runbooks.templates import Template, TemplateError
 
 _OVERRIDABLE = tuple(TargetOverride.model_fields)
-_TEMPLATED = ("host", "url", "server_name", "service", "target_group")
+_TEMPLATED = ("host", "port", "url", "server_name", "service", "target_group", "attrs")
 
 
 class BindError(ValueError):
@@ -46,11 +47,34 @@ class Binding:
         }
 
 
-def bind(runbook: Runbook, site: SiteConfig, *, strict: bool = True) -> Binding:
-    """Fill the runbook's variables and targets in from the site. `strict`
-    refuses site names the runbook does not have (one runbook, `triage run`);
-    a catalogue of several checks them against all its runbooks instead."""
-    problems = [
+def bind(runbook: Runbook, site: SiteConfig, *, require_values: bool = False) -> Binding:
+    """Fill the runbook's variables and targets in from the site. A site
+    config serves every runbook: names this runbook does not have are left
+    to the others (`site_problems` reports those no runbook uses).
+    `require_values` (a run) refuses a variable that has no value at all,
+    naming where to set it; lint and docs accept it, the site sets it later."""
+    values = {name: site.vars.get(name, var.default) for name, var in runbook.vars.items()}
+    if require_values:
+        unset = [Problem(("vars", n), unset_message(n)) for n, v in values.items() if v is None]
+        if unset:
+            raise BindError(unset)
+    binding = Binding(runbook, values, site={"vantage_points": sorted(site.vantage_points)})
+    for name, target in runbook.targets.items():
+        binding.targets[name] = target_view(name, target, site.targets.get(name), values)
+    return binding
+
+
+def unset_message(name: str) -> str:
+    return (
+        f"variable {name!r} has no value: set `vars.{name}` in the site config"
+        f" (--config or TRIAGE_CONFIG; docs/site-config.md) or pass --set vars.{name}=VALUE"
+    )
+
+
+def foreign_names(runbook: Runbook, site: SiteConfig) -> list[Problem]:
+    """Site names this runbook does not have: another runbook's, or a typo
+    (a rehearsal, which is about one runbook, refuses them)."""
+    return [
         Problem(
             ("vars", name),
             f"unknown variable {name!r} (this runbook declares: {_names(runbook.vars)})",
@@ -64,13 +88,31 @@ def bind(runbook: Runbook, site: SiteConfig, *, strict: bool = True) -> Binding:
         for name in site.targets
         if name not in runbook.targets
     ]
-    if problems and strict:
-        raise BindError(problems)
-    values = {name: site.vars.get(name, var.default) for name, var in runbook.vars.items()}
-    binding = Binding(runbook, values, site={"vantage_points": sorted(site.vantage_points)})
-    for name, target in runbook.targets.items():
-        binding.targets[name] = target_view(name, target, site.targets.get(name), values)
-    return binding
+
+
+def _names(items: Mapping[str, Any]) -> str:
+    return ", ".join(items) or "none"
+
+
+def site_problems(runbooks: Iterable[Runbook], site: SiteConfig) -> list[Problem]:
+    """Site names no runbook uses: a typo, or a runbook that was removed."""
+    shelf = list(runbooks)
+    variables = {v for r in shelf for v in r.vars}
+    targets = {t for r in shelf for t in r.targets}
+    return [
+        Problem(("vars", name), f"no runbook declares variable {name!r}{_close(name, variables)}")
+        for name in site.vars
+        if name not in variables
+    ] + [
+        Problem(("targets", name), f"no runbook has target {name!r}{_close(name, targets)}")
+        for name in site.targets
+        if name not in targets
+    ]
+
+
+def _close(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def target_view(
@@ -82,9 +124,10 @@ def target_view(
     fields = target.model_dump(mode="python", exclude={"notes"})
     fields.update({k: getattr(target, k) for k in _TEMPLATED})
     if override is not None:
-        fields.update(
-            {k: getattr(override, k) for k in _OVERRIDABLE if getattr(override, k) is not None}
-        )
+        given = {k: getattr(override, k) for k in _OVERRIDABLE if getattr(override, k) is not None}
+        if "attrs" in given:  # free fields merge: the site adds and replaces, key by key
+            given["attrs"] = {**target.attrs, **given["attrs"]}
+        fields.update(given)
     scope = {"vars": dict(values)}
     view = {k: _fill(v, scope) for k, v in fields.items()}
     view["name"] = name
@@ -92,6 +135,8 @@ def target_view(
 
 
 def _fill(value: Any, scope: Mapping[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v, scope) for k, v in value.items()}
     if not isinstance(value, Template):
         return value
     try:
@@ -102,7 +147,3 @@ def _fill(value: Any, scope: Mapping[str, Any]) -> Any:
 
 def step_applies(step: Step, target: str) -> bool:
     return step.targets is None or target in step.targets
-
-
-def _names(items: Mapping[str, Any]) -> str:
-    return ", ".join(items) or "none"

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.runbooks.binding import BindError, Binding, bind
-from bot.runbooks.issues import Problem
+from bot.runbooks.binding import BindError, Binding, bind, site_problems
 from bot.runbooks.loader import load_runbook, runbook_files
 from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SiteConfig
@@ -50,8 +49,10 @@ class Catalogue:
         for runbook in runbooks:
             if runbook.id in self.bindings:
                 raise ValueError(f"two runbooks have the id {runbook.id!r}")
-            self.bindings[runbook.id] = bind(runbook, site, strict=False)
-        _check_site(self.bindings, site)
+            self.bindings[runbook.id] = bind(runbook, site)
+        problems = site_problems((b.runbook for b in self.bindings.values()), site)
+        if problems:
+            raise BindError(problems)
 
     @classmethod
     def load(cls, paths: Iterable[Path], site: SiteConfig) -> Catalogue:
@@ -89,20 +90,3 @@ class Catalogue:
             # The reason is rendered as is; only `word` (escaped) carries chat text.
             return Unknown(runbook, targets[target], f"no runbook of that name covers {target}")
         return Open(target, runbook)
-
-
-def _check_site(bindings: dict[str, Binding], site: SiteConfig) -> None:
-    """The site's names must mean something to at least one runbook."""
-    variables = {v for b in bindings.values() for v in b.runbook.vars}
-    targets = {t for b in bindings.values() for t in b.runbook.targets}
-    problems = [
-        Problem(("vars", name), f"no runbook declares variable {name!r}")
-        for name in site.vars
-        if name not in variables
-    ] + [
-        Problem(("targets", name), f"no runbook has target {name!r}")
-        for name in site.targets
-        if name not in targets
-    ]
-    if problems:
-        raise BindError(problems)

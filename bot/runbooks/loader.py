@@ -26,14 +26,17 @@ def load_runbook(path: Path) -> Runbook:
     return load_reviewed(path)[0]
 
 
-def load_reviewed(path: Path) -> tuple[Runbook, list[Located]]:
+def load_reviewed(path: Path, site: SiteConfig | None = None) -> tuple[Runbook, list[Located]]:
     """The runbook, and what a reviewer must look at: every exception to the
-    safety rules it opts into (e.g. `allow_operation` on an `aws` check)."""
+    safety rules it opts into (e.g. `allow_operation` on an `aws` check).
+    With a site config, checks are filled in with its values too."""
     data, positions = _read(path)
     runbook = _validate(Runbook, data, positions, path)
+    # References and filled-in samples in one pass: every problem at once
+    # (a sample is skipped where a reference at the same place is wrong).
     problems = check_references(runbook)
-    if not problems:
-        problems = sample_problems(runbook)
+    wrong = {p.loc for p in problems}
+    problems += [p for p in sample_problems(runbook, site) if p.loc not in wrong]
     if problems:
         raise RunbookError([_locate(p, positions, path) for p in problems])
     return runbook, [_locate(p, positions, path) for p in opt_ins(runbook)]
@@ -55,6 +58,15 @@ def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:
             raise RunbookError([Located(f"--set {assignment}", 0, 0, str(exc))]) from exc
     site = _validate(SiteConfig, data, positions, path or Path("site config"), origins)
     return _with_blackbox_config(site, path)
+
+
+def locate_in_site(path: Path | None, problems: Sequence[Problem]) -> list[Located]:
+    """Problems found in a file after loading it (site names no runbook
+    uses, a runbook's module the site lacks), at their place in the file."""
+    if path is None:
+        return [Located("site config", 0, 0, p.message) for p in problems]
+    _, positions = _read(path)
+    return [_locate(p, positions, path) for p in problems]
 
 
 def _with_blackbox_config(site: SiteConfig, path: Path | None) -> SiteConfig:
@@ -128,7 +140,18 @@ def _read(path: Path) -> tuple[Any, yamlpos.Positions]:
     try:
         return yamlpos.load(text)
     except yamlpos.YamlError as exc:
-        raise RunbookError([Located(str(path), exc.mark.line, exc.mark.col, exc.message)]) from exc
+        message = exc.message + _yaml_hint(exc.message)
+        raise RunbookError([Located(str(path), exc.mark.line, exc.mark.col, message)]) from exc
+
+
+def _yaml_hint(message: str) -> str:
+    """The usual cause of YAML's terser complaints, in the author's terms."""
+    if "mapping values are not allowed" in message:
+        return (
+            " (hint: text holding ': ' must be quoted, e.g. say: \"Status: down\","
+            " or written as a block: `say: >-` and the text on the next lines)"
+        )
+    return ""
 
 
 def _validate(

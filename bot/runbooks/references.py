@@ -89,6 +89,9 @@ def _trigger_targets(runbook: Runbook) -> Iterator[Problem]:
             if name not in runbook.targets:
                 yield Problem(loc, _unknown_target(runbook, name))
             yield from _compiled(runbook, value, loc, roots=("vars",))
+        if trigger.default is not None and trigger.default not in runbook.targets:
+            here: Loc = ("triggers", "alertmanager", i, "default")
+            yield Problem(here, _unknown_target(runbook, trigger.default))
     for monitor, name in runbook.triggers.kuma.items():
         if name not in runbook.targets:
             yield Problem(("triggers", "kuma", monitor), _unknown_target(runbook, name))
@@ -108,7 +111,8 @@ def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Pr
         if check.id in seen:
             problems.append(Problem((*here, "id"), f"duplicate check id {check.id!r} in this step"))
         seen.add(check.id)
-        problems += _check_templates(runbook, check, here, ids)
+        # Other checks may be read by id or by `as` name, never its own.
+        problems += _check_templates(runbook, check, here, names - {check.id, check.as_ or ""})
     problems += _cycles(checks, loc)
     for k, conclusion in enumerate(step.conclusions):
         here = (*loc, "conclusions", k)
@@ -127,6 +131,11 @@ def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Pr
                 Problem((*here, "next"), f"no step {conclusion.next!r} in this runbook")
             )
         problems += _templates(runbook, [conclusion.say], (*here, "say"), names | ids)
+        if conclusion.if_ is not None:
+            expr = Expr(conclusion.if_.expression, conclusion.if_)
+            problems += _expr(
+                runbook, expr, (*here, "if"), names | ids, roots=(*IF_ROOTS, "checks")
+            )
     problems += _manual(runbook, step.manual, (*loc, "manual"))
     return problems
 
@@ -182,11 +191,14 @@ def _manual(runbook: Runbook, items: list[ManualItem], loc: Loc) -> list[Problem
 def _target_templates(runbook: Runbook) -> list[Problem]:
     problems: list[Problem] = []
     for name, target in runbook.targets.items():
-        for field in ("host", "url", "server_name", "service", "target_group"):
+        for field in ("host", "port", "url", "server_name", "service", "target_group"):
             value = getattr(target, field)
             if isinstance(value, Template):
-                loc = ("targets", name, field)
+                loc: Loc = ("targets", name, field)
                 problems += _templates(runbook, [value], loc, set(), roots=("vars",))
+        for key, value in target.attrs.items():
+            loc = ("targets", name, "attrs", key)
+            problems += _templates(runbook, [value], loc, set(), roots=("vars",))
     return problems
 
 
@@ -251,8 +263,20 @@ def dependencies(check: CheckDef) -> set[str]:
     }
 
 
+def members(checks: list[CheckDef]) -> dict[str, list[str]]:
+    """Name -> the ids of the checks it stands for: each id for itself, an
+    `as` name for every alternative that shares it."""
+    named: dict[str, list[str]] = {}
+    for check in checks:
+        named.setdefault(check.id, []).append(check.id)
+        if check.as_ and check.as_ != check.id:
+            named.setdefault(check.as_, []).append(check.id)
+    return named
+
+
 def _cycles(checks: list[CheckDef], loc: Loc) -> list[Problem]:
-    graph = {c.id: dependencies(c) for c in checks}
+    named = members(checks)
+    graph = {c.id: {i for d in dependencies(c) for i in named.get(d, [d])} for c in checks}
     done: set[str] = set()
     for j, check in enumerate(checks):
         path: list[str] = []

@@ -21,9 +21,11 @@ from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SiteConfig
 from bot.runbooks.templates import Template, TemplateError, templates_in
 
+UNSET = "<vars."
+
 
 def sample_problems(runbook: Runbook, site: SiteConfig | None = None) -> list[Problem]:
-    binding = bind(runbook, site or SiteConfig())
+    binding = bind(runbook, _standing_in(runbook, site or SiteConfig()))
     problems: list[Problem] = []
     for i, step in enumerate(runbook.steps):
         for j, check in enumerate(step.check_defs):
@@ -32,6 +34,18 @@ def sample_problems(runbook: Runbook, site: SiteConfig | None = None) -> list[Pr
                 if step_applies(step, target):
                     problems += _sample(binding, check, target, ("steps", i, "checks", j))
     return _first_per_place(problems)
+
+
+def _standing_in(runbook: Runbook, site: SiteConfig) -> SiteConfig:
+    """A variable nobody set yet (no default, not in the site config) is
+    fine at lint: the site sets it later, and a run refuses it until then.
+    It stands in as `<vars.name>`; what it makes invalid is left for run time."""
+    unset = {
+        name: f"{UNSET}{name}>"
+        for name, var in runbook.vars.items()
+        if var.default is None and name not in site.vars
+    }
+    return site.model_copy(update={"vars": {**site.vars, **unset}}) if unset else site
 
 
 def _literal(check: CheckDef, loc: Loc) -> list[Problem]:
@@ -73,7 +87,9 @@ def _sample(binding: Binding, check: CheckDef, target: str, loc: Loc) -> list[Pr
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else None
             value = check.param_templates.get(field) if field else None
-            if field and (not templates_in(value) or _later(value)):
+            if field and (
+                not templates_in(value) or _later(value) or UNSET in str(rendered.get(field))
+            ):
                 continue  # literal values: see _literal; later ones: at run time
             where = (*loc, field) if field else loc
             named = f"{field}: {_message(error['msg'])}" if field else _message(error["msg"])

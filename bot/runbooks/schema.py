@@ -6,20 +6,31 @@ parts (steps, targets, checks, variables) are checked in `references.py`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
-from bot.checks.params import JMESPath
+from bot.checks.params import JMESPath, Regex, truthy
 from bot.checks.result import CheckStatus
 from bot.runbooks.actions import Action, Buttons
 from bot.runbooks.checkdefs import CheckDef, check_union
-from bot.runbooks.fields import Model, Slug, TemplateText
+from bot.runbooks.fields import Model, Slug, TemplateText, _to_template
+from bot.runbooks.templates import Template
 
 Outcome = Literal["pass", "fail", "error", "skipped"]
 Protocol = Literal["smtp", "imap", "http", "https", "tcp"]
 TlsMode = Literal["none", "implicit", "starttls"]
-Vantage = Literal["public", "vpc"]
+# `public` (the bot's own network) or the name of a site vantage point.
+Vantage = Slug
 Scalar = str | int | float | bool
 
 # An incident's thread keeps its messages by role: these names are the
@@ -55,6 +66,41 @@ def _shorthand_variable(value: Any) -> Any:
     return value if isinstance(value, dict) else {"default": value}
 
 
+def _port(value: Any) -> Any:
+    """A port number, or a placeholder filled in from the variables."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        # pydantic's own wording, as `int` with ge/le would say it
+        if value < 1:
+            raise PydanticCustomError(
+                "greater_than_equal", "Input should be greater than or equal to {ge}", {"ge": 1}
+            )
+        if value > 65535:
+            raise PydanticCustomError(
+                "less_than_equal", "Input should be less than or equal to {le}", {"le": 65535}
+            )
+        return value
+    if isinstance(value, str) and "{{" in value:
+        return _to_template(value)
+    raise PydanticCustomError(
+        "int_type", "Input should be a valid integer (a port number or a {{ placeholder }})"
+    )
+
+
+Port = Annotated[
+    int | Template,
+    PlainValidator(_port),
+    PlainSerializer(lambda v: v if isinstance(v, int) else str(v)),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "integer", "minimum": 1, "maximum": 65535},
+                {"type": "string", "pattern": r"\{\{.*\}\}"},
+            ]
+        }
+    ),
+]
+
+
 class Variable(Model):
     default: Scalar | None = None
     description: str = ""
@@ -65,9 +111,11 @@ class Target(Model):
 
     title: str
     impact: str = Field(description="who or what is hurt when this target fails")
-    protocol: Protocol
+    protocol: Protocol | None = Field(
+        None, description="how it is reached, when it is an endpoint (not a function or table)"
+    )
     host: TemplateText | None = None
-    port: int | None = Field(None, ge=1, le=65535)
+    port: Port | None = None
     url: TemplateText | None = None
     tls: TlsMode = "none"
     server_name: TemplateText | None = Field(
@@ -84,15 +132,45 @@ class Target(Model):
     blackbox_module: str | None = Field(
         None, description="the blackbox_exporter module that probes this target (e.g. tcp_tls)"
     )
+    attrs: dict[str, TemplateText] = Field(
+        default_factory=dict,
+        description="free fields, read as {{ target.attrs.<name> }}: a function name, a table,"
+        " a cluster (may hold {{ vars.x }})",
+    )
     notes: str = ""
 
 
 class AlertmanagerTrigger(Model):
+    """Alerts of one name; labels narrow them (`match`, `match_re`), then the
+    target is the `targets` entry for the `label`'s value, the value itself
+    when it names a catalogue target (`label_names_target`), or `default`."""
+
     alertname: str
     label: str = Field("instance", description="the alert label that names the target")
     targets: dict[str, str] = Field(
-        description="label value (may hold {{ vars.x }}) -> catalogue target name"
+        default_factory=dict,
+        description="label value (may hold {{ vars.x }}) -> catalogue target name",
     )
+    match: dict[str, str] = Field(
+        default_factory=dict, description="labels the alert must have with exactly these values"
+    )
+    match_re: dict[str, Regex] = Field(
+        default_factory=dict, description="labels whose whole value must match these regexes"
+    )
+    label_names_target: bool = Field(
+        False, description="the label's value is itself a catalogue target name"
+    )
+    default: Slug | None = Field(
+        None, description="the target when no entry names the alert: a catch-all for the name"
+    )
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        """The alert's labels fit `match` and `match_re`."""
+        if any(labels.get(k) != v for k, v in self.match.items()):
+            return False
+        return all(
+            k in labels and pattern.fullmatch(labels[k]) for k, pattern in self.match_re.items()
+        )
 
 
 class Triggers(Model):
@@ -138,15 +216,21 @@ class Conclusion(Model):
     when: dict[str, Outcomes] = Field(
         default_factory=dict, description="check id (or `as` name) -> outcome; empty = otherwise"
     )
+    if_: JMESPath | None = Field(
+        None,
+        alias="if",
+        description="JMESPath over vars/target/alert/site/checks: and this holds, e.g."
+        ' "checks.cert.details.days_left < `14`"',
+    )
     say: TemplateText
     next: Slug | None = Field(None, description="the step to go to next")
 
-    def matches(self, outcomes: dict[str, CheckStatus]) -> bool:
+    def matches(self, outcomes: dict[str, CheckStatus], scope: dict[str, Any]) -> bool:
         for name, wanted in self.when.items():
             allowed = wanted if isinstance(wanted, list) else [wanted]
             if outcomes.get(name, CheckStatus.SKIPPED).value not in allowed:
                 return False
-        return True
+        return self.if_ is None or truthy(self.if_.search(scope))
 
 
 class Step(Model):

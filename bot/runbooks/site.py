@@ -25,14 +25,14 @@ from bot.checks.params import HttpUrl
 from bot.runbooks import yamlpos
 from bot.runbooks.actions import Allow
 from bot.runbooks.fields import Model, Slug, TemplateText
-from bot.runbooks.schema import Scalar, TlsMode, Vantage
+from bot.runbooks.schema import Port, Scalar, TlsMode, Vantage
 
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
 class TargetOverride(Model):
     host: TemplateText | None = None
-    port: int | None = Field(None, ge=1, le=65535)
+    port: Port | None = None
     url: TemplateText | None = None
     tls: TlsMode | None = None
     server_name: TemplateText | None = None
@@ -41,6 +41,9 @@ class TargetOverride(Model):
     target_group: TemplateText | None = None
     probe_from: list[Vantage] | None = None
     blackbox_module: str | None = None
+    attrs: dict[str, TemplateText] | None = Field(
+        None, description="free fields, merged over the runbook's"
+    )
 
 
 class AwsConfig(Model):

@@ -3,8 +3,10 @@
 `{{ expr }}` holds a JMESPath expression evaluated over the scope
 (`vars`, `target`, `alert`, `checks`). A string that is a single
 placeholder yields the value itself, so `port: "{{ target.port }}"` stays an
-integer; anywhere else values are turned into text. There are no filters,
-loops or calls: a template cannot compute, only look up.
+integer; anywhere else values are turned into text. There are no filters or
+loops; the only calls are JMESPath's functions and the time functions
+(`now()`, `age(x)`, `to_epoch(x)`, `duration('15m')`: bot/checks/timefuncs.py),
+which compute over values and reach nothing outside.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ import jmespath.parser
 
 from bot.checks.params import compile_jmespath
 
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+# `{{ expr }}`; quoted text inside may hold braces, so `{{ '{{' }}` and
+# `{{ '}}' }}` write them literally (docker --format, JSON).
+_PLACEHOLDER = re.compile(
+    r"\{\{((?:'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|\"(?:[^\"\\]|\\.)*\"|[^'`\"}]|\}(?!\}))*?)\}\}",
+    re.DOTALL,
+)
+_HYPHENATED = re.compile(r"(?<![\w\"'])([A-Za-z_]\w*(?:-\w+)+)")
 ROOTS = ("vars", "target", "alert", "checks")
 # A chain that reads the whole scope (`@`, `*`, `values(@)`): it could reach
 # the alert without naming it, so no template may hold one.
@@ -67,7 +75,9 @@ class Template:
                 out.append(part)
             else:
                 text = _as_text(_lookup(part, scope))
-                out.append(quote(text) if quote else text)
+                # `{{ '{{' }}` is the author's own text: not a value to quote.
+                literal = _ast(part.parsed).get("type") == "literal"
+                out.append(quote(text) if quote and not literal else text)
         return "".join(out)
 
     def __str__(self) -> str:
@@ -148,23 +158,45 @@ def _compile_expr(source: str) -> Expr:
     try:
         expr = Expr(source, compile_jmespath(source))
     except ValueError as exc:
-        raise TemplateError(str(exc)) from exc
+        raise TemplateError(f"{exc}{_hyphen_hint(source)}") from exc
     chains = expr.chains()
     if any(chain[0] == WHOLE for chain in chains):
         raise TemplateError(
             f"{{{{ {source} }}}} reads the whole scope (@ or *): name what it reads,"
             f" starting with one of: {', '.join(ROOTS)}"
         )
-    if not chains or any(chain[0] not in ROOTS for chain in chains):
+    # No chain at all is a constant or a time function: `{{ now() }}`.
+    if any(chain[0] not in ROOTS for chain in chains):
         raise TemplateError(f"{{{{ {source} }}}} must start with one of: {', '.join(ROOTS)}")
     return expr
+
+
+def _hyphen_hint(source: str) -> str:
+    """`checks.ecs-health` reads as `checks.ecs - health`: say how to quote."""
+    names = _HYPHENATED.findall(source)
+    if not names:
+        return ""
+    quoted = _HYPHENATED.sub(lambda m: f'"{m[1]}"', source)
+    return f" (a name with '-' must be quoted: {{{{ {quoted} }}}})"
 
 
 def _lookup(expr: Expr, scope: Mapping[str, Any]) -> Any:
     value = expr.parsed.search(dict(scope))
     if value is None:
-        raise TemplateError(f"{{{{ {expr.source} }}}} has no value here")
+        raise TemplateError(_why_none(expr, scope))
     return value
+
+
+def _why_none(expr: Expr, scope: Mapping[str, Any]) -> str:
+    """Name an unset variable and where to set it, rather than just 'no value'."""
+    variables = scope.get("vars") or {}
+    for chain in expr.chains():
+        if chain[0] == "vars" and len(chain) > 1 and variables.get(chain[1]) is None:
+            return (
+                f"variable {chain[1]!r} has no value: set `vars.{chain[1]}` in the site config"
+                " (docs/site-config.md)"
+            )
+    return f"{{{{ {expr.source} }}}} has no value here"
 
 
 def _as_text(value: Any) -> str:

@@ -136,7 +136,7 @@ def test_aws_access_denied_is_an_error_naming_the_call(
         (["run", "probe-failure", "-t", "smtp-rely"], "did you mean smtp-relay"),
         (["run", "probe-failure", "-t", "imap", "--step", "nope"], "no step 'nope'"),
         (["run", "no-such-runbook", "-t", "imap"], "no runbook 'no-such-runbook'"),
-        (["run", "probe-failure", "-t", "imap", "--set", "vars.clustre=x"], "unknown variable"),
+        (["run", "probe-failure", "-t", "imap", "--set", "vars.clustre=x"], "did you mean cluster"),
         (
             ["run", "probe-failure", "-t", "imap", "--set", "targets.imap.port=x"],
             "--set targets.imap.port=x",
