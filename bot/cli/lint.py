@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import load_reviewed, runbook_dirs, runbook_files
+from bot.cli.startup import imports_done
 
 
 def add(subparsers: Any) -> None:
@@ -20,6 +19,11 @@ def add(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.runbooks.issues import RunbookError
+    from bot.runbooks.loader import load_reviewed, runbook_dirs, runbook_files
+
+    imports_done()
+
     files = runbook_files(args.paths or runbook_dirs())
     if not files:
         print("triage lint: no runbook files found", file=sys.stderr)

@@ -10,18 +10,17 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import redact
-from bot.cli.report import check_line, render, render_plan
-from bot.engine.dryrun import dry_run, plan
-from bot.engine.results import CheckRun, RunResult
-from bot.engine.runner import Engine
-from bot.engine.site_settings import settings
-from bot.runbooks.binding import BindError, Binding, bind
-from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import find_runbook, load_runbook, load_site
-from bot.runbooks.site import SiteConfig
+from bot.cli.startup import imports_done
+
+# The engine, the checks and the loader are imported where they are used:
+# building the parser must stay cheap for every command (bench/lint_shelf.py).
+if TYPE_CHECKING:
+    from bot import redact
+    from bot.engine.results import CheckRun, RunResult
+    from bot.runbooks.binding import Binding
+    from bot.runbooks.site import SiteConfig
 
 USAGE = 2
 
@@ -60,6 +59,13 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot import redact
+    from bot.engine.dryrun import dry_run
+    from bot.engine.runner import Engine
+    from bot.engine.site_settings import settings
+    from bot.runbooks import loader  # noqa: F401  (prepare's, before the freeze)
+
+    imports_done()
     try:
         binding, site = prepare(args)
         target = _target(binding, args.target)
@@ -82,6 +88,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(redactor.redact_tree(result.to_json()), indent=2, default=str))
     else:
+        from bot.cli.report import render
+
         view = binding.targets[target]
         print(redactor.redact(render(result, target_title=view["title"], impact=view["impact"])))
     return 0 if result.status in ("pass", "skipped") else 1
@@ -91,6 +99,9 @@ def _show_plan(
     result: RunResult, binding: Binding, redactor: redact.Redactor, *, as_json: bool
 ) -> int:
     """A dry run's report; 1 when a check's parameters are invalid."""
+    from bot.cli.report import render_plan
+    from bot.engine.dryrun import plan
+
     steps = redactor.redact_tree(plan(result, binding))
     if as_json:
         report = {"runbook": result.runbook, "target": result.target, "dry_run": True}
@@ -102,6 +113,10 @@ def _show_plan(
 
 def prepare(args: argparse.Namespace) -> tuple[Binding, SiteConfig]:
     """Runbook, site config and their binding, or a UsageError saying what is wrong."""
+    from bot.runbooks.binding import BindError, bind
+    from bot.runbooks.issues import RunbookError
+    from bot.runbooks.loader import find_runbook, load_runbook, load_site
+
     try:
         runbook = load_runbook(find_runbook(args.runbook))
         site = load_site(args.config, args.sets)
@@ -133,6 +148,8 @@ def _steps(binding: Binding, step: str | None) -> list[str] | None:
 
 
 def _progress(redactor: redact.Redactor) -> Callable[[str, CheckRun], None]:
+    from bot.cli.report import check_line
+
     def show(step: str, run: CheckRun) -> None:
         if run.applicable:
             line = redactor.redact(check_line(run, step=step))
@@ -144,3 +161,13 @@ def _progress(redactor: redact.Redactor) -> Callable[[str, CheckRun], None]:
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value) if value else None
+
+
+def __getattr__(name: str) -> Any:
+    # `from bot.cli.run import settings` (older tests and tools) still works
+    # without every command importing the engine to build its parser.
+    if name == "settings":
+        from bot.engine.site_settings import settings
+
+        return settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,8 +6,6 @@ import argparse
 import json
 from typing import Any
 
-from bot.runbooks.schema import Runbook
-
 
 def add(subparsers: Any) -> None:
     parser = subparsers.add_parser("schema", help="print the runbook JSON Schema")
@@ -15,6 +13,8 @@ def add(subparsers: Any) -> None:
 
 
 def runbook_schema() -> dict[str, Any]:
+    from bot.runbooks.schema import Runbook
+
     schema = Runbook.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "triage runbook"
