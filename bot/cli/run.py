@@ -8,7 +8,7 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +82,7 @@ def handle(args: argparse.Namespace) -> int:
         on_check=progress,
         execute=dry_run if args.dry_run else None,
     )
-    result = asyncio.run(engine.run_all(target, steps=steps))
+    result = asyncio.run(_closing(engine.run_all(target, steps=steps)))
     if args.dry_run:
         return _show_plan(result, binding, redactor, as_json=args.json)
     if args.json:
@@ -93,6 +93,16 @@ def handle(args: argparse.Namespace) -> int:
         view = binding.targets[target]
         print(redactor.redact(render(result, target_title=view["title"], impact=view["impact"])))
     return 0 if result.status in ("pass", "skipped") else 1
+
+
+async def _closing(work: Coroutine[Any, Any, RunResult]) -> RunResult:
+    """`work`, then the checks' shared HTTP clients closed on the same loop."""
+    from bot.checks import vantage
+
+    try:
+        return await work
+    finally:
+        await vantage.aclose_clients()
 
 
 def _show_plan(

@@ -91,6 +91,7 @@ def handle(args: argparse.Namespace) -> int:
 
 async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
     """Serve, and meanwhile repair what a killed predecessor left halfway."""
+    from bot.checks import vantage
     from bot.slack import recovery
 
     repair = asyncio.create_task(recovery.repair(bot.walkthrough, bot.autotriage))
@@ -98,6 +99,7 @@ async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
         await serving
     finally:
         repair.cancel()
+        await vantage.aclose_clients()  # the checks' shared HTTP clients
 
 
 def _has_app_token() -> bool:
