@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,8 +43,11 @@ def shelf(folder: Path, count: int) -> list[Path]:
     return written
 
 
-def lint_wall(folder: Path) -> float:
+def lint_wall(folder: Path) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one `triage lint` process; CPU
+    time says more than wall time on a machine others are loading."""
     env = os.environ | {"PYTHONPATH": str(ROOT)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "lint", str(folder)],
@@ -55,9 +59,11 @@ def lint_wall(folder: Path) -> float:
         check=False,
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"lint failed ({done.returncode}): {done.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 PHASES = """
@@ -103,14 +109,18 @@ def main() -> None:
         folder = Path(tmp)
         written = shelf(folder, args.count)
         size = sum(p.stat().st_size for p in written)
-        walls = [lint_wall(folder) for _ in range(args.runs)]
+        timed = [lint_wall(folder) for _ in range(args.runs)]
         inside = phases(folder)
+    walls = [w for w, _ in timed]
+    cpus = [c for _, c in timed]
     print(f"`triage lint` of {len(written)} runbooks ({size / 1024:.0f} KiB), {args.runs} runs")
     print("wall s: " + " ".join(f"{w:.2f}" for w in walls))
-    print(f"median {statistics.median(walls):.2f} s, min {min(walls):.2f} s")
+    print("cpu s:  " + " ".join(f"{c:.2f}" for c in cpus))
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    print(f"median wall {wall:.2f} s, median cpu {cpu:.2f} s")
     print(inside)
     print(f"load average {os.getloadavg()[0]:.2f}")
-    met = statistics.median(walls) < 1.0
+    met = wall < 1.0
     print(f"target < 1 s: {'met' if met else 'NOT met'}")
 
 
