@@ -88,7 +88,7 @@ def _load(loader: _Budget) -> tuple[Any, Positions]:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc.problem or exc}", _error_mark(exc)) from exc
+        raise YamlError(f"invalid YAML: {_worded(exc)}", _error_mark(exc)) from exc
     if node is None:
         return None, Positions()
     positions = Positions()
@@ -98,6 +98,13 @@ def _load(loader: _Budget) -> tuple[Any, Positions]:
         return loader.construct_document(node), positions
     except yaml.MarkedYAMLError as exc:
         raise YamlError(f"not allowed in a runbook: {exc.problem}", _error_mark(exc)) from exc
+
+
+def _worded(exc: yaml.MarkedYAMLError) -> str:
+    # libyaml says "did not find expected ',' or '}'" where PyYAML says
+    # "expected ',' or '}'": one wording, whichever parser ran.
+    problem = str(exc.problem or exc)
+    return problem.replace("did not find expected", "expected", 1)
 
 
 def _error_mark(exc: yaml.MarkedYAMLError) -> Mark:
