@@ -20,7 +20,6 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
 
-import boto3.session
 import botocore.exceptions as bx
 import botocore.session
 from botocore import xform_name
@@ -184,6 +183,10 @@ def paginator_config(service: str, operation: str) -> dict[str, Any] | None:
 @lru_cache(maxsize=64)
 def _client(service: str, region: str | None, aws: AwsSettings) -> BaseClient:
     """Clients are thread-safe once built; sessions are not, so each gets its own."""
+    # boto3 is imported on first use: `triage lint` needs botocore's service
+    # models, never a client (bench/lint_shelf.py, tests/cli/test_lazy_imports.py).
+    import boto3.session  # noqa: PLC0415
+
     config = Config(
         retries={"mode": "standard", "total_max_attempts": aws.max_attempts},
         connect_timeout=aws.connect_timeout,

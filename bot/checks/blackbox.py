@@ -22,7 +22,7 @@ from bot.checks.context import RunContext, VantagePoint
 from bot.checks.describing import Call, Words, code, plain, vantage_get
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
 from bot.checks.spec import CheckType
-from bot.checks.vantage import Unanswered, budget, get, lookup, new_client
+from bot.checks.vantage import Unanswered, budget, client_for, get, lookup
 
 REPORTED = (
     "probe_success",
@@ -65,12 +65,12 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
         return point
     deadline = time.monotonic() + budget(point, ctx)
     try:
-        async with new_client() as client:
-            logs, metrics = _sections(await _ask(client, point, params, deadline))
-            result = _judge(point, params, _parse(point, metrics))
-            if result.status is CheckStatus.FAIL:
-                result = _explained(result, dict(result.details), logs)
-            return result
+        page = await _ask(client_for(point), point, params, deadline)
+        logs, metrics = _sections(page)
+        result = _judge(point, params, _parse(point, metrics))
+        if result.status is CheckStatus.FAIL:
+            result = _explained(result, dict(result.details), logs)
+        return result
     except Unanswered as exc:
         return exc.result()
 

@@ -149,10 +149,38 @@ def _lead(probe: TcpProbe) -> str:
 
 
 async def run_http(probe: HttpProbe, target: str, ctx: RunContext) -> CheckResult:
+    params = translated(probe, target)
+    result = await http.run(params, ctx)
+    return _http_rules(probe, result) if result.status is CheckStatus.PASS else result
+
+
+# (id(probe), target) -> (probe, its http.Params): a module's translation is
+# made once per target, not on every run (issue 19: pydantic validation of
+# the translated parameters was most of the module's cost over the `http`
+# check). The probe is kept with it so that a reused id cannot match. Bounded:
+# the site's modules times the targets runbooks name.
+_TRANSLATED: dict[tuple[int, str], tuple[HttpProbe, http.Params]] = {}
+MAX_TRANSLATED = 1024
+
+
+def translated(probe: HttpProbe, target: str) -> http.Params:
+    """The `http` check's parameters for this module and target."""
+    key = (id(probe), target)
+    found = _TRANSLATED.get(key)
+    if found is not None and found[0] is probe:
+        return found[1]
+    params = _translate(probe, target)
+    if len(_TRANSLATED) >= MAX_TRANSLATED:
+        _TRANSLATED.clear()
+    _TRANSLATED[key] = (probe, params)
+    return params
+
+
+def _translate(probe: HttpProbe, target: str) -> http.Params:
     url = target if "://" in target else f"http://{target}"
     codes = [(c, c) for c in probe.valid_status_codes] or [(200, 299)]
     try:
-        params = http.Params(
+        return http.Params(
             url=url,
             method=probe.method,  # GET or HEAD, checked when the config loads
             expect_status=codes,
@@ -164,8 +192,6 @@ async def run_http(probe: HttpProbe, target: str, ctx: RunContext) -> CheckResul
         )
     except ValidationError as exc:
         raise BadTarget(f"target {target!r} is not a URL") from exc
-    result = await http.run(params, ctx)
-    return _http_rules(probe, result) if result.status is CheckStatus.PASS else result
 
 
 def _http_rules(probe: HttpProbe, result: CheckResult) -> CheckResult:

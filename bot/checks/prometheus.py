@@ -25,7 +25,7 @@ from bot.checks.describing import Call, Words, code, plain, vantage_get
 from bot.checks.params import JMESPath, truthy
 from bot.checks.result import CheckResult, ErrorKind, one_line
 from bot.checks.spec import CheckType
-from bot.checks.vantage import Unanswered, budget, get, lookup, new_client
+from bot.checks.vantage import Unanswered, budget, client_for, get, lookup
 
 # How far back the second query looks for the last success.
 DOWN_WINDOW = "1h"
@@ -48,21 +48,21 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
         return point
     deadline = time.monotonic() + budget(point, ctx)
     try:
-        async with new_client() as client:
-            series = await _query(client, point, params.query, deadline)
-            if _failing_probes(series):
-                since = f"time() - max_over_time(timestamp(({params.query}) == 1)[{DOWN_WINDOW}:])"
-                _note_down_for(series, await _query(client, point, since, deadline))
-            if _never_up(series):
-                held = f"time() - min_over_time(timestamp({params.query})[{DOWN_WINDOW}:])"
-                _note(series, "data_for_s", await _query(client, point, held, deadline))
-            empty = None
-            if not series:
+        client = client_for(point)
+        series = await _query(client, point, params.query, deadline)
+        if _failing_probes(series):
+            since = f"time() - max_over_time(timestamp(({params.query}) == 1)[{DOWN_WINDOW}:])"
+            _note_down_for(series, await _query(client, point, since, deadline))
+        if _never_up(series):
+            held = f"time() - min_over_time(timestamp({params.query})[{DOWN_WINDOW}:])"
+            _note(series, "data_for_s", await _query(client, point, held, deadline))
+        empty = None
+        if not series:
 
-                async def ask(query: str) -> list[dict[str, Any]]:
-                    return await _query(client, point, query, deadline)
+            async def ask(query: str) -> list[dict[str, Any]]:
+                return await _query(client, point, query, deadline)
 
-                empty = await promselector.why_empty(params.query, ask)
+            empty = await promselector.why_empty(params.query, ask)
     except Unanswered as exc:
         return exc.result()
     return _judge(point, params, series, empty)

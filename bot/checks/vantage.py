@@ -1,8 +1,9 @@
 """Asking a vantage point (blackbox_exporter, Prometheus) over HTTP.
 
 Shared by the `blackbox` and `prometheus` checks: finding the point in the
-site config, its share of the check's budget, and httpx's exceptions
-translated once into error kinds.
+site config, its share of the check's budget, one HTTP client per point for
+the life of the event loop, and httpx's exceptions translated once into
+error kinds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import functools
 import math
 import ssl
+import weakref
 from collections.abc import Mapping
 
 import httpx
@@ -51,6 +53,37 @@ def lookup(ctx: RunContext, name: str, kind: str) -> VantagePoint | CheckResult:
         summary = f"vantage point {name!r} is a {point.kind}, not a {kind}"
         return CheckResult.errored(ErrorKind.INTERNAL, summary)
     return point
+
+
+# The running loop -> (point URL's origin, TLS setting) -> its client. A client
+# belongs to one loop (its pooled connections do); a loop that ends drops its
+# entry with it.
+_CLIENTS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, str], httpx.AsyncClient]
+] = weakref.WeakKeyDictionary()
+
+
+def client_for(point: VantagePoint) -> httpx.AsyncClient:
+    """The client for asking `point`, shared by every check on this loop for
+    as long as it runs: building one per check cost a transport, a pool and a
+    new connection each time (issue 19). One per point, because the dial
+    policy's transport takes the first host it dials for the target, and
+    every request to a point goes to that point's one origin (no redirects
+    are followed). Close them with `aclose_clients()` at shutdown."""
+    url = httpx.URL(point.url)
+    key = (f"{url.scheme}://{url.host}:{url.port}", "verify-default")
+    clients = _CLIENTS.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(key)
+    if client is None or client.is_closed:
+        client = clients[key] = new_client()
+    return client
+
+
+async def aclose_clients() -> None:
+    """Close this loop's shared clients (and their kept-alive connections)."""
+    clients = _CLIENTS.pop(asyncio.get_running_loop(), {})
+    for client in clients.values():
+        await client.aclose()
 
 
 def new_client() -> httpx.AsyncClient:

@@ -1,4 +1,11 @@
-"""`triage` command line: one module per subcommand, each with `add(subparsers)`."""
+"""`triage` command line: one module per subcommand, each with `add(subparsers)`.
+
+A subcommand module imports only argparse-level things at its top; what its
+handler needs (the engine, Slack, boto3...) it imports in the handler, then
+calls `bot.cli.startup.imports_done()`. Building the parser thus stays cheap for every
+command (`triage lint` of 200 runbooks: bench/lint_shelf.py), and
+tests/cli/test_lazy_imports.py keeps it so.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from collections.abc import Sequence
 from bot import __version__, logs, redact
 from bot.cli import audit, console, demo, docs, lint, rehearse, run, schema, serve
 
+# The registration table: add a subcommand module here (and keep its top light).
 COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console, audit)
 
 # Exit codes shared by every subcommand.

@@ -14,17 +14,13 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bot import redact
 from bot.cli.run import UsageError, add_site_options
-from bot.demo.local import local_slack
-from bot.demo.session import HINT, Session, repl
-from bot.runbooks.binding import BindError
-from bot.runbooks.catalogue import Catalogue
-from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import load_site, runbook_dirs
-from bot.runbooks.site import SiteConfig
+
+if TYPE_CHECKING:
+    from bot.runbooks.catalogue import Catalogue
+    from bot.runbooks.site import SiteConfig
 
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
@@ -47,6 +43,14 @@ def add(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Imported here: the other commands must not pay for the demo's Slack app.
+    from bot import redact
+    from bot.demo.session import HINT
+    from bot.runbooks.binding import BindError
+    from bot.runbooks.catalogue import Catalogue
+    from bot.runbooks.issues import RunbookError
+    from bot.runbooks.loader import load_site, runbook_dirs
+
     try:
         groups = parse_groups(args.groups)
         if not _USER.match(args.user):
@@ -104,6 +108,9 @@ def group_lines(named: dict[str, list[str]], groups: dict[str, list[str]]) -> li
 def _chat(
     catalogue: Catalogue, site: SiteConfig, db: Path, user: str, groups: dict[str, list[str]]
 ) -> int:
+    from bot.demo.local import local_slack
+    from bot.demo.session import Session, repl
+
     with local_slack(catalogue, site, db) as chat:
         chat.user = user
         chat.slack.groups.update(groups)

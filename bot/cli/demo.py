@@ -6,19 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from bot.demo.aws import MotoMissing
-from bot.demo.faults import DEFAULT, FAULTS
-from bot.demo.play import run_demo
-
 
 def add(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="play an incident on a simulated mail stack and AWS, through the real Slack app",
     )
-    parser.add_argument(
-        "--fault", default=DEFAULT, choices=sorted(FAULTS), help=f"scenario (default {DEFAULT})"
-    )
+    parser.add_argument("--fault", type=_fault, default=None, help="scenario (see --list-faults)")
     parser.add_argument("--list-faults", action="store_true", help="list the scenarios and exit")
     parser.add_argument(
         "--no-input",
@@ -28,14 +22,32 @@ def add(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
+def _fault(name: str) -> str:
+    """A scenario's name, checked when given (the scenarios are not imported
+    to build the parser: they pull in aiohttp, which other commands skip)."""
+    from bot.demo.faults import FAULTS
+
+    if name not in FAULTS:
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {name!r} (choose from {', '.join(sorted(FAULTS))})"
+        )
+    return name
+
+
 def handle(args: argparse.Namespace) -> int:
+    from bot.demo.aws import MotoMissing
+    from bot.demo.faults import DEFAULT, FAULTS
+    from bot.demo.play import run_demo
+
     if args.list_faults:
         for name, fault in FAULTS.items():
             print(f"{name:<24} {fault.target:<15} {fault.summary}")
         return 0
     interactive = not args.no_input and sys.stdin.isatty()
     try:
-        run_demo(FAULTS[args.fault], out=sys.stdout, lines=sys.stdin if interactive else None)
+        run_demo(
+            FAULTS[args.fault or DEFAULT], out=sys.stdout, lines=sys.stdin if interactive else None
+        )
     except MotoMissing as exc:
         print(f"triage demo: {exc}", file=sys.stderr)
         return 2

@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from bot.cli.run import UsageError, add_site_options, prepare
-from bot.docs.markdown import render_markdown
 
 
 def add(subparsers: Any) -> None:
@@ -20,6 +19,8 @@ def add(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.docs.markdown import render_markdown
+
     try:
         binding, _ = prepare(args, require_values=False)
     except UsageError as exc:

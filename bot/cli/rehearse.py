@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.rehearsals.load import load_rehearsal, rehearsal_files
-from bot.rehearsals.replay import replay, uncovered
-from bot.rehearsals.report import coverage_lines, scenario_lines
-from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import runbook_dirs
+from bot.cli.startup import imports_done
 
 
 def add(subparsers: Any) -> None:
@@ -42,6 +38,12 @@ class Tally:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot.rehearsals import replay, report  # noqa: F401  (_file's, before the freeze)
+    from bot.rehearsals.load import rehearsal_files
+    from bot.runbooks.loader import runbook_dirs
+
+    imports_done()
+
     files = rehearsal_files(args.paths or runbook_dirs())
     if not files:
         print("triage test: no *.test.yaml files found", file=sys.stderr)
@@ -57,6 +59,11 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _file(path: Path, tally: Tally) -> None:
+    from bot.rehearsals.load import load_rehearsal
+    from bot.rehearsals.replay import replay, uncovered
+    from bot.rehearsals.report import coverage_lines, scenario_lines
+    from bot.runbooks.issues import RunbookError
+
     try:
         rehearsal = load_rehearsal(path)
     except RunbookError as exc:

@@ -8,12 +8,13 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from bot import redact
-from bot.cli.report import check_line, render, render_plan
+from bot.cli.report import check_line, render_plan
+from bot.cli.startup import imports_done
 from bot.engine.dryrun import dry_run, plan
 from bot.engine.results import CheckRun, RunResult
 from bot.engine.runner import Engine
@@ -75,6 +76,10 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from bot import redact
+    from bot.runbooks import loader  # noqa: F401  (prepare's, before the freeze)
+
+    imports_done()
     try:
         binding, site = prepare(args)
         target = _target(binding, args.target)
@@ -92,21 +97,34 @@ def handle(args: argparse.Namespace) -> int:
         on_check=progress,
         execute=dry_run if args.dry_run else None,
     )
-    result = asyncio.run(engine.run_all(target, alert=alert, steps=steps))
+    result = asyncio.run(_closing(engine.run_all(target, alert=alert, steps=steps)))
     if args.dry_run:
         return _show_plan(result, binding, redactor, as_json=args.json)
     if args.json:
         print(json.dumps(redactor.redact_tree(result.to_json()), indent=2, default=str))
     else:
+        from bot.cli.report import render
+
         view = binding.targets[target]
         print(redactor.redact(render(result, target_title=view["title"], impact=view["impact"])))
     return 0 if result.status in ("pass", "skipped") else 1
+
+
+async def _closing(work: Coroutine[Any, Any, RunResult]) -> RunResult:
+    """`work`, then the checks' shared HTTP clients closed on the same loop."""
+    from bot.checks import vantage
+
+    try:
+        return await work
+    finally:
+        await vantage.aclose_clients()
 
 
 def _show_plan(
     result: RunResult, binding: Binding, redactor: redact.Redactor, *, as_json: bool
 ) -> int:
     """A dry run's report; 1 when a check's parameters are invalid."""
+
     steps = redactor.redact_tree(plan(result, binding))
     if as_json:
         report = {"runbook": result.runbook, "target": result.target, "dry_run": True}
@@ -190,6 +208,7 @@ def _steps(binding: Binding, step: str | None) -> list[str] | None:
 
 
 def _progress(redactor: redact.Redactor) -> Callable[[str, CheckRun], None]:
+
     def show(step: str, run: CheckRun) -> None:
         if run.applicable:
             line = redactor.redact(check_line(run, step=step))
@@ -201,3 +220,13 @@ def _progress(redactor: redact.Redactor) -> Callable[[str, CheckRun], None]:
 def _env_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value) if value else None
+
+
+def __getattr__(name: str) -> Any:
+    # `from bot.cli.run import settings` (older tests and tools) still works
+    # without every command importing the engine to build its parser.
+    if name == "settings":
+        from bot.engine.site_settings import settings
+
+        return settings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

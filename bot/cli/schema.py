@@ -20,6 +20,7 @@ def add(subparsers: Any) -> None:
 
 
 def runbook_schema() -> dict[str, Any]:
+
     schema = Runbook.model_json_schema(by_alias=True)
     schema["$schema"] = DRAFT
     schema["title"] = "triage runbook"

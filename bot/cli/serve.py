@@ -7,22 +7,13 @@ import asyncio
 import os
 import sys
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import redact
-from bot.cli.run import UsageError, add_site_options
-from bot.engine.site_settings import settings
-from bot.runbooks.binding import BindError
-from bot.runbooks.catalogue import Catalogue
-from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import load_site, runbook_dirs
-from bot.slack import recovery
-from bot.slack.app import Bot, build
-from bot.slack.config import ConfigError, SlackConfig
-from bot.slack.server import serve_http, serve_socket
-from bot.slack.walkthrough import Walkthrough
-from bot.slack.webhooks import Webhooks
-from bot.store import SqliteStore, StoreUnavailable, default_path
+from bot.cli.run import add_site_options
+from bot.cli.startup import imports_done
+
+if TYPE_CHECKING:
+    from bot.slack.app import Bot
 
 
 def add(subparsers: Any) -> None:
@@ -37,6 +28,23 @@ def add(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `triage lint` and the other one-shot
+    # commands must not pay for Slack, aiohttp and the engine (bench/lint_shelf.py).
+    from bot import redact
+    from bot.cli.run import UsageError
+    from bot.engine.site_settings import settings
+    from bot.runbooks.binding import BindError
+    from bot.runbooks.catalogue import Catalogue
+    from bot.runbooks.issues import RunbookError
+    from bot.runbooks.loader import load_site, runbook_dirs
+    from bot.slack.app import build
+    from bot.slack.config import ConfigError, SlackConfig
+    from bot.slack.server import serve_http, serve_socket
+    from bot.slack.walkthrough import Walkthrough
+    from bot.slack.webhooks import Webhooks
+    from bot.store import SqliteStore, StoreUnavailable, default_path
+
+    imports_done()
     try:
         config = SlackConfig.from_env(http=args.http or not _has_app_token())
         site = load_site(args.config, args.sets)
@@ -83,6 +91,9 @@ def handle(args: argparse.Namespace) -> int:
 
 async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
     """Serve, and meanwhile repair what a killed predecessor left halfway."""
+    from bot.checks import vantage
+    from bot.slack import recovery
+
     repair = asyncio.create_task(recovery.repair(bot.walkthrough, bot.autotriage))
     bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is configured
     try:
@@ -90,6 +101,7 @@ async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
     finally:
         repair.cancel()
         await bot.autotriage.resolutions.stop()
+        await vantage.aclose_clients()  # the checks' shared HTTP clients
 
 
 def _has_app_token() -> bool:

@@ -6,6 +6,12 @@ Parsing is budgeted, since the text may be hostile: nesting deeper than
 MAX_DEPTH, aliases that refer to themselves, and aliases that would expand
 the document past MAX_NODES (the "billion laughs": 600 bytes that expand to
 10**9 strings) are refused where they stand, before anything is expanded.
+
+Speed: where PyYAML was built with libyaml, libyaml's C parser turns the text
+into events (the scanner and parser are most of pure-Python PyYAML's time),
+and PyYAML's Python composer, with the budgets below, builds the nodes from
+them. libyaml's own composer cannot be used: it is C, so the budgets could
+not watch it compose. Both parsers give the same nodes with the same marks.
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 Path = tuple[str | int, ...]
 
@@ -65,19 +74,21 @@ class Positions:
         return self.key_marks.get(key) or self.locate(loc)
 
 
-def load(text: str) -> tuple[Any, Positions]:
-    loader = _BudgetLoader(text)
+def load(text: str, *, parser: str | None = None) -> tuple[Any, Positions]:
+    """The value and its positions; `parser` ("c" or "python") picks one of
+    PARSERS, by default the fastest there is."""
+    loader = PARSERS[parser or PARSER](text)
     try:
         return _load(loader)
     finally:
         loader.dispose()
 
 
-def _load(loader: _BudgetLoader) -> tuple[Any, Positions]:
+def _load(loader: _Budget) -> tuple[Any, Positions]:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc.problem or exc}", _error_mark(exc)) from exc
+        raise YamlError(f"invalid YAML: {_worded(exc)}", _error_mark(exc)) from exc
     if node is None:
         return None, Positions()
     positions = Positions()
@@ -89,31 +100,45 @@ def _load(loader: _BudgetLoader) -> tuple[Any, Positions]:
         raise YamlError(f"not allowed in a runbook: {exc.problem}", _error_mark(exc)) from exc
 
 
+def _worded(exc: yaml.MarkedYAMLError) -> str:
+    # libyaml says "did not find expected ',' or '}'" where PyYAML says
+    # "expected ',' or '}'": one wording, whichever parser ran.
+    problem = str(exc.problem or exc)
+    return problem.replace("did not find expected", "expected", 1)
+
+
 def _error_mark(exc: yaml.MarkedYAMLError) -> Mark:
     mark = exc.problem_mark or exc.context_mark
     return Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
 
 
-class _BudgetLoader(yaml.SafeLoader):
-    """SafeLoader that counts as it composes: depth, and the size and height
-    each node would have once its aliases are expanded."""
+class _Budget(Composer, SafeConstructor):
+    """A composer that counts as it composes: depth, and the size and height
+    each node would have once its aliases are expanded. Mixed into a loader
+    whose parser hands it events (pure-Python PyYAML's, or libyaml's)."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
+    def _start_budget(self) -> None:
         self._open: set[str] = set()  # anchors whose node is still being composed
-        self._size: dict[int, int] = {}  # id(node) -> expanded nodes, for aliases
-        self._height: dict[int, int] = {}  # id(node) -> expanded depth
+        # id(node) of anchored nodes -> expanded nodes and depth, for aliases
+        self._size: dict[int, int] = {}
+        self._height: dict[int, int] = {}
         self._heights: list[int] = [0]  # tallest child so far, one entry per open node
         self._total = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()  # type: ignore[attr-defined]  # the parser's
         if isinstance(event, yaml.AliasEvent):
             return self._alias(event, parent, index)
-        depth = len(self._heights)
-        if depth > MAX_DEPTH:
+        if len(self._heights) > MAX_DEPTH:
             raise YamlError(f"nested deeper than {MAX_DEPTH} levels", _event_mark(event))
-        anchor = getattr(event, "anchor", None)
+        anchor = event.anchor
+        if anchor is None and isinstance(event, yaml.ScalarEvent):
+            # Most nodes: one value, one level, nothing an alias can refer to
+            # (only anchored nodes are), so nothing to remember.
+            self._count(1, event)
+            if not self._heights[-1]:
+                self._heights[-1] = 1
+            return super().compose_node(parent, index)
         if anchor is not None:
             self._open.add(anchor)
         before = self._total
@@ -124,8 +149,9 @@ class _BudgetLoader(yaml.SafeLoader):
         finally:
             height = self._heights.pop() + 1
             self._open.discard(anchor or "")
-        self._size[id(node)] = self._total - before
-        self._height[id(node)] = height
+        if anchor is not None:  # what an alias to it will add
+            self._size[id(node)] = self._total - before
+            self._height[id(node)] = height
         self._heights[-1] = max(self._heights[-1], height)
         return node
 
@@ -162,6 +188,32 @@ class _BudgetLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, f"bad value: {exc}", node.start_mark
             ) from exc
+
+
+class _PythonLoader(_Budget, yaml.SafeLoader):
+    def __init__(self, text: str) -> None:
+        yaml.SafeLoader.__init__(self, text)
+        self._start_budget()
+
+
+_CParser: type | None = getattr(getattr(yaml, "_yaml", None), "CParser", None)
+PARSERS: dict[str, Any] = {"python": _PythonLoader}
+if _CParser is not None:
+
+    class _CLoader(_Budget, _CParser, Resolver):  # type: ignore[misc, valid-type]
+        """libyaml's events (CParser's check/peek/get_event) under the Python
+        composer (first in the MRO, so CParser's C get_single_node is not used)."""
+
+        def __init__(self, text: str) -> None:
+            _CParser.__init__(self, text)  # type: ignore[misc]
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self._start_budget()
+
+    PARSERS["c"] = _CLoader
+# The parser `load` uses unless told: libyaml's when PyYAML has it.
+PARSER = "c" if "c" in PARSERS else "python"
 
 
 def _event_mark(event: yaml.Event) -> Mark:

@@ -51,10 +51,10 @@ def test_serve_and_console_catalogue_takes_the_shelf_site_config() -> None:
 
 def test_a_name_no_runbook_uses_is_still_refused_with_a_hint() -> None:
     done = triage("run", "web-errors", "-t", "web", "--dry-run", "--config", str(SHELF),
-                  "--set", "vars.cache_instanse=x")  # fmt: skip
+                  "--set", "vars.cache_hots=x")  # fmt: skip
     assert done.returncode == 2
-    assert "no runbook declares variable 'cache_instanse'" in done.stderr
-    assert "did you mean cache_instance" in done.stderr
+    assert "no runbook declares variable 'cache_hots'" in done.stderr
+    assert "did you mean cache_host" in done.stderr
 
 
 def test_lint_config_reports_unused_names_at_their_place(
