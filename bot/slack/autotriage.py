@@ -24,6 +24,7 @@ from bot.slack import mrkdwn, render
 from bot.slack.mrkdwn import escape
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
+from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class AutoTriage:
             binding = await self.walkthrough.store.bind_alert(
                 incident.id, fingerprint=alert.fingerprint, source=alert.source, name=alert.name
             )
+            await _note(self.walkthrough.store, incident.id, alert, binding.times)
             # Decided under the lock, so a burst of repeats makes one line.
             announce = announce and not opened and self._due(binding.noted_at)
             if announce:
@@ -184,6 +186,7 @@ class AutoTriage:
         store = self.walkthrough.store
         for binding in await store.resolve_alert(alert.fingerprint):
             incident = await store.incident(binding.incident_id)
+            await _note(store, incident.id, alert, 0)
             took = _duration((binding.resolved_at or self._clock()) - binding.fired_at)
             await self._say(
                 incident.channel,
@@ -228,6 +231,16 @@ class AutoTriage:
             log.warning("no permalink for %s/%s", channel, ts, exc_info=True)
             return None
         return str(response.get("permalink") or "") or None
+
+
+async def _note(store: AsyncStore, incident_id: int, alert: Alert, times: int) -> None:
+    """The alert's source time for the incident's timeline (bot.timeline):
+    the alerts table keeps only receive times and a count."""
+    kind = "alert_resolved" if not times else "alert_fired" if times == 1 else "alert_repeated"
+    when = alert.ends_at if kind == "alert_resolved" else alert.starts_at
+    source_at = when.timestamp() if when is not None else None
+    params = {"fingerprint": alert.fingerprint}
+    await store.note_event(incident_id, kind, source_at=source_at, params=params)
 
 
 def _alert_scope(alert: Alert) -> dict[str, object]:

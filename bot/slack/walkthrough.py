@@ -24,6 +24,8 @@ from bot.slack.poster import Poster
 from bot.slack.viewmodels import Progress, StepView, TargetView
 from bot.store import Incident, SqliteStore
 from bot.store.aio import AsyncStore
+from bot.timeline import render as render_timeline
+from bot.timeline.build import timeline as build_timeline
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +252,17 @@ class Walkthrough:
             title=f"{step_id}: details",
         )  # fmt: skip
         await self.audit(actor, "details", incident.id, {"step": step_id})
+
+    async def timeline(self, incident_id: int, actor: Actor) -> None:
+        """The incident's story so far (bot.timeline), as a file in the thread."""
+        told = await self.store.call(build_timeline, self.store.sync, incident_id)
+        incident = await self.store.incident(incident_id)
+        await self.poster.upload(
+            incident.channel, incident.thread_ts,
+            filename=f"incident-{incident.id}-timeline.md", content=render_timeline.markdown(told),
+            title=f"Incident {incident.id}: timeline",
+        )  # fmt: skip
+        await self.audit(actor, "timeline", incident.id, {})
 
     async def toggle_dry_run(self, incident_id: int, actor: Actor) -> None:
         incident = await self.store.incident(incident_id)
