@@ -193,10 +193,13 @@ class AutoTriage:
                 incident.thread_ts,
                 f"✅ {escape(alert.name)} resolved after {took}.",
             )
-            if all(a.status == "resolved" for a in await store.alerts_of(incident.id)):
+            closed = all(a.status == "resolved" for a in await store.alerts_of(incident.id))
+            if closed:
                 await store.resolve(incident.id, by=f"alert:{alert.source}")
             self.counts["resolved"] += 1
             await self.walkthrough.refresh_header(incident.id)
+            if closed:  # after the thread shows the resolve (bot.timeline.postmortem)
+                await self.walkthrough.post_postmortem(incident.id)
 
     async def _storm_check(self, channel: str, target: str) -> None:
         now = self._clock()

@@ -26,6 +26,7 @@ from bot.store import Incident, SqliteStore
 from bot.store.aio import AsyncStore
 from bot.timeline import render as render_timeline
 from bot.timeline.build import timeline as build_timeline
+from bot.timeline.postmortem import postmortem as build_postmortem
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +284,24 @@ class Walkthrough:
             thread_ts=incident.thread_ts,
         )
         await self.refresh_header(incident.id)
+        await self.post_postmortem(incident.id)
+
+    async def post_postmortem(self, incident_id: int) -> None:
+        """The postmortem draft as a file in the thread, once, after the
+        resolve: a failure here is logged and never undoes or delays it."""
+        try:
+            if not await self.store.once(f"postmortem:{incident_id}"):
+                return
+            incident = await self.store.incident(incident_id)
+            binding = self.catalogue.bindings[incident.runbook]
+            draft = await self.store.call(build_postmortem, self.store.sync, binding, incident.id)
+            await self.poster.upload(
+                incident.channel, incident.thread_ts,
+                filename=f"incident-{incident.id}-postmortem.md", content=draft,
+                title=f"Incident {incident.id}: postmortem draft",
+            )  # fmt: skip
+        except Exception:
+            log.exception("could not post incident %d's postmortem draft", incident_id)
 
     async def refresh_header(self, incident_id: int) -> None:
         incident = await self.store.incident(incident_id)

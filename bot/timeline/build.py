@@ -77,7 +77,7 @@ def _alerts(bindings: list[AlertBinding], events: list[TimelineEvent]) -> list[E
 def _run(run: StepRun) -> Entry:
     result = run.result
     status = str(result.get("status") or "?")
-    said = _finding(result)
+    said = finding(result)
     what = f"Step {result.get('title') or run.step_id}: {status}" + (f": {said}" if said else "")
     return Entry(
         at=run.at, kind="step", who=run.by, what=what,
@@ -85,7 +85,7 @@ def _run(run: StepRun) -> Entry:
     )  # fmt: skip
 
 
-def _finding(result: dict[str, Any]) -> str:
+def finding(result: dict[str, Any]) -> str:
     """The conclusion, else the first check that did not pass, else the first check."""
     if result.get("conclusion"):
         return str(result["conclusion"])

@@ -55,3 +55,21 @@ def test_timeline_says_what_is_missing(
     monkeypatch.setenv("TRIAGE_DB", str(tmp_path / "none.db"))
     assert main(["timeline", "1"]) == 2
     assert "no store at" in capsys.readouterr().err
+
+
+def test_postmortem_prints_the_draft_from_the_store_and_the_runbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "t.db"
+    _store(db)
+    monkeypatch.setenv("TRIAGE_RUNBOOKS", str(Path(__file__).parents[2] / "runbooks"))
+    assert main(["postmortem", "1", "--db", str(db)]) == 0
+    draft = capsys.readouterr().out
+    assert draft.startswith("# Postmortem draft: ")
+    assert "Mail sent to our domains bounces" in draft  # smtp-relay's impact
+    assert "**From outside**: fail: connection refused" not in draft  # titles from the runbook
+    assert "fail: connection refused" in draft
+    assert "Step **Is the ECS service running all its tasks?** was never run." in draft
+    assert "Opened by U7 at" in draft and "no alert was recorded" in draft
+    assert main(["postmortem", "5", "--db", str(db)]) == 2
+    assert "no incident 5" in capsys.readouterr().err

@@ -81,6 +81,7 @@ async def record_incident(stand_in: SlackStandIn, db: Path, closed_port: int) ->
             await stand_in.wait_for_async(lambda: _uploaded(stand_in, "timeline"))
             assert (await client.post(url, content=webhook("resolved"), headers=auth)).is_success
             await stand_in.wait_for_async(lambda: header_saying(stand_in, "resolved by"))
+            await stand_in.wait_for_async(lambda: _uploaded(stand_in, "postmortem"))
     return {u.title: u for u in stand_in.uploads() if u.completed}
 
 
@@ -95,6 +96,8 @@ _BOT_TIMES = [
     (re.compile(r"^\| \d\d:\d\d:\d\d \| \+[0-9hms ]+ \|", re.M), "| HH:MM:SS | +T |"),
     (re.compile(r"^\d\d:\d\d:\d\d +\+(\d+h \d+m|\d+m \d+s|\d+s)", re.M), "HH:MM:SS  +T"),
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
+    (re.compile(r"(First findings|Time to resolve:) [0-9hms ]+? (after|from)"), r"\1 T \2"),
+    (re.compile(r"\([0-9hms ]+ later\)"), "(T later)"),  # the fixture's source time is fixed
 ]
 
 
