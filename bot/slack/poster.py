@@ -77,14 +77,21 @@ class Poster:
             await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
     async def upload(
-        self, channel: str, thread_ts: str | None, *, filename: str, content: str, title: str
+        self,
+        channel: str,
+        thread_ts: str | None,
+        *,
+        filename: str,
+        content: str | bytes,
+        title: str,
     ) -> None:
+        """Text is redacted; bytes (a chart's PNG) are drawn from numbers."""
         async with self._posts.turn(channel):
             await self.client.files_upload_v2(
                 channel=channel,
                 thread_ts=thread_ts,
                 filename=filename,
-                content=self.redactor.redact(content),
+                content=self.redactor.redact(content) if isinstance(content, str) else content,
                 title=self.redactor.redact(title),
             )
 

@@ -20,6 +20,7 @@ from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
 from bot.slack import render, viewbuild
+from bot.slack.charts import post_charts
 from bot.slack.poster import Poster
 from bot.slack.viewmodels import Progress, StepView, TargetView
 from bot.store import Incident, SqliteStore
@@ -121,7 +122,14 @@ class Walkthrough:
         await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
         await self.store.finish_work(work, result.status)
         await self.refresh_header(incident.id)
+        await self.charts(incident, result.to_json())  # after the findings, never before
         return result
+
+    async def charts(self, incident: Incident, result: dict[str, Any]) -> None:
+        try:
+            await post_charts(self.store, self.poster, self.settings.vantage, incident, result)
+        except Exception:  # a chart is a courtesy; the findings are already posted
+            log.exception("could not post the charts of incident %d", incident.id)
 
     async def skip(self, incident_id: int, step_id: str, actor: Actor) -> None:
         incident = await self.store.incident(incident_id)
