@@ -199,7 +199,7 @@ class AutoTriage:
             self.counts["resolved"] += 1
             await self.walkthrough.refresh_header(incident.id)
             if closed:  # after the thread shows the resolve (bot.timeline.postmortem)
-                await self.walkthrough.post_postmortem(incident.id)
+                await self.walkthrough.after_resolve(incident.id)
 
     async def _storm_check(self, channel: str, target: str) -> None:
         now = self._clock()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.conclude import render_manual
 from bot.engine.dryrun import dry_run
-from bot.engine.results import ManualView, StepResult
+from bot.engine.results import CheckRun, ManualView, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
@@ -58,6 +59,10 @@ class Walkthrough:
         self.settings = settings
         # Told of every finished check (the composition root hangs the metrics here).
         self.on_check: OnCheck | None = None
+        # Told of every finished check with its incident's runbook and target.
+        self.on_target_check: Callable[[str, str, CheckRun], None] | None = None
+        # Told of every resolve: runbook, target, seconds open (the metrics).
+        self.on_resolved: Callable[[str, str, float], None] | None = None
 
     # Opening
 
@@ -292,7 +297,16 @@ class Walkthrough:
             thread_ts=incident.thread_ts,
         )
         await self.refresh_header(incident.id)
-        await self.post_postmortem(incident.id)
+        await self.after_resolve(incident.id)
+
+    async def after_resolve(self, incident_id: int) -> None:
+        """Once resolved (by a click or by its alerts): the metrics, then the
+        postmortem draft. Neither can undo or delay the resolve."""
+        incident = await self.store.incident(incident_id)
+        if self.on_resolved is not None and incident.resolved_at is not None:
+            took = incident.resolved_at - incident.opened_at
+            self.on_resolved(incident.runbook, incident.target, took)
+        await self.post_postmortem(incident_id)
 
     async def post_postmortem(self, incident_id: int) -> None:
         """The postmortem draft as a file in the thread, once, after the
@@ -328,7 +342,10 @@ class Walkthrough:
     def engine_for(self, binding: Binding, incident: Incident | None = None) -> Engine:
         """An engine for this incident: in dry-run mode it only describes calls."""
         execute = dry_run if incident is not None and incident.dry_run else None
-        return Engine(binding, settings=self.settings, on_check=self.on_check, execute=execute)
+        on_check = self.on_check
+        if incident is not None and self.on_target_check is not None:
+            on_check = _also(on_check, self.on_target_check, incident.runbook, incident.target)
+        return Engine(binding, settings=self.settings, on_check=on_check, execute=execute)
 
     def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
         binding = self.catalogue.bindings[incident.runbook]
@@ -384,3 +401,14 @@ class Walkthrough:
             actor=actor.user, action=action, outcome=outcome,
             request_id=actor.request_id, incident_id=incident_id, params=params,
         )  # fmt: skip
+
+
+def _also(
+    first: OnCheck | None, then: Callable[[str, str, CheckRun], None], runbook: str, target: str
+) -> OnCheck:
+    def told(step_id: str, run: CheckRun) -> None:
+        if first is not None:
+            first(step_id, run)
+        then(runbook, target, run)
+
+    return told
