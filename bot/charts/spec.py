@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.runbooks.schema import Chart
+from bot.runbooks.templates import TemplateError
+
 # How far back a chart looks when no alert start says otherwise, and the
 # most it looks back when one does (a week-old alert would flatten the
 # last hour into a line).
@@ -71,3 +74,29 @@ def specs(
             why = str(check.get("summary") or "the check got no answer from its Prometheus")
             found.append(Unchartable(title=title, why=why))
     return found
+
+
+def declared(
+    chart: Chart,
+    scope: dict[str, Any],
+    points: dict[str, str],
+    *,
+    now: float,
+    marker: float | None,
+    target: str,
+) -> ChartSpec | Unchartable:
+    """A step's own `chart:`, its templates filled in for this target."""
+    title = f"{chart.title or chart.query.source}: {target}"
+    try:
+        query, vantage = str(chart.query.render(scope)), str(chart.vantage.render(scope))
+    except TemplateError as exc:
+        return Unchartable(title=title, why=f"its query could not be filled in: {exc}")
+    url = points.get(vantage)
+    if url is None:
+        return Unchartable(title=title, why=f"no prometheus vantage point {vantage!r}")
+    seconds = int(chart.window[:-1]) * (60 if chart.window.endswith("m") else 3600)
+    start, end = window(now, marker, minimum=min(float(seconds), MAX_WINDOW_S))
+    return ChartSpec(
+        title=f"{title} (from {vantage})", url=url, query=query, start=start, end=end,
+        marker=marker, threshold=chart.threshold,
+    )  # fmt: skip

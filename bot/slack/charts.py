@@ -12,8 +12,9 @@ from typing import Any
 
 from bot.charts.draw import Drawn, draw
 from bot.charts.series import NoChart, fetch
-from bot.charts.spec import ChartSpec, Unchartable, specs
+from bot.charts.spec import ChartSpec, Unchartable, declared, specs
 from bot.checks.context import VantageSettings
+from bot.runbooks.binding import Binding
 from bot.slack.mrkdwn import escape
 from bot.slack.poster import Poster
 from bot.store import Incident
@@ -37,10 +38,19 @@ async def post_charts(
     vantage: VantageSettings,
     incident: Incident,
     result: dict[str, Any],
+    *,
+    binding: Binding | None = None,
 ) -> list[Drawn]:
+    """`binding` given, the step's own `chart:` is drawn too."""
     points = {n: p.url for n, p in vantage.points.items() if p.kind == "prometheus"}
     marker = await alert_start(store, incident)
-    wanted = specs(result, points, now=time.time(), marker=marker, target=incident.target)
+    now, target = time.time(), incident.target
+    wanted = specs(result, points, now=now, marker=marker, target=target)
+    steps = binding.runbook.steps if binding else []
+    step = next((s for s in steps if s.id == result.get("id")), None)
+    if binding is not None and step is not None and step.chart is not None:
+        scope = binding.scope(target, alert=incident.alert)
+        wanted.append(declared(step.chart, scope, points, now=now, marker=marker, target=target))
     drawn = []
     for n, spec in enumerate(wanted, start=1):
         if isinstance(spec, Unchartable):

@@ -132,7 +132,10 @@ class Walkthrough:
 
     async def charts(self, incident: Incident, result: dict[str, Any]) -> None:
         try:
-            await post_charts(self.store, self.poster, self.settings.vantage, incident, result)
+            binding = self.catalogue.bindings[incident.runbook]
+            await post_charts(
+                self.store, self.poster, self.settings.vantage, incident, result, binding=binding
+            )
         except Exception:  # a chart is a courtesy; the findings are already posted
             log.exception("could not post the charts of incident %d", incident.id)
 

@@ -93,6 +93,9 @@ RUNBOOK = """
 id: history
 title: Probe history
 summary: The probe fails.
+vars:
+  where: {default: prom, description: the Prometheus to ask}
+  probe: {default: smtp, description: the probe's label}
 targets:
   smtp-relay:
     title: SMTP relay
@@ -113,11 +116,33 @@ steps:
 """
 
 
-def walkthrough(slack_api: SlackStandIn, tmp_path: Path, prometheus_url: str) -> Walkthrough:
+DECLARED = """
+  - id: declared
+    title: The probe over the last minutes
+    manual:
+      - say: Look at the chart.
+    chart:
+      title: Probe success
+      query: 'probe_success{probe="{{ vars.probe }}"}'
+      vantage: "{{ vars.where }}"
+      window: 5m
+      threshold: 0.5
+"""
+
+
+def walkthrough(
+    slack_api: SlackStandIn, tmp_path: Path, prometheus_url: str, where: str = "prom"
+) -> Walkthrough:
     (tmp_path / "runbooks").mkdir()
-    (tmp_path / "runbooks" / "history.yaml").write_text(RUNBOOK)
+    (tmp_path / "runbooks" / "history.yaml").write_text(RUNBOOK + DECLARED)
     site = load_site(
-        None, ["vantage_points.prom.kind=prometheus", f"vantage_points.prom.url={prometheus_url}"]
+        None,
+        [
+            "vantage_points.prom.kind=prometheus",
+            f"vantage_points.prom.url={prometheus_url}",
+            f"vars.where={where}",
+            "vars.probe=smtp",
+        ],
     )
     catalogue = Catalogue.load([tmp_path / "runbooks"], site)
     client = AsyncWebClient(base_url=slack_api.url, token=slack_api.token)
@@ -171,3 +196,29 @@ def test_matplotlib_is_not_imported_until_a_chart_is_drawn() -> None:
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
     )  # fmt: skip
     assert out.stdout.strip() == "False"
+
+
+async def test_a_steps_own_chart_is_drawn_with_its_threshold_and_window(
+    slack_api: SlackStandIn, tmp_path: Path, flipped: tuple[prom.Prometheus, Exporter, float]
+) -> None:
+    prometheus, _, _ = flipped
+    w = walkthrough(slack_api, tmp_path, prometheus.url)
+    actor = Actor("U1", "r1")
+    incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
+    await w.run_step(incident.id, "declared", actor)
+    w.store.close()
+    (png,) = [u for u in slack_api.uploads() if u.completed]
+    assert png.title == "Probe success: smtp-relay (from prom)"
+    assert png.filename == "incident-1-declared-1.png"
+
+
+async def test_a_chart_naming_no_vantage_point_says_so(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
+) -> None:
+    w = walkthrough(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}", where="nowhere")
+    actor = Actor("U1", "r1")
+    incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
+    await w.run_step(incident.id, "declared", actor)
+    w.store.close()
+    said = [m.text for m in slack_api.messages("C1").values() if "No chart" in (m.text or "")]
+    assert len(said) == 1 and "no prometheus vantage point" in said[0]
