@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.charts.draw import Drawn, draw
 from bot.charts.series import NoChart, fetch
+from bot.charts.spark import alt_text
 from bot.charts.spec import ChartSpec, Unchartable, declared, specs
 from bot.checks.context import VantageSettings
 from bot.runbooks.binding import Binding
@@ -64,7 +65,7 @@ async def post_charts(
         await poster.upload(
             incident.channel, incident.thread_ts,
             filename=f"incident-{incident.id}-{result.get('id')}-{n}.png", content=chart.png,
-            title=spec.title,
+            title=spec.title, alt_txt=alt_text(spec.title, chart.plotted),
         )  # fmt: skip
         drawn.append(chart)
     return drawn

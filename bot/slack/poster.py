@@ -84,8 +84,12 @@ class Poster:
         filename: str,
         content: str | bytes,
         title: str,
+        alt_txt: str | None = None,
     ) -> None:
-        """Text is redacted; bytes (a chart's PNG) are drawn from numbers."""
+        """Text is redacted; bytes (a chart's PNG) are drawn from numbers.
+        `alt_txt` describes an image (screen readers, the console)."""
+        # Slack keeps at most 1,000 characters of alt text.
+        alt = self.redactor.redact(alt_txt)[:1000] if alt_txt else None
         async with self._posts.turn(channel):
             await self.client.files_upload_v2(
                 channel=channel,
@@ -93,6 +97,7 @@ class Poster:
                 filename=filename,
                 content=self.redactor.redact(content) if isinstance(content, str) else content,
                 title=self.redactor.redact(title),
+                alt_txt=alt,
             )
 
     def _clean(self, text: str, blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

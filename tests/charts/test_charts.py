@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.charts.draw import draw
 from bot.charts.series import NoChart, fetch
+from bot.charts.spark import sparkline
 from bot.charts.spec import ChartSpec
 from bot.cli.run import settings
 from bot.runbooks.catalogue import Catalogue
@@ -167,6 +168,9 @@ async def test_a_step_with_a_prometheus_check_gets_its_chart_after_the_findings(
     assert png.filename == "incident-1-history-1.png" and (png.content or b"").startswith(PNG)
     assert png.thread_ts == incident.thread_ts or png.thread_ts is not None
     assert png.title == "Probe history: smtp-relay (from prom)"
+    # files_upload_v2 sends alt text with files.getUploadURLExternal.
+    alt = slack_api.calls("files.getUploadURLExternal")[-1].args.get("alt_txt")
+    assert "probe_success: ▁" in str(alt) and "→ 0" in str(alt)  # the series as alt text
     done = slack_api.calls("files.completeUploadExternal")[-1].at
     after_ms, size = (done - findings[0].at) * 1000, len(png.content or b"")
     print(f"\nchart after the findings: {after_ms:.0f} ms, {size} bytes")
@@ -222,3 +226,10 @@ async def test_a_chart_naming_no_vantage_point_says_so(
     w.store.close()
     said = [m.text for m in slack_api.messages("C1").values() if "No chart" in (m.text or "")]
     assert len(said) == 1 and "no prometheus vantage point" in said[0]
+
+
+def test_the_sparkline_follows_the_values() -> None:
+    assert sparkline([1, 1, 1, 0, 0]) == "███▁▁"
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert len(sparkline([float(v % 3) for v in range(1000)], width=20)) <= 20
+    assert sparkline([]) == ""
