@@ -24,6 +24,8 @@ CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # Checks answer in milliseconds (a refused port) up to their deadline (an
 # AWS call retried, a vantage point that times out).
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# From a minute to a day: how long incidents stay open, opening to resolve.
+RESOLVE_BUCKETS = (60.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0)
 OPENED_BY = ("command", "mention", "alert")
 ALERT_OUTCOMES = ("triaged", "joined", "repeat", "unmatched", "resolved")
 
@@ -48,6 +50,17 @@ class Metrics:
         self.slack_retries = PromCounter(
             "triage_slack_api_retries", "Slack Web API calls retried, by what was retried.",
             ["method", "reason"], registry=self.registry,
+        )  # fmt: skip
+        # Labelled by runbook and target: both come from the catalogue (never
+        # from an alert or a user), so the series are as many as its targets.
+        self.target_checks = PromCounter(
+            "triage_target_checks", "Checks run, by runbook, target and status.",
+            ["runbook", "target", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.time_to_resolve = Histogram(
+            "triage_time_to_resolve_seconds",
+            "Incidents resolved: seconds from opening to resolve, by runbook and target.",
+            ["runbook", "target"], buckets=RESOLVE_BUCKETS, registry=self.registry,
         )  # fmt: skip
         self.registry.register(
             _Tally(
@@ -74,6 +87,14 @@ class Metrics:
         self.checks.labels(run.type, status).inc()
         if run.status is not CheckStatus.SKIPPED:
             self.check_seconds.labels(run.type, status).observe(run.result.duration_ms / 1000)
+
+    def check_of(self, runbook: str, target: str, run: CheckRun) -> None:
+        """Told with the incident's runbook and target (Walkthrough.engine_for)."""
+        self.target_checks.labels(runbook, target, run.status.value).inc()
+
+    def incident_resolved(self, runbook: str, target: str, seconds: float) -> None:
+        """The Walkthrough's `on_resolved` hook."""
+        self.time_to_resolve.labels(runbook, target).observe(max(0.0, seconds))
 
     def incident_opened(self, how: str) -> None:
         self._opened[how] += 1

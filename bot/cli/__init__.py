@@ -15,9 +15,10 @@ from collections.abc import Sequence
 
 from bot import __version__, logs, redact
 from bot.cli import audit, console, demo, docs, lint, rehearse, run, schema, serve
+from bot.cli import timeline as timeline_cli
 
 # The registration table: add a subcommand module here (and keep its top light).
-COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console, audit)
+COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console, audit, timeline_cli)
 
 # Exit codes shared by every subcommand.
 OK, FAILED, USAGE = 0, 1, 2

@@ -244,6 +244,8 @@ class SlackRecorder:
         upload = self._uploads[item["id"]]
         title = item.get("title") or upload.filename
         text = f"📎 {title} ({upload.filename}, {upload.size} bytes)"
+        if item.get("alt_txt"):  # a chart: its series as text (bot.charts.spark)
+            text += "\n" + str(item["alt_txt"])
         block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
         channel = str(args.get("channel_id", ""))
         self._store(Message(channel, self._ts(), text, [block], args.get("thread_ts")))

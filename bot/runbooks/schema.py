@@ -233,6 +233,18 @@ class Conclusion(Model):
         return self.if_ is None or truthy(self.if_.search(scope))
 
 
+class Chart(Model):
+    """A Prometheus series drawn in the thread after the step's findings (bot.charts)."""
+
+    query: TemplateText = Field(description="PromQL; {{ expr }} fills in a value")
+    vantage: TemplateText = Field(description="the prometheus vantage point to ask")
+    window: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,3}[mh]$")] = Field(
+        "1h", description="how far back, e.g. 30m or 6h (at most 9999m/h, capped at 6h)"
+    )
+    threshold: float | None = Field(None, description="a horizontal line at this value")
+    title: str | None = Field(None, description="what the chart shows (default: the query)")
+
+
 class Step(Model):
     id: Annotated[Slug, AfterValidator(_not_reserved)]
     title: str
@@ -241,6 +253,7 @@ class Step(Model):
     checks: list[check_union()] = Field(default_factory=list)  # type: ignore[valid-type]
     manual: ManualList
     conclusions: list[Conclusion] = Field(default_factory=list)
+    chart: Chart | None = Field(None, description="a Prometheus series to draw after the findings")
 
     @property
     def check_defs(self) -> list[CheckDef]:

@@ -86,6 +86,8 @@ def build(
     )
     walkthrough = walkthrough_for(poster)
     walkthrough.on_check = metrics.check_finished
+    walkthrough.on_resolved = metrics.incident_resolved
+    walkthrough.on_target_check = metrics.check_of
     autotriage = AutoTriage(walkthrough, alerts or AlertsConfig())
     metrics.watch_alerts(autotriage.counts)
     escalation = Escalation(walkthrough, action_allow or {})

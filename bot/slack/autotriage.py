@@ -29,6 +29,7 @@ from bot.slack.mrkdwn import escape
 from bot.slack.resolutions import Resolutions
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
+from bot.store.aio import AsyncStore
 from bot.store.models import AlertBinding
 
 Path = Literal["webhook", "slack"]
@@ -199,6 +200,7 @@ class AutoTriage:
                 and not (firing and _same_start(was, alert))
                 and self._due(_last_noted(bound))
             )
+            await _note(store, incident.id, alert, binding.times)
             if announce:
                 await store.note_alert(incident.id, alert.fingerprint)
         if opened:
@@ -323,6 +325,7 @@ class AutoTriage:
         for binding in await store.resolve_alert(alert.fingerprint):
             self._paths.pop((binding.incident_id, alert.fingerprint), None)
             incident = await store.incident(binding.incident_id)
+            await _note(store, incident.id, alert, 0)
             started = binding.starts_at
             took = lasted(
                 alert,
@@ -336,10 +339,13 @@ class AutoTriage:
                 incident.thread_ts,
                 f"✅ {escape(alert.name)} resolved after {took.words()}{how}.",
             )
-            if all(a.status == "resolved" for a in await store.alerts_of(incident.id)):
+            closed = all(a.status == "resolved" for a in await store.alerts_of(incident.id))
+            if closed:
                 await store.resolve(incident.id, by=f"alert:{alert.source}")
             self.counts["resolved"] += 1
             await self.walkthrough.refresh_header(incident.id)
+            if closed:  # after the thread shows the resolve (bot.timeline.postmortem)
+                await self.walkthrough.after_resolve(incident.id)
 
     async def _storm_check(self, channel: str, target: str) -> None:
         now = self._clock()
@@ -374,6 +380,16 @@ class AutoTriage:
             log.warning("no permalink for %s/%s", channel, ts, exc_info=True)
             return None
         return str(response.get("permalink") or "") or None
+
+
+async def _note(store: AsyncStore, incident_id: int, alert: Alert, times: int) -> None:
+    """The alert's source time for the incident's timeline (bot.timeline):
+    the alerts table keeps only receive times and a count."""
+    kind = "alert_resolved" if not times else "alert_fired" if times == 1 else "alert_repeated"
+    when = alert.ends_at if kind == "alert_resolved" else alert.starts_at
+    source_at = when.timestamp() if when is not None else None
+    params = {"fingerprint": alert.fingerprint}
+    await store.note_event(incident_id, kind, source_at=source_at, params=params)
 
 
 def _alert_scope(alert: Alert) -> dict[str, object]:

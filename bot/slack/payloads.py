@@ -26,6 +26,7 @@ class Act(StrEnum):
     ESCALATE = "triage.escalate"
     RESOLVE = "triage.resolve"
     DRY_RUN = "triage.dry_run"
+    TIMELINE = "triage.timeline"
     ACTION = "triage.action"
     APPROVE = "triage.approve"
     REJECT = "triage.reject"

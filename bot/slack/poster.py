@@ -77,15 +77,27 @@ class Poster:
             await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
     async def upload(
-        self, channel: str, thread_ts: str | None, *, filename: str, content: str, title: str
+        self,
+        channel: str,
+        thread_ts: str | None,
+        *,
+        filename: str,
+        content: str | bytes,
+        title: str,
+        alt_txt: str | None = None,
     ) -> None:
+        """Text is redacted; bytes (a chart's PNG) are drawn from numbers.
+        `alt_txt` describes an image (screen readers, the console)."""
+        # Slack keeps at most 1,000 characters of alt text.
+        alt = self.redactor.redact(alt_txt)[:1000] if alt_txt else None
         async with self._posts.turn(channel):
             await self.client.files_upload_v2(
                 channel=channel,
                 thread_ts=thread_ts,
                 filename=filename,
-                content=self.redactor.redact(content),
+                content=self.redactor.redact(content) if isinstance(content, str) else content,
                 title=self.redactor.redact(title),
+                alt_txt=alt,
             )
 
     def _clean(self, text: str, blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

@@ -112,6 +112,7 @@ def _header_buttons(progress: Progress) -> ActionsBlock:
         _button("Escalate", Act.ESCALATE, value),
         _button("Resolve", Act.RESOLVE, value),
         _button(dry, Act.DRY_RUN, value),
+        _button("Timeline", Act.TIMELINE, value),
     ]
     if progress.walk:
         rest.insert(0, _button("Re-run all", Act.RUN_ALL, value))

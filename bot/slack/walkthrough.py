@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.conclude import render_manual
 from bot.engine.dryrun import dry_run
-from bot.engine.results import ManualView, StepResult
+from bot.engine.results import CheckRun, ManualView, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
 from bot.slack import render, viewbuild
+from bot.slack.charts import post_charts
 from bot.slack.poster import Poster
 from bot.slack.viewmodels import Progress, StepView, TargetView
 from bot.store import Incident, SqliteStore
 from bot.store.aio import AsyncStore
+from bot.timeline import render as render_timeline
+from bot.timeline.build import timeline as build_timeline
+from bot.timeline.postmortem import postmortem as build_postmortem
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,10 @@ class Walkthrough:
         self.settings = settings
         # Told of every finished check (the composition root hangs the metrics here).
         self.on_check: OnCheck | None = None
+        # Told of every finished check with its incident's runbook and target.
+        self.on_target_check: Callable[[str, str, CheckRun], None] | None = None
+        # Told of every resolve: runbook, target, seconds open (the metrics).
+        self.on_resolved: Callable[[str, str, float], None] | None = None
 
     # Opening
 
@@ -118,7 +127,17 @@ class Walkthrough:
         await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
         await self.store.finish_work(work, result.status)
         await self.refresh_header(incident.id)
+        await self.charts(incident, result.to_json())  # after the findings, never before
         return result
+
+    async def charts(self, incident: Incident, result: dict[str, Any]) -> None:
+        try:
+            binding = self.catalogue.bindings[incident.runbook]
+            await post_charts(
+                self.store, self.poster, self.settings.vantage, incident, result, binding=binding
+            )
+        except Exception:  # a chart is a courtesy; the findings are already posted
+            log.exception("could not post the charts of incident %d", incident.id)
 
     async def skip(self, incident_id: int, step_id: str, actor: Actor) -> None:
         incident = await self.store.incident(incident_id)
@@ -251,6 +270,17 @@ class Walkthrough:
         )  # fmt: skip
         await self.audit(actor, "details", incident.id, {"step": step_id})
 
+    async def timeline(self, incident_id: int, actor: Actor) -> None:
+        """The incident's story so far (bot.timeline), as a file in the thread."""
+        told = await self.store.call(build_timeline, self.store.sync, incident_id)
+        incident = await self.store.incident(incident_id)
+        await self.poster.upload(
+            incident.channel, incident.thread_ts,
+            filename=f"incident-{incident.id}-timeline.md", content=render_timeline.markdown(told),
+            title=f"Incident {incident.id}: timeline",
+        )  # fmt: skip
+        await self.audit(actor, "timeline", incident.id, {})
+
     async def toggle_dry_run(self, incident_id: int, actor: Actor) -> None:
         incident = await self.store.incident(incident_id)
         incident = await self.store.set_dry_run(incident.id, not incident.dry_run)
@@ -270,6 +300,33 @@ class Walkthrough:
             thread_ts=incident.thread_ts,
         )
         await self.refresh_header(incident.id)
+        await self.after_resolve(incident.id)
+
+    async def after_resolve(self, incident_id: int) -> None:
+        """Once resolved (by a click or by its alerts): the metrics, then the
+        postmortem draft. Neither can undo or delay the resolve."""
+        incident = await self.store.incident(incident_id)
+        if self.on_resolved is not None and incident.resolved_at is not None:
+            took = incident.resolved_at - incident.opened_at
+            self.on_resolved(incident.runbook, incident.target, took)
+        await self.post_postmortem(incident_id)
+
+    async def post_postmortem(self, incident_id: int) -> None:
+        """The postmortem draft as a file in the thread, once, after the
+        resolve: a failure here is logged and never undoes or delays it."""
+        try:
+            if not await self.store.once(f"postmortem:{incident_id}"):
+                return
+            incident = await self.store.incident(incident_id)
+            binding = self.catalogue.bindings[incident.runbook]
+            draft = await self.store.call(build_postmortem, self.store.sync, binding, incident.id)
+            await self.poster.upload(
+                incident.channel, incident.thread_ts,
+                filename=f"incident-{incident.id}-postmortem.md", content=draft,
+                title=f"Incident {incident.id}: postmortem draft",
+            )  # fmt: skip
+        except Exception:
+            log.exception("could not post incident %d's postmortem draft", incident_id)
 
     async def refresh_header(self, incident_id: int) -> None:
         incident = await self.store.incident(incident_id)
@@ -288,7 +345,10 @@ class Walkthrough:
     def engine_for(self, binding: Binding, incident: Incident | None = None) -> Engine:
         """An engine for this incident: in dry-run mode it only describes calls."""
         execute = dry_run if incident is not None and incident.dry_run else None
-        return Engine(binding, settings=self.settings, on_check=self.on_check, execute=execute)
+        on_check = self.on_check
+        if incident is not None and self.on_target_check is not None:
+            on_check = _also(on_check, self.on_target_check, incident.runbook, incident.target)
+        return Engine(binding, settings=self.settings, on_check=on_check, execute=execute)
 
     def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
         binding = self.catalogue.bindings[incident.runbook]
@@ -344,3 +404,14 @@ class Walkthrough:
             actor=actor.user, action=action, outcome=outcome,
             request_id=actor.request_id, incident_id=incident_id, params=params,
         )  # fmt: skip
+
+
+def _also(
+    first: OnCheck | None, then: Callable[[str, str, CheckRun], None], runbook: str, target: str
+) -> OnCheck:
+    def told(step_id: str, run: CheckRun) -> None:
+        if first is not None:
+            first(step_id, run)
+        then(runbook, target, run)
+
+    return told

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
-from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun, Work, WorkKind
+from bot.store.models import (
+    AlertBinding,
+    Approval,
+    AuditRecord,
+    Incident,
+    StepRun,
+    TimelineEvent,
+    Work,
+    WorkKind,
+)
 from bot.store.sqlite import SqliteStore
 
 P = ParamSpec("P")
@@ -113,6 +122,24 @@ class AsyncStore:
 
     async def firing_alerts(self) -> list[AlertBinding]:
         return await self.call(self.sync.firing_alerts)
+
+    async def runs_of(self, incident_id: int) -> list[StepRun]:
+        return await self.call(self.sync.runs_of, incident_id)
+
+    # Timeline facts kept nowhere else (bot.store.eventlog)
+
+    async def note_event(
+        self,
+        incident_id: int,
+        kind: str,
+        *,
+        source_at: float | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        await self.call(self.sync.note_event, incident_id, kind, source_at=source_at, params=params)
+
+    async def events_of(self, incident_id: int) -> list[TimelineEvent]:
+        return await self.call(self.sync.events_of, incident_id)
 
     # Approvals
 

@@ -102,3 +102,14 @@ class Work:
     owner: str  # the process that started it (SqliteStore.owner)
     finished_at: float | None
     outcome: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineEvent:
+    """A fact of an incident's story no other table keeps (bot.store.eventlog)."""
+
+    incident_id: int
+    at: float  # when the bot recorded it
+    kind: str
+    source_at: float | None  # the source's own time of it, when known
+    params: dict[str, Any]

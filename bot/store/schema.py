@@ -79,6 +79,17 @@ CREATE TABLE IF NOT EXISTS work (
     finished_at REAL,
     outcome TEXT
 );
+-- Facts of an incident's story that no other table keeps: an alert's
+-- source times and each repeat (alerts keeps only the first receive and a
+-- count). Everything else in a timeline is read from the tables above.
+CREATE TABLE IF NOT EXISTS timeline (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    source_at REAL,
+    params TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS work_unfinished ON work (finished_at) WHERE finished_at IS NULL;
 """
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot import redact
 from bot.store import rows as convert
+from bot.store.eventlog import EventLog
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
 from bot.store.worklog import WorkLog
 
@@ -20,7 +21,7 @@ def default_path() -> Path:
     return Path(os.environ.get("TRIAGE_DB") or "triage.db")
 
 
-class SqliteStore(WorkLog):
+class SqliteStore(WorkLog, EventLog):
     # Incidents
 
     def open_incident(

@@ -140,6 +140,7 @@ HANDLERS: dict[Act, Callable[..., Awaitable[None]]] = {
         Act.RESOLVE: lambda w, v, a: w.resolve(v.i, a),
         Act.DRY_RUN: lambda w, v, a: w.toggle_dry_run(v.i, a),
         Act.DETAILS: lambda w, v, a: w.details(v.i, _step(v), a),
+        Act.TIMELINE: lambda w, v, a: w.timeline(v.i, a),
         Act.ANSWER: lambda w, v, a: w.answer(v.i, _step(v), v.q or 0, v.a or 0, a),
     }.items()
 }
