@@ -18,10 +18,10 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.store.schema import ADDED_COLUMNS, SCHEMA
 
@@ -40,6 +40,60 @@ def is_locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+class _Result:
+    """A statement's rows, read while the connection's lock was held."""
+
+    def __init__(self, rows: list[sqlite3.Row], rowcount: int, lastrowid: int | None) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+        self.lastrowid = lastrowid
+
+    def fetchone(self) -> Any:  # as sqlite3's: a row, or None when there is none
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[sqlite3.Row]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[sqlite3.Row]:
+        return iter(self._rows)
+
+
+class _Guarded:
+    """The one sqlite3 connection, used by one thread at a time.
+
+    The store runs on its own thread (bot.store.aio), but a shutdown closes
+    the connection from another, and tests and start-up read it from theirs:
+    Python's sqlite3 objects are not safe to use from two threads at once
+    (a close during a query was seen to crash the process). Every statement
+    runs, and has its rows read, under the lock; close takes it too."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._db = db
+        self._lock = lock
+        self._closed = False
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> _Result:
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            cursor = self._db.execute(sql, params)
+            return _Result(cursor.fetchall(), cursor.rowcount, cursor.lastrowid)
+
+    def executescript(self, script: str) -> None:
+        with self._lock:
+            self._db.executescript(script)
+
+    @property
+    def in_transaction(self) -> bool:
+        with self._lock:
+            return self._db.in_transaction
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._db.close()
+
+
 class Connection:
     def __init__(self, path: Path | str, *, write_patience: float = WRITE_PATIENCE_S) -> None:
         self.path = str(path)
@@ -49,10 +103,11 @@ class Connection:
         self.owner = uuid.uuid4().hex
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(
+            db = sqlite3.connect(
                 self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
             )
-            self._db.row_factory = sqlite3.Row
+            db.row_factory = sqlite3.Row
+            self._db = _Guarded(db, self._lock)
             self._db.execute("PRAGMA journal_mode=WAL")
             # With WAL, NORMAL syncs at checkpoints instead of on every
             # commit. A crash of the bot loses nothing; only a power loss can
@@ -74,7 +129,7 @@ class Connection:
         self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[_Guarded]:
         """One write transaction. BEGIN IMMEDIATE takes the write lock at
         once, so a lock held elsewhere is met (and waited out) there, never
         halfway through the transaction's statements."""
