@@ -25,6 +25,29 @@ def alert_text(alert: Alert) -> str:
     return cut(f"{head} ({cut(escape(labels), 500)}){summary}", LINE_MAX - len(runbook)) + runbook
 
 
+def alert_is_cut(alert: Alert) -> bool:
+    """Whether `alert_text` had to cut the alert's own words."""
+    labels = ", ".join(f"{k}={v}" for k, v in alert.labels.items() if k != "alertname")
+    return (
+        len(escape(alert.summary)) > SUMMARY_MAX
+        or len(escape(alert.name)) > 200
+        or len(escape(labels)) > 500
+        or len(alert_text(alert)) >= LINE_MAX
+    )
+
+
+def alert_in_full(alert: Alert) -> str:
+    """The whole alert as plain text, for a file in its thread (a file is
+    shown as written: nothing to escape)."""
+    labels = "\n".join(f"  {k}: {v}" for k, v in sorted(alert.labels.items()))
+    parts = [f"{alert.name} ({alert.status}, from {alert.source})", f"labels:\n{labels}"]
+    if alert.summary:
+        parts.append(f"summary:\n{alert.summary}")
+    if alert.runbook_url:
+        parts.append(f"runbook: {alert.runbook_url}")
+    return "\n\n".join(parts) + "\n"
+
+
 def alert_blocks(alert: Alert) -> Blocks:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": alert_text(alert)}}]
 

@@ -33,7 +33,13 @@ from bot.alerts.kuma_webhook import parse_kuma_webhook
 from bot.alerts.model import Alert
 from bot.slack import http_limits
 from bot.slack.autotriage import AutoTriage
-from bot.slack.render_alerts import alert_blocks, alert_text, grouped_alerts
+from bot.slack.render_alerts import (
+    alert_blocks,
+    alert_in_full,
+    alert_is_cut,
+    alert_text,
+    grouped_alerts,
+)
 
 log = logging.getLogger(__name__)
 Parser = Callable[[Any], list[Alert]]
@@ -146,11 +152,25 @@ class Webhooks:
                 text, blocks = alert_text(alert), alert_blocks(alert)
                 posted[id(alert)] = await poster.post(self.channel, text=text, blocks=blocks)
                 autotriage.lined(alert, posted[id(alert)])  # a resend finds it posted
+                if alert_is_cut(alert):
+                    await self._in_full(alert, posted[id(alert)])
         elif lines:
             text, blocks = grouped_alerts(lines)
             ts = await poster.post(self.channel, text=text, blocks=blocks)
             posted = {id(alert): ts for alert in lines}
         return posted
+
+    async def _in_full(self, alert: Alert, ts: str) -> None:
+        """The whole alert one click away, as a file in its line's thread: a
+        courtesy, so a failure is logged and the alert goes on."""
+        assert self.channel is not None
+        try:
+            await self.autotriage.walkthrough.poster.upload(
+                self.channel, ts, filename="alert.txt", content=alert_in_full(alert),
+                title=f"{alert.name} in full",
+            )  # fmt: skip
+        except Exception:
+            log.warning("could not attach alert %s in full", alert.name, exc_info=True)
 
     async def _triage(self, posted: list[tuple[Alert, str]]) -> None:
         assert self.channel is not None

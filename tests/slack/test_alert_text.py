@@ -50,3 +50,31 @@ async def test_a_long_alert_that_would_ping_everyone_is_posted_cut_and_escaped(
     assert PING in plain(line.text or "") and "more characters" in (line.text or "")
     assert "No runbook covers" in (note.text or "") and PING in plain(note.text or "")
     assert slack_api.refused() == []
+
+
+@pytest.mark.usefixtures("aws_fake_credentials")
+async def test_a_cut_alert_summary_is_whole_one_click_away_in_its_thread(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
+) -> None:
+    summary = "".join(f"line {n}: the disk & the <queue> grew\n" for n in range(400))
+    body = webhook_body("DiskFilling", summary)
+    with running_bot(
+        slack_api.url,
+        tmp_path / "t.db",
+        [*local_site(closed_port.port), "alerts.note_unmatched=true"],
+        alert_secret="k",
+    ) as bot:
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(
+                f"{bot.base}/alerts/alertmanager", content=body, headers={"X-Alert-Secret": "k"}
+            )
+            assert answer.status_code == 202
+            uploads = await slack_api.wait_for_async(
+                lambda: [u for u in slack_api.uploads() if u.completed and u.content]
+            )
+    line = next(iter(slack_api.messages(ALERTS).values()))
+    assert "more characters" in (line.text or "")
+    (upload,) = uploads
+    assert upload.thread_ts == line.ts and upload.channel_id == ALERTS
+    assert summary in upload.content.decode()  # the whole text, as the source sent it
+    assert slack_api.refused() == []
