@@ -5,7 +5,9 @@ name that would ping the channel are posted cut and escaped, not refused."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from tests.slack.bot import running_bot
 from tests.slack.thread import ALERTS, FIXTURES, local_site
 
 PING = "<!channel> Disk & <@U0ALL> full"
+T = TypeVar("T")
 
 
 def webhook_body(name: str, summary: str) -> bytes:
@@ -28,11 +31,11 @@ def webhook_body(name: str, summary: str) -> bytes:
     return json.dumps(body).encode()
 
 
-@pytest.mark.usefixtures("aws_fake_credentials")
-async def test_a_long_alert_that_would_ping_everyone_is_posted_cut_and_escaped(
-    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
-) -> None:
-    body = webhook_body(PING, "s" * 10_477)
+async def deliver(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer, body: bytes,
+    until: Callable[[], T],
+) -> T:  # fmt: skip
+    """The webhook body to a running bot; what `until` returns once it holds."""
     with running_bot(
         slack_api.url,
         tmp_path / "t.db",
@@ -44,8 +47,18 @@ async def test_a_long_alert_that_would_ping_everyone_is_posted_cut_and_escaped(
                 f"{bot.base}/alerts/alertmanager", content=body, headers={"X-Alert-Secret": "k"}
             )
             assert answer.status_code == 202
-            # The alert line, then the note that no runbook covers it.
-            await slack_api.wait_for_async(lambda: len(slack_api.messages(ALERTS)) >= 2)
+            return await slack_api.wait_for_async(until)
+
+
+@pytest.mark.usefixtures("aws_fake_credentials")
+async def test_a_long_alert_that_would_ping_everyone_is_posted_cut_and_escaped(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
+) -> None:
+    body = webhook_body(PING, "s" * 10_477)
+    # The alert line, then the note that no runbook covers it.
+    await deliver(
+        slack_api, tmp_path, closed_port, body, lambda: len(slack_api.messages(ALERTS)) >= 2
+    )
     line, note = list(slack_api.messages(ALERTS).values())[:2]
     assert PING in plain(line.text or "") and "more characters" in (line.text or "")
     assert "No runbook covers" in (note.text or "") and PING in plain(note.text or "")
@@ -58,20 +71,10 @@ async def test_a_cut_alert_summary_is_whole_one_click_away_in_its_thread(
 ) -> None:
     summary = "".join(f"line {n}: the disk & the <queue> grew\n" for n in range(400))
     body = webhook_body("DiskFilling", summary)
-    with running_bot(
-        slack_api.url,
-        tmp_path / "t.db",
-        [*local_site(closed_port.port), "alerts.note_unmatched=true"],
-        alert_secret="k",
-    ) as bot:
-        async with httpx.AsyncClient() as client:
-            answer = await client.post(
-                f"{bot.base}/alerts/alertmanager", content=body, headers={"X-Alert-Secret": "k"}
-            )
-            assert answer.status_code == 202
-            uploads = await slack_api.wait_for_async(
-                lambda: [u for u in slack_api.uploads() if u.completed and u.content]
-            )
+    uploads = await deliver(
+        slack_api, tmp_path, closed_port, body,
+        lambda: [u for u in slack_api.uploads() if u.completed and u.content],
+    )  # fmt: skip
     line = next(iter(slack_api.messages(ALERTS).values()))
     assert "more characters" in (line.text or "")
     (upload,) = uploads
