@@ -28,7 +28,7 @@ from tests.peers.aws import ecs_service
 from tests.peers.mail import Peer
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, running_bot
-from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets
+from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets, step_after
 
 BASIC = "dXNlcjpwbGFudGVkLXBhc3N3b3Jk"  # user:planted-password
 # (text with a planted value, the planted value)
@@ -134,7 +134,7 @@ async def test_planted_spellings_reach_neither_slack_nor_the_store(
             await click(slack, slack_api, first, Act.RUN_STEP)
             step1 = await slack_api.wait_for_async(lambda: edited_to(slack_api, first, "❌"))
             await click(slack, slack_api, step1, Act.NEXT)
-            *_, second = await slack_api.wait_for_async(lambda: posted(slack_api, 3))
+            second = await slack_api.wait_for_async(lambda: step_after(slack_api, first))
             await click(slack, slack_api, second, Act.RUN_STEP)
             step2 = await slack_api.wait_for_async(lambda: edited_to(slack_api, second, "❌"))
             await click(slack, slack_api, step2, Act.DETAILS)

@@ -17,7 +17,7 @@ from tests.peers.mail import Peer
 from tests.peers.prometheus import PromPeer
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, running_bot
-from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets
+from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets, step_after
 
 SLACK_TOKEN = "xoxb-1111111111-2222222222-PLANTEDtoken"
 AWS_KEY_ID = "AKIAIOSFODNN7PLANTED"
@@ -83,7 +83,7 @@ async def test_planted_secrets_in_check_output_never_reach_slack_or_the_logs(
             await click(slack, slack_api, first, Act.RUN_STEP)
             step1 = await slack_api.wait_for_async(lambda: edited_to(slack_api, first, "❌"))
             await click(slack, slack_api, step1, Act.NEXT)
-            *_, second = await slack_api.wait_for_async(lambda: posted(slack_api, 3))
+            second = await slack_api.wait_for_async(lambda: step_after(slack_api, first))
             await click(slack, slack_api, second, Act.RUN_STEP)
             step2 = await slack_api.wait_for_async(lambda: edited_to(slack_api, second, "❌"))
             await click(slack, slack_api, step2, Act.DETAILS)

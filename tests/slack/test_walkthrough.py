@@ -17,7 +17,7 @@ from tests.peers.aws import MotoPeer, ecs_service, target_group
 from tests.peers.mail import Peer
 from tests.peers.slack import BoltClient, SlackStandIn, command_payload, sign
 from tests.slack.bot import SECRET, running_bot
-from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets, text_of
+from tests.slack.thread import CHANNEL, click, edited_to, posted, relay_sets, step_after, text_of
 
 
 async def test_help_and_unknown_words_answer_in_the_ack_and_post_nothing(
@@ -58,7 +58,7 @@ async def test_walkthrough_runs_each_step_and_edits_its_message_in_place(
             assert "STARTTLS" in text_of(step1)
 
             await click(slack, slack_api, step1, Act.NEXT)
-            (_, _, second) = await slack_api.wait_for_async(lambda: posted(slack_api, 3))
+            second = await slack_api.wait_for_async(lambda: step_after(slack_api, first))
             await click(slack, slack_api, second, Act.RUN_STEP)
             step2 = await slack_api.wait_for_async(lambda: edited_to(slack_api, second, "❌"))
             assert "runs 0 of 1 tasks" in text_of(step2)

@@ -90,6 +90,18 @@ def posted(stand_in: SlackStandIn, count: int) -> list[Any] | None:
     return messages[:count] if len(messages) >= count else None
 
 
+def step_after(stand_in: SlackStandIn, message: Any) -> Any:
+    """The first message posted after `message` that is a step (has a Run step
+    button): a chart's note may be posted between two steps."""
+    later = [m for m in stand_in.messages(CHANNEL).values() if float(m.ts) > float(message.ts)]
+    return next((m for m in later if _has(m, Act.RUN_STEP.value)), None)
+
+
+def _has(message: Any, action: str) -> bool:
+    blocks = message.blocks or []
+    return any(e.get("action_id") == action for b in blocks for e in b.get("elements", []))
+
+
 def edited_to(stand_in: SlackStandIn, message: Any, needle: str) -> Any:
     now = stand_in.messages(CHANNEL).get(message.ts)
     return now if now is not None and needle in text_of(now) else None
