@@ -99,6 +99,12 @@ class TimeFunctions(jmespath.functions.Functions):
             return int(value)
         return parse_duration(value)
 
+    @signature({"types": ["string"]})
+    def _func_split(self, text: str) -> list[str]:
+        """`split('imap, smtp')` -> ["imap", "smtp"]: a list written as text
+        (target attrs and variables are text), for `for_each`."""
+        return [part.strip() for part in text.split(",") if part.strip()]
+
 
 FUNCTIONS = TimeFunctions()
 OPTIONS = jmespath.Options(custom_functions=FUNCTIONS)

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.checks.params import truthy
 from bot.checks.result import CheckStatus
-from bot.engine.results import CheckRun, Conclusion, ManualView, worst
+from bot.engine.results import CheckRun, Conclusion, ManualView, pick, worst
 from bot.runbooks.schema import ManualItem, Question, Step
 from bot.runbooks.templates import Template, TemplateError, shell_quote
 
@@ -25,8 +25,7 @@ def outcomes(runs: list[CheckRun]) -> dict[str, CheckStatus]:
 def conclude(step: Step, runs: list[CheckRun], scope: dict[str, Any]) -> Conclusion | None:
     """The first rule that matches, in the order the runbook gives them."""
     seen = outcomes(runs)
-    views = _views(runs)
-    full = {**scope, "checks": views}
+    full = {**scope, "checks": {**scope.get("checks", {}), **views(runs)}}
     for index, rule in enumerate(step.conclusions):
         if rule.matches(seen, full):
             return Conclusion(say=_fill(rule.say, full), next=rule.next, rule=index)
@@ -47,13 +46,15 @@ def render_manual(items: list[ManualItem], scope: dict[str, Any]) -> list[Manual
     return views
 
 
-def _views(runs: list[CheckRun]) -> dict[str, Any]:
-    views: dict[str, Any] = {}
+def views(runs: list[CheckRun]) -> dict[str, Any]:
+    """`checks.<name>` for each id and each name shared by several runs
+    (`as`, `for_each`): the run `pick` chooses."""
+    by_name: dict[str, list[CheckRun]] = {}
     for run in runs:
-        views[run.id] = run.view()
-        if run.status is not CheckStatus.SKIPPED:
-            views[run.outcome_name] = run.view()
-    return views
+        by_name.setdefault(run.id, []).append(run)
+        if run.outcome_name != run.id:
+            by_name.setdefault(run.outcome_name, []).append(run)
+    return {name: pick(group).view() for name, group in by_name.items()}
 
 
 def _fill(template: Template, scope: dict[str, Any], *, quote: bool = False) -> str:

@@ -41,23 +41,31 @@ def plan(result: RunResult, binding: Binding) -> list[dict[str, Any]]:
     parameters are shown as written."""
     steps = []
     for step in result.steps:
-        defs = {c.id: c for c in binding.runbook.step(step.id).check_defs}
+        defs = binding.runbook.step(step.id).check_defs
         checks = []
         for run in step.checks:
+            check = _def_of(defs, run.id)
             if not run.applicable:
-                checks.append(_skipped_by_if(run.id, run.type, defs[run.id]))
+                checks.append(_skipped_by_if(run.id, run.type, check))
                 continue
             call = run.result.details.get("dry_run")
             entry = {"id": run.id, "type": run.type, "summary": run.result.summary, "call": call}
             entry |= _decoded(call)
             if call is None and run.result.error_kind is None:
-                check = defs[run.id]
                 after = ", ".join(sorted(dependencies(check)))
                 entry["summary"] = f"runs after {after} and reads its result"
                 entry["as_written"] = as_written(check)
             checks.append(entry)
         steps.append({"id": step.id, "title": step.title, "checks": checks})
     return steps
+
+
+def _def_of(defs: list[CheckDef], run_id: str) -> CheckDef:
+    """The check a run is of: its own id, or a `for_each` check's item."""
+    for check in defs:
+        if check.id == run_id:
+            return check
+    return next(c for c in defs if c.for_each is not None and run_id.startswith(f"{c.id}-"))
 
 
 def _skipped_by_if(check_id: str, check_type: str, check: CheckDef) -> dict[str, Any]:

@@ -19,6 +19,18 @@ def worst(statuses: list[CheckStatus]) -> CheckStatus:
     return CheckStatus.SKIPPED
 
 
+def pick(runs: list[CheckRun]) -> CheckRun:
+    """What a name standing for several runs reads (`as` alternatives, the
+    items of a `for_each`): the worst of those that ran, so a drill-down
+    looks at the failing one."""
+    ran = [r for r in runs if r.applicable and r.status is not CheckStatus.SKIPPED]
+    for status in _SEVERITY:
+        for run in ran:
+            if run.status is status:
+                return run
+    return runs[0]
+
+
 @dataclass(frozen=True, kw_only=True)
 class CheckRun:
     id: str
@@ -28,6 +40,8 @@ class CheckRun:
     result: CheckResult
     # False when the check's `if:` rules it out for this target.
     applicable: bool = True
+    # The item of its `for_each` this run is for (None: no for_each).
+    each: Any = None
 
     @property
     def status(self) -> CheckStatus:
@@ -42,7 +56,7 @@ class CheckRun:
             "error_kind": r.error_kind.value if r.error_kind else None,
             "result": r.result,
             "details": r.details,
-        }
+        } | ({"each": self.each} if self.each is not None else {})
 
     def to_json(self) -> dict[str, Any]:
         r = self.result

@@ -20,13 +20,13 @@ from pydantic import ValidationError
 from bot.checks.context import AwsSettings, DnsSettings, RunContext, VantageSettings
 from bot.checks.params import Params, attended_only
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
-from bot.engine.conclude import conclude, render_manual
-from bot.engine.results import CheckRun, RunResult, StepResult
+from bot.engine.conclude import conclude, render_manual, views
+from bot.engine.results import CheckRun, RunResult, StepResult, pick, worst
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.checkdefs import CheckDef
-from bot.runbooks.references import dependencies, members
-from bot.runbooks.schema import Step
-from bot.runbooks.templates import TemplateError
+from bot.runbooks.references import dependencies, members, readable, reads_checks
+from bot.runbooks.schema import ManualItem, Question, Step
+from bot.runbooks.templates import Expr, TemplateError
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,8 @@ class Engine:
         asked (auto-triage), so checks that need a person are skipped."""
         started = time.monotonic()
         chosen = [s for s in self.binding.runbook.steps if steps is None or s.id in steps]
-        results = await asyncio.gather(
-            *(self._step(s, target, alert, unattended=unattended) for s in chosen)
-        )
+        session = _Session(self, target, alert, unattended, {s.id for s in chosen})
+        results = await asyncio.gather(*(session.step(s) for s in chosen))
         return RunResult(
             runbook=self.runbook_id,
             title=self.binding.runbook.title,
@@ -96,49 +95,19 @@ class Engine:
     async def run_step(
         self, step_id: str, target: str, *, alert: Mapping[str, Any] | None = None
     ) -> StepResult:
-        return await self._step(self.binding.runbook.step(step_id), target, alert)
-
-    async def _step(
-        self, step: Step, target: str, alert: Mapping[str, Any] | None, *, unattended: bool = False
-    ) -> StepResult:
-        started = time.monotonic()
-        scope = self.binding.scope(target, alert=alert)
-        applies = step_applies(step, target)
-        runs = await self._checks(step, scope, unattended) if applies else []
-        return StepResult(
-            id=step.id,
-            title=step.title,
-            why=step.why,
-            checks=runs,
-            conclusion=conclude(step, runs, scope) if applies else None,
-            manual=render_manual(step.manual, scope) if applies else [],
-            applies=applies,
-            duration_ms=_ms_since(started),
-        )
-
-    async def _checks(self, step: Step, scope: dict[str, Any], unattended: bool) -> list[CheckRun]:
-        checks = step.check_defs
-        done: dict[str, asyncio.Future[CheckRun]] = {
-            c.id: asyncio.get_running_loop().create_future() for c in checks
-        }
-
-        named = members(checks)
-
-        async def one(check: CheckDef) -> CheckRun:
-            deps = {
-                d: _chosen([await done[i] for i in named.get(d, [])])
-                for d in sorted(dependencies(check))
-            }
-            run = await self._check(check, scope, deps, unattended)
-            done[check.id].set_result(run)
-            if self._on_check:
-                self._on_check(step.id, run)
-            return run
-
-        return list(await asyncio.gather(*(one(c) for c in checks)))
+        """One step. Checks of earlier steps that it reads run again (they
+        are read-only): a step's findings never depend on what ran before."""
+        session = _Session(self, target, alert, False, {step_id})
+        return await session.step(self.binding.runbook.step(step_id))
 
     async def _check(
-        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun], unattended: bool
+        self,
+        check: CheckDef,
+        scope: dict[str, Any],
+        deps: dict[str, list[CheckRun]],
+        unattended: bool,
+        *,
+        each: Any = None,
     ) -> CheckRun:
         started = time.monotonic()
         applicable = check.applies(scope)
@@ -153,16 +122,23 @@ class Engine:
             outcome_name=check.outcome_name,
             result=result.with_duration(_ms_since(started)),
             applicable=applicable,
+            each=each,
         )
 
     async def _outcome(
-        self, check: CheckDef, scope: dict[str, Any], deps: dict[str, CheckRun], unattended: bool
+        self,
+        check: CheckDef,
+        scope: dict[str, Any],
+        deps: dict[str, list[CheckRun]],
+        unattended: bool,
     ) -> CheckResult:
-        unmet = [d for d, run in deps.items() if run.status is not CheckStatus.PASS]
+        unmet = _unmet(check, deps)
         if unmet:
-            return CheckResult.skipped(f"needs {', '.join(unmet)}, which did not pass")
+            return CheckResult.skipped(f"needs {'; '.join(unmet)}")
         try:
-            params = check.prepare({**scope, "checks": {d: r.view() for d, r in deps.items()}})
+            params = check.prepare(
+                {**scope, "checks": {d: pick(r).view() for d, r in deps.items()}}
+            )
         except (TemplateError, ValidationError) as exc:
             return CheckResult.errored(ErrorKind.INTERNAL, f"parameters: {_one_line(exc)}")
         why = attended_only(params) if unattended else None
@@ -195,10 +171,136 @@ class Engine:
             )
 
 
-def _chosen(runs: list[CheckRun]) -> CheckRun:
-    """What an `as` name reads: the alternative that ran for this target."""
-    ran = [r for r in runs if r.applicable and r.status is not CheckStatus.SKIPPED]
-    return (ran or runs)[0]
+class _Session:
+    """One run for one target: every check runs at most once, and a check
+    that reads another (of its step or an earlier one) waits for it."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        target: str,
+        alert: Mapping[str, Any] | None,
+        unattended: bool,
+        shown: set[str],
+    ) -> None:
+        self.engine = engine
+        self.runbook = engine.binding.runbook
+        self.scope = engine.binding.scope(target, alert=alert)
+        self.unattended = unattended
+        self.target = target
+        self.shown = shown  # steps whose checks are reported as they end
+        self.tasks: dict[tuple[str, str], asyncio.Task[list[CheckRun]]] = {}
+
+    async def step(self, step: Step) -> StepResult:
+        started = time.monotonic()
+        if not step_applies(step, self.target):
+            return StepResult(id=step.id, title=step.title, why=step.why, checks=[], applies=False)
+        groups = await asyncio.gather(*(self.runs(step, c) for c in step.check_defs))
+        runs = [run for group in groups for run in group]
+        # Manual items and conclusions read this step's checks and earlier ones.
+        earlier = await self.read(step, _earlier_reads(step))
+        scope = {**self.scope, "checks": earlier | views(runs)}
+        return StepResult(
+            id=step.id,
+            title=step.title,
+            why=step.why,
+            checks=runs,
+            conclusion=conclude(step, runs, scope),
+            manual=render_manual(step.manual, scope),
+            applies=True,
+            duration_ms=_ms_since(started),
+        )
+
+    def runs(self, step: Step, check: CheckDef) -> asyncio.Task[list[CheckRun]]:
+        key = (step.id, check.id)
+        if key not in self.tasks:
+            self.tasks[key] = asyncio.ensure_future(self._run(step, check))
+        return self.tasks[key]
+
+    async def read(self, step: Step, names: set[str]) -> dict[str, Any]:
+        """Views of the named checks, as templates read them."""
+        found = await self.deps(step, names)
+        return {name: pick(runs).view() for name, runs in found.items()}
+
+    async def deps(self, step: Step, names: set[str]) -> dict[str, list[CheckRun]]:
+        """The runs each name stands for: this step's checks first, then the
+        nearest earlier step's (references.readable)."""
+        where = readable(self.runbook, self.runbook.steps.index(step))
+        found: dict[str, list[CheckRun]] = {}
+        for name in sorted(names):
+            home = where.get(name)
+            if home is None:
+                continue
+            source = self.runbook.step(home)
+            if not step_applies(source, self.target):
+                continue
+            ids = members(source.check_defs).get(name, [])
+            chosen = [c for c in source.check_defs if c.id in ids]
+            groups = [await self.runs(source, c) for c in chosen]
+            found[name] = [run for group in groups for run in group]
+        return found
+
+    async def _run(self, step: Step, check: CheckDef) -> list[CheckRun]:
+        # Never its own name: alternatives sharing an `as` name read others.
+        deps = await self.deps(step, dependencies(check) - {check.id})
+        read = {name: pick(runs).view() for name, runs in deps.items()}
+        ready = check.applies(self.scope) and not _unmet(check, deps)
+        # `for_each` may list what a check it reads found (the failing ones).
+        items = check.items({**self.scope, "checks": read}) if ready else [(check.id, None)]
+        runs = await asyncio.gather(
+            *(
+                self.engine._check(
+                    check.for_item(run_id),
+                    {**self.scope, "each": item},
+                    deps,
+                    self.unattended,
+                    each=item,
+                )
+                for run_id, item in items
+            )
+        )
+        if self.engine._on_check and step.id in self.shown:
+            for run in runs:
+                self.engine._on_check(step.id, run)
+        return list(runs)
+
+
+def _earlier_reads(step: Step) -> set[str]:
+    """Names this step's conclusions and manual items read."""
+    texts: list[Any] = [c.say for c in step.conclusions]
+    texts += [t for m in step.manual for t in _manual_texts(m)]
+    found = reads_checks(texts)
+    for item in [*step.conclusions, *step.manual]:
+        if item.if_ is not None:
+            chains = Expr(item.if_.expression, item.if_).chains()
+            found |= {c[1] for c in chains if len(c) > 1 and c[0] == "checks"}
+    return found
+
+
+def _manual_texts(item: ManualItem) -> list[Any]:
+    if isinstance(item, Question):
+        return [item.ask, *(a.say for a in item.answers)]
+    return [item.say, item.command]
+
+
+def _unmet(check: CheckDef, deps: dict[str, list[CheckRun]]) -> list[str]:
+    """What keeps a check from running: a check it reads or needs that did
+    not end as wanted (by default, passed)."""
+    unmet = []
+    for name, runs in deps.items():
+        status = worst([r.status for r in runs]).value
+        wanted = check.needed(name)
+        if status not in wanted:
+            unmet.append(
+                f"{name} to {' or '.join(_verb(w) for w in wanted)} (it {_verb(status, past=True)})"
+            )
+    return unmet
+
+
+def _verb(status: str, *, past: bool = False) -> str:
+    verbs = {"pass": ("pass", "passed"), "fail": ("fail", "failed"), "error": ("error", "errored")}
+    pair = verbs.get(status, ("be skipped", "was skipped"))
+    return pair[1] if past else pair[0]
 
 
 def _ms_since(started: float) -> float:

@@ -18,7 +18,7 @@ from bot.rehearsals.schema import RehearsalFile, Scenario
 from bot.runbooks.binding import BindError, Binding, bind, foreign_names
 from bot.runbooks.issues import Loc, Problem, RunbookError
 from bot.runbooks.loader import load_runbook, locate, read_yaml, validate_located
-from bot.runbooks.schema import Runbook
+from bot.runbooks.schema import Runbook, Step
 from bot.runbooks.site import SetError, SiteConfig, apply_set
 
 SUFFIX = ".test.yaml"
@@ -96,7 +96,7 @@ def _references(runbook: Runbook, scenario: Scenario, loc: Loc) -> list[Problem]
                 at_key=True,
             )
             for check_id in recorded
-            if check_id not in checks
+            if check_id not in checks and not _an_item(check_id, steps[step_id])
         ]
     for step_id, expectation in scenario.expect.items():
         here = (*loc, "expect", step_id)
@@ -145,3 +145,8 @@ def _set_loc(where: Loc, keys: dict[tuple[str, ...], str], loc: Loc) -> Loc:
         if tuple(where[: len(path)]) == path or path[: len(where)] == tuple(where):
             return (*loc, "set", key)
     return (*loc, "set")
+
+
+def _an_item(check_id: str, step: Step) -> bool:
+    """`health-imap`: the run of `health` (a `for_each` check) for one item."""
+    return any(c.for_each is not None and check_id.startswith(f"{c.id}-") for c in step.check_defs)

@@ -63,8 +63,11 @@ class Recorder:
         self.missing: list[CheckKey] = []
 
     async def __call__(self, check: CheckDef, params: Params, ctx: RunContext) -> CheckResult:
-        key = self._where[id(check)]
-        recorded = self._results.get(key)
+        step, base = self._where[id(check.origin)]
+        key = (step, check.id)
+        # A `for_each` run takes its own recorded result, or its check's.
+        recorded = self._results.get(key) or self._results.get((step, base))
+        key = key if key in self._results else (step, base)
         if recorded is None:
             self.missing.append(key)
             return CheckResult.errored(ErrorKind.INTERNAL, "no recorded result in this rehearsal")

@@ -14,8 +14,8 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from bot.checks.params import Regex
 from bot.checks.result import CheckResult, CheckStatus, ErrorKind, one_line
+from bot.runbooks.checkdefs import Outcome
 from bot.runbooks.fields import Model, Slug
-from bot.runbooks.schema import Outcome
 
 StepStatus = Literal["pass", "fail", "error", "skipped", "manual"]
 

@@ -7,6 +7,7 @@ where any parameter may instead be a `{{ placeholder }}` filled in at run time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -16,6 +17,7 @@ from pydantic.fields import FieldInfo
 
 from bot.checks.params import JMESPath, Params, truthy
 from bot.checks.registry import REGISTRY
+from bot.checks.result import CheckStatus
 from bot.checks.spec import CheckType
 from bot.runbooks.fields import Model, Placeholder, Slug
 from bot.runbooks.templates import (
@@ -27,6 +29,15 @@ from bot.runbooks.templates import (
 )
 
 DEFAULT_TIMEOUT = 5.0
+Outcome = Literal["pass", "fail", "error", "skipped"]
+Outcomes = Annotated[
+    Outcome | list[Outcome], Field(description="an outcome, or a list meaning any of them")
+]
+_ITEM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,30}")
+
+
+def allowed(wanted: Outcome | list[Outcome]) -> list[str]:
+    return list(wanted) if isinstance(wanted, list) else [wanted]
 
 
 class CheckDef(Model):
@@ -42,10 +53,35 @@ class CheckDef(Model):
         alias="as",
         description="a name shared by alternatives (for different kinds of target) in conclusions",
     )
+    needs: dict[Slug, Outcomes] = Field(
+        default_factory=dict,
+        description="checks (this step's or an earlier step's) that must end so before this one"
+        " runs, e.g. {service: fail}: a drill-down. A check it reads and does not list here"
+        " must pass",
+    )
+    for_each: list[str | int] | JMESPath | None = Field(
+        None,
+        description="run once per item, read as {{ each }}: a list, or JMESPath over"
+        " vars/target/site giving one. Ids become <id>-<item>; the id itself names them all",
+    )
     # The parameters as written, placeholders compiled: rendered and validated
     # against the executor's own model when the check runs.
     _params: dict[str, Any] = PrivateAttr(default_factory=dict)
     _template_errors: dict[str, str] = PrivateAttr(default_factory=dict)
+    # The check as written, for a copy made for one item of its `for_each`.
+    _origin: CheckDef | None = PrivateAttr(None)
+
+    @property
+    def origin(self) -> CheckDef:
+        return self._origin or self
+
+    def for_item(self, run_id: str) -> CheckDef:
+        """This check under the id of one of its `for_each` runs."""
+        if run_id == self.id:
+            return self
+        copy = self.model_copy(update={"id": run_id})
+        copy._origin = self.origin
+        return copy
 
     @property
     def param_templates(self) -> dict[str, Any]:
@@ -58,11 +94,30 @@ class CheckDef(Model):
 
     @property
     def outcome_name(self) -> str:
-        return self.as_ or self.id
+        """What conclusions read it by: its `as` name, or the id as written
+        (which names every run of a `for_each`)."""
+        return self.as_ or self.origin.id
 
     @property
     def check_type(self) -> CheckType:
         return REGISTRY[self.type]
+
+    def needed(self, name: str) -> list[str]:
+        """The outcomes of check `name` this one runs after (pass by default)."""
+        wanted = self.needs.get(name)
+        return allowed(wanted) if wanted is not None else [CheckStatus.PASS.value]
+
+    def items(self, scope: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        """(run id, item) for each run of this check: one, or one per item
+        of `for_each` (a value that is not a list gives none)."""
+        if self.for_each is None:
+            return [(self.id, None)]
+        found = (
+            self.for_each if isinstance(self.for_each, list) else self.for_each.search(dict(scope))
+        )
+        if not isinstance(found, list):
+            return []
+        return [(item_id(self.id, item, i), item) for i, item in enumerate(found)]
 
     def applies(self, scope: Mapping[str, Any]) -> bool:
         """Whether `if:` holds for this target (JMESPath truthiness)."""
@@ -96,6 +151,13 @@ class CheckDef(Model):
                     model._template_errors[key] = str(exc)
             model._template_errors |= _alert_filled(model)
         return model
+
+
+def item_id(base: str, item: Any, index: int) -> str:
+    """`health-imap` for item "imap"; `health-2` when the item is not a short
+    name (a number, a mapping, text with spaces)."""
+    text = str(item).lower() if isinstance(item, str | int) and not isinstance(item, bool) else ""
+    return f"{base}-{text}" if _ITEM_ID.fullmatch(text) else f"{base}-{index + 1}"
 
 
 COMMON_KEYS = frozenset(f.alias or name for name, f in CheckDef.model_fields.items())

@@ -36,6 +36,9 @@ def _reads_alert(value: object) -> bool:
 SITE_FIELDS = frozenset({"vantage_points"})
 # What an `if:` may test: the target, the variables, the alert and the site.
 IF_ROOTS = ("vars", "target", "alert", "site")
+TEMPLATE_ROOTS = ("vars", "target", "alert", "checks")
+# What `for_each` may list: never the alert, since items fill in addresses.
+EACH_ROOTS = ("vars", "target", "site", "checks")
 
 
 def check_references(runbook: Runbook) -> list[Problem]:
@@ -46,15 +49,33 @@ def check_references(runbook: Runbook) -> list[Problem]:
         problems += _step(runbook, step, ("steps", i), step_ids)
     problems += _target_templates(runbook)
     if runbook.escalation:
-        problems += _manual(runbook, runbook.escalation.manual, ("escalation", "manual"))
+        # The escalation comes after every step: it may read any step's checks.
+        every = set(readable(runbook, len(runbook.steps)))
+        problems += _manual(runbook, runbook.escalation.manual, ("escalation", "manual"), every)
+        roots = ("vars", "target", "alert", "checks")
         for j, action in enumerate(runbook.escalation.actions):
             here = ("escalation", "actions", j)
             problems += _target_names(runbook, action.targets, here)
             if isinstance(action, AwsAction):
-                problems += _compiled(runbook, action.params, (*here, "params"))
+                problems += _compiled(runbook, action.params, (*here, "params"), roots, every)
                 if action.read:
-                    problems += _compiled(runbook, action.read.params, (*here, "read", "params"))
+                    where = (*here, "read", "params")
+                    problems += _compiled(runbook, action.read.params, where, roots, every)
     return problems
+
+
+def names_of(step: Step) -> set[str]:
+    """What other parts read a step's checks by: ids and `as` names."""
+    return {c.id for c in step.check_defs} | {c.as_ for c in step.check_defs if c.as_}
+
+
+def readable(runbook: Runbook, index: int) -> dict[str, str]:
+    """Check name -> the step it is read from, for the step at `index`: its
+    own checks, then earlier steps' (the nearest one holding the name)."""
+    found: dict[str, str] = {}
+    for step in runbook.steps[: index + 1]:  # later ones override: the nearest wins
+        found |= dict.fromkeys(names_of(step), step.id)
+    return found
 
 
 def opt_ins(runbook: Runbook) -> Iterator[Problem]:
@@ -105,6 +126,8 @@ def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Pr
     checks = step.check_defs
     ids = {c.id for c in checks}
     names = ids | {c.as_ for c in checks if c.as_}
+    # This step's checks and earlier steps' (drill-downs across steps).
+    visible = set(readable(runbook, int(loc[-1])))
     seen: set[str] = set()
     for j, check in enumerate(checks):
         here = (*loc, "checks", j)
@@ -112,7 +135,9 @@ def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Pr
             problems.append(Problem((*here, "id"), f"duplicate check id {check.id!r} in this step"))
         seen.add(check.id)
         # Other checks may be read by id or by `as` name, never its own.
-        problems += _check_templates(runbook, check, here, names - {check.id, check.as_ or ""})
+        others = visible - {check.id, check.as_ or ""}
+        problems += _check_templates(runbook, check, here, others)
+        problems += _needs(runbook, check, here, others)
     problems += _cycles(checks, loc)
     for k, conclusion in enumerate(step.conclusions):
         here = (*loc, "conclusions", k)
@@ -130,13 +155,24 @@ def _step(runbook: Runbook, step: Step, loc: Loc, step_ids: set[str]) -> list[Pr
             problems.append(
                 Problem((*here, "next"), f"no step {conclusion.next!r} in this runbook")
             )
-        problems += _templates(runbook, [conclusion.say], (*here, "say"), names | ids)
+        problems += _templates(runbook, [conclusion.say], (*here, "say"), visible)
         if conclusion.if_ is not None:
             expr = Expr(conclusion.if_.expression, conclusion.if_)
-            problems += _expr(
-                runbook, expr, (*here, "if"), names | ids, roots=(*IF_ROOTS, "checks")
-            )
-    problems += _manual(runbook, step.manual, (*loc, "manual"))
+            problems += _expr(runbook, expr, (*here, "if"), visible, roots=(*IF_ROOTS, "checks"))
+    problems += _manual(runbook, step.manual, (*loc, "manual"), visible)
+    return problems
+
+
+def _needs(runbook: Runbook, check: CheckDef, loc: Loc, others: set[str]) -> list[Problem]:
+    problems = [
+        Problem((*loc, "needs", name), _no_check(runbook, name, others), at_key=True)
+        for name in check.needs
+        if name not in others
+    ]
+    if check.for_each is not None and not isinstance(check.for_each, list):
+        expr = Expr(check.for_each.expression, check.for_each)
+        # Items may fill in any parameter: never text from outside.
+        problems += _expr(runbook, expr, (*loc, "for_each"), others, roots=EACH_ROOTS)
     return problems
 
 
@@ -145,6 +181,7 @@ def _compiled(
     value: object,
     loc: Loc,
     roots: tuple[str, ...] = ("vars", "target", "alert"),
+    checks: set[str] | None = None,
 ) -> list[Problem]:
     """Templates written where no model compiled them (mapping keys, free-form
     parameters): compile them now and check what they refer to."""
@@ -152,7 +189,7 @@ def _compiled(
         templates = templates_in(compile_tree(value))
     except TemplateError as exc:
         return [Problem(loc, str(exc))]
-    return _templates(runbook, templates, loc, set(), roots=roots)
+    return _templates(runbook, templates, loc, checks or set(), roots=roots)
 
 
 def _check_templates(runbook: Runbook, check: CheckDef, loc: Loc, ids: set[str]) -> list[Problem]:
@@ -163,17 +200,19 @@ def _check_templates(runbook: Runbook, check: CheckDef, loc: Loc, ids: set[str])
             problems.append(Problem((*loc, key), message))
     vetted = check.check_type.vet(check.param_templates)
     problems += [Problem((*loc, key), message) for key, message in vetted.items()]
+    roots = (*TEMPLATE_ROOTS, "each") if check.for_each is not None else TEMPLATE_ROOTS
     for key, value in check.param_templates.items():
         if key in ADDRESS_KEYS and _reads_alert(value):
             problems.append(Problem((*loc, key), ALERT_ADDRESS))
-        problems += _templates(runbook, templates_in(value), (*loc, key), ids - {check.id})
+        where = (*loc, key)
+        problems += _templates(runbook, templates_in(value), where, ids - {check.id}, roots=roots)
     if check.if_ is not None:
         expr = Expr(check.if_.expression, check.if_)
         problems += _expr(runbook, expr, (*loc, "if"), set(), roots=IF_ROOTS)
     return problems
 
 
-def _manual(runbook: Runbook, items: list[ManualItem], loc: Loc) -> list[Problem]:
+def _manual(runbook: Runbook, items: list[ManualItem], loc: Loc, checks: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     for k, item in enumerate(items):
         texts = (
@@ -181,10 +220,11 @@ def _manual(runbook: Runbook, items: list[ManualItem], loc: Loc) -> list[Problem
             if isinstance(item, Question)
             else [t for t in (item.say, item.command) if t is not None]
         )
-        problems += _templates(runbook, texts, (*loc, k), set())
+        problems += _templates(runbook, texts, (*loc, k), checks)
         if item.if_ is not None:
             expr = Expr(item.if_.expression, item.if_)
-            problems += _expr(runbook, expr, (*loc, k, "if"), set(), roots=IF_ROOTS)
+            roots = (*IF_ROOTS, "checks")
+            problems += _expr(runbook, expr, (*loc, k, "if"), checks, roots=roots)
     return problems
 
 
@@ -207,7 +247,7 @@ def _templates(
     templates: list[Template],
     loc: Loc,
     checks: set[str],
-    roots: tuple[str, ...] = ("vars", "target", "alert", "checks"),
+    roots: tuple[str, ...] = TEMPLATE_ROOTS,
 ) -> list[Problem]:
     return [
         p for t in templates for e in t.exprs for p in _expr(runbook, e, loc, checks, roots=roots)
@@ -235,8 +275,18 @@ def _chain(
     if root == "site" and name and name not in SITE_FIELDS:
         return f"site has no field {name!r} (fields: {', '.join(sorted(SITE_FIELDS))})"
     if root == "checks" and name not in checks:
-        return f"no check {name!r} to read (known: {', '.join(sorted(checks)) or 'none'})"
+        return _no_check(runbook, name, checks)
     return None
+
+
+def _no_check(runbook: Runbook, name: str, checks: set[str]) -> str:
+    later = [s.id for s in runbook.steps if name in names_of(s)]
+    if later:
+        return (
+            f"check {name!r} is in step {later[0]!r}, which comes later: a step reads its own"
+            " checks and earlier steps' (move one of them)"
+        )
+    return f"no check {name!r} to read (known: {', '.join(sorted(checks)) or 'none'})"
 
 
 def _target_names(runbook: Runbook, names: list[str] | None, loc: Loc) -> list[Problem]:
@@ -252,10 +302,19 @@ def _unknown_target(runbook: Runbook, name: str) -> str:
 
 
 def dependencies(check: CheckDef) -> set[str]:
-    """The checks whose results this check's parameters read."""
+    """The checks this one runs after: those its parameters read, and those
+    it `needs`."""
+    found = set(check.needs) | reads_checks(check.param_templates)
+    if check.for_each is not None and not isinstance(check.for_each, list):
+        chains = Expr(check.for_each.expression, check.for_each).chains()
+        found |= {c[1] for c in chains if len(c) > 1 and c[0] == "checks"}
+    return found
+
+
+def reads_checks(value: object) -> set[str]:
+    """The check names templates in `value` read (`checks.<name>...`)."""
     return {
         chain[1]
-        for value in check.param_templates.values()
         for t in templates_in(value)
         for e in t.exprs
         for chain in e.chains()

@@ -112,7 +112,7 @@ def _fill(value: Any, scope: dict[str, Any] | None) -> Any:
 
 def _later(value: Any) -> bool:
     return any(
-        chain[0] in ("alert", "checks")
+        chain[0] in ("alert", "checks", "each")
         for t in templates_in(value)
         for e in t.exprs
         for chain in e.chains()

@@ -22,11 +22,10 @@ from pydantic_core import PydanticCustomError
 from bot.checks.params import JMESPath, Regex, truthy
 from bot.checks.result import CheckStatus
 from bot.runbooks.actions import Action, Buttons
-from bot.runbooks.checkdefs import CheckDef, check_union
+from bot.runbooks.checkdefs import CheckDef, Outcomes, allowed, check_union
 from bot.runbooks.fields import Model, Slug, TemplateText, _to_template
 from bot.runbooks.templates import Template
 
-Outcome = Literal["pass", "fail", "error", "skipped"]
 Protocol = Literal["smtp", "imap", "http", "https", "tcp"]
 TlsMode = Literal["none", "implicit", "starttls"]
 # `public` (the bot's own network) or the name of a site vantage point.
@@ -207,9 +206,6 @@ class Question(Conditional):
 
 
 ManualItem = Instruction | Question
-Outcomes = Annotated[
-    Outcome | list[Outcome], Field(description="an outcome, or a list meaning any of them")
-]
 
 
 class Conclusion(Model):
@@ -227,8 +223,7 @@ class Conclusion(Model):
 
     def matches(self, outcomes: dict[str, CheckStatus], scope: dict[str, Any]) -> bool:
         for name, wanted in self.when.items():
-            allowed = wanted if isinstance(wanted, list) else [wanted]
-            if outcomes.get(name, CheckStatus.SKIPPED).value not in allowed:
+            if outcomes.get(name, CheckStatus.SKIPPED).value not in allowed(wanted):
                 return False
         return self.if_ is None or truthy(self.if_.search(scope))
 

@@ -1,7 +1,7 @@
 """Templates fill in values and nothing else.
 
 `{{ expr }}` holds a JMESPath expression evaluated over the scope
-(`vars`, `target`, `alert`, `checks`). A string that is a single
+(`vars`, `target`, `alert`, `checks`, and `each` in a `for_each` check). A string that is a single
 placeholder yields the value itself, so `port: "{{ target.port }}"` stays an
 integer; anywhere else values are turned into text. There are no filters or
 loops; the only calls are JMESPath's functions and the time functions
@@ -29,7 +29,8 @@ _PLACEHOLDER = re.compile(
     re.DOTALL,
 )
 _HYPHENATED = re.compile(r"(?<![\w\"'])([A-Za-z_]\w*(?:-\w+)+)")
-ROOTS = ("vars", "target", "alert", "checks")
+# `each`: the item of a check's `for_each`.
+ROOTS = ("vars", "target", "alert", "checks", "each")
 # A chain that reads the whole scope (`@`, `*`, `values(@)`): it could reach
 # the alert without naming it, so no template may hold one.
 WHOLE = "@"

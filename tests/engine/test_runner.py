@@ -159,7 +159,7 @@ async def test_a_check_whose_input_failed_is_skipped_saying_why(
     second, first = step.checks
     assert first.status is CheckStatus.FAIL
     assert second.status is CheckStatus.SKIPPED
-    assert second.result.summary == "needs first, which did not pass"
+    assert second.result.summary == "needs first to pass (it failed)"
     assert step.conclusion is not None and step.conclusion.say == "nothing to follow"
 
 
