@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import difflib
 import functools
 import json
 import socket
@@ -155,17 +156,25 @@ def _botocore() -> botocore.session.Session:
 @cache
 def _operations(service: str) -> dict[str, str]:
     """snake_case method name -> API operation name, for one service."""
-    if service not in _botocore().get_available_services():
-        raise ValueError(f"unknown AWS service {service!r}")
+    services = _botocore().get_available_services()
+    if service not in services:
+        raise ValueError(f"unknown AWS service {service!r}{_did_you_mean(service, services)}")
     model = _botocore().get_service_model(service)
     return {xform_name(name): name for name in model.operation_names}
+
+
+def _did_you_mean(word: str, known: list[str]) -> str:
+    """Names from botocore's service model close to a misspelled one."""
+    close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 @cache
 def operation_model(service: str, operation: str) -> OperationModel:
     operations = _operations(service)
     if operation not in operations:
-        raise ValueError(f"AWS service {service!r} has no operation {operation!r}")
+        hint = _did_you_mean(operation, list(operations))
+        raise ValueError(f"AWS service {service!r} has no operation {operation!r}{hint}")
     return _botocore().get_service_model(service).operation_model(operations[operation])
 
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.checks.bbconfig import BlackboxConfig, Module
-from bot.runbooks import files, yamlpos
+from bot.runbooks import files, prune, yamlpos
 from bot.runbooks.fields import PLACEHOLDER_MEMBER
-from bot.runbooks.issues import Located, Problem, RunbookError
+from bot.runbooks.issues import Loc, Located, Problem, RunbookError
 from bot.runbooks.references import check_references, opt_ins
 from bot.runbooks.samples import sample_problems
 from bot.runbooks.schema import Runbook
@@ -31,15 +31,43 @@ def load_reviewed(path: Path, site: SiteConfig | None = None) -> tuple[Runbook, 
     safety rules it opts into (e.g. `allow_operation` on an `aws` check).
     With a site config, checks are filled in with its values too."""
     data, positions = _read(path)
-    runbook = _validate(Runbook, data, positions, path)
-    # References and filled-in samples in one pass: every problem at once
-    # (a sample is skipped where a reference at the same place is wrong).
-    problems = check_references(runbook)
-    wrong = {p.loc for p in problems}
-    problems += [p for p in sample_problems(runbook, site) if p.loc not in wrong]
+    # Structure, references, filled-in samples and AWS operations in one
+    # pass: every problem at once. Parts the schema refuses are swapped for
+    # stand-ins (prune.py) so that the rest is still checked.
+    runbook, problems, swapped, names = _decode(data)
+    if runbook is not None:
+        found = check_references(runbook)
+        wrong = {p.loc for p in found}
+        found += [p for p in sample_problems(runbook, site) if p.loc not in wrong]
+        problems += prune.kept(found, swapped, names)
     if problems:
         raise RunbookError([_locate(p, positions, path) for p in problems])
+    assert runbook is not None
     return runbook, [_locate(p, positions, path) for p in opt_ins(runbook)]
+
+
+def _decode(data: Any) -> tuple[Runbook | None, list[Problem], list[Loc], set[str]]:
+    """The runbook (over stand-ins where parts are refused, or None when
+    that cannot be done), the schema's problems, the places swapped and
+    the ids the swapped parts had."""
+    problems: list[Problem] = []
+    refused: list[Loc] = []
+    for _ in range(prune.ROUNDS):
+        fixed = prune.stand_ins(data, refused) if refused else (data, [], set())
+        if fixed is None:
+            return None, problems, [], set()
+        document, swapped, names = fixed
+        try:
+            return Runbook.model_validate(document), problems, swapped, names
+        except ValidationError as exc:
+            errors = _relevant(exc.errors())
+        # What the stand-ins themselves caused is not the author's.
+        new = [e for e in errors if not any(tuple(e["loc"][: len(s)]) == s for s in swapped)]
+        if not new:
+            return None, problems, [], set()
+        problems += [_problem(e) for e in new]
+        refused += [tuple(e["loc"]) for e in new]
+    return None, problems, [], set()
 
 
 def load_site(path: Path | None, sets: Sequence[str] = ()) -> SiteConfig:

@@ -126,3 +126,23 @@ def test_lint_config_finds_a_misspelled_blackbox_module(
     out = capsys.readouterr().out
     assert f"{path}:6:" in out
     assert "no blackbox module 'tcp_conect'" in out and "did you mean tcp_connect?" in out
+
+
+def test_structure_references_and_aws_operations_in_one_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = lint(tmp_path, """\
+    checks:
+      - {id: bad-port, type: tcp, host: 127.0.0.1, port: 99999}
+      - {id: ec2, type: aws, call: ec2.describe_instance}
+      - {id: c, type: tcp, host: "{{ vars.nope }}", port: 9}
+    conclusions:
+      - {when: {zz: pass}, say: x}
+      - {when: {bad-port: fail}, say: x}
+""", capsys)  # fmt: skip
+    assert "port: Input should be less than or equal to 65535" in out
+    assert "no operation 'describe_instance'; did you mean describe_instances" in out
+    assert "no variable 'nope'" in out
+    assert "no check 'zz' in this step" in out
+    # A part swapped out to check the rest is still a name others may use.
+    assert "no check 'bad-port'" not in out
