@@ -5,22 +5,21 @@ values, and names it holds that no runbook uses are reported."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from pathlib import Path
 from typing import Any
 
 from bot.cli.startup import imports_done
-from bot.runbooks.binding import bind, site_problems
-from bot.runbooks.issues import Located, Problem, RunbookError
+from bot.runbooks.binding import site_problems
+from bot.runbooks.issues import Located, RunbookError
 from bot.runbooks.loader import (
-    load_blackbox_modules,
     load_reviewed,
     load_site,
     locate_in_site,
     runbook_dirs,
     runbook_files,
 )
+from bot.runbooks.modules import module_problems
 from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SiteConfig
 
@@ -60,7 +59,7 @@ def handle(args: argparse.Namespace) -> int:
             bad += 1
             _show(exc.problems)
             continue
-        modules = _module_problems(runbook, site)
+        modules = module_problems(runbook, site)
         if modules:
             bad += 1
             _show(locate_in_site(path, modules))
@@ -71,23 +70,6 @@ def handle(args: argparse.Namespace) -> int:
     _show(locate_in_site(args.config, unused))
     print(f"{len(files) - bad} valid, {bad} invalid", file=sys.stderr)
     return 1 if bad or unused else 0
-
-
-def _module_problems(runbook: Runbook, site: SiteConfig | None) -> list[Problem]:
-    """Blackbox modules the targets name that the site's blackbox.yml lacks:
-    found now, not when a probe from inside is needed."""
-    if site is None or site.blackbox_config is None:
-        return []
-    known = sorted(load_blackbox_modules(Path(site.blackbox_config)))
-    problems = []
-    for name, view in bind(runbook, site).targets.items():
-        module = view.get("blackbox_module")
-        if module and module not in known:
-            close = difflib.get_close_matches(module, known, n=2, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(close)}?" if close else ""
-            message = f"no blackbox module {module!r} in {site.blackbox_config}{hint}"
-            problems.append(Problem(("targets", name, "blackbox_module"), message))
-    return problems
 
 
 def _show(problems: list[Located]) -> None:

@@ -25,9 +25,11 @@ from bot.runbooks.loader import (
     find_runbook,
     load_runbook,
     load_site,
+    locate_in_site,
     runbook_dirs,
     runbook_files,
 )
+from bot.runbooks.modules import module_problems
 from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SiteConfig
 
@@ -149,6 +151,10 @@ def prepare(args: argparse.Namespace, *, require_values: bool = True) -> tuple[B
         raise UsageError(f"invalid input:\n{exc}") from exc
     except BindError as exc:
         raise UsageError(f"site config does not fit runbook {runbook.id!r}:\n{exc}") from exc
+    modules = module_problems(runbook, site)
+    if modules:
+        lines = "\n".join(str(p) for p in locate_in_site(path, modules))
+        raise UsageError(f"the site's blackbox_exporter has no such module:\n{lines}")
     if foreign_names(runbook, site):
         problems = site_problems([runbook, *_shelf(path, runbook.id)], site)
         if problems:

@@ -106,12 +106,14 @@ def _unit(loc: Loc) -> Loc | None:
         return loc
     best: Loc | None = None
     for pattern, _ in _UNITS:
-        if len(loc) >= len(pattern) and all(
-            p == "*" or p == part for p, part in zip(pattern, loc, strict=False)
-        ):
-            if best is None or len(pattern) > len(best):
-                best = loc[: len(pattern)]
+        fits = len(loc) >= len(pattern) and _fits(pattern, loc[: len(pattern)])
+        if fits and (best is None or len(pattern) > len(best)):
+            best = loc[: len(pattern)]
     return best
+
+
+def _fits(pattern: tuple[str, ...], loc: Loc) -> bool:
+    return all(p in ("*", part) for p, part in zip(pattern, loc, strict=True))
 
 
 def _swap(data: dict[str, Any], unit: Loc, old: Any) -> bool:
@@ -119,9 +121,7 @@ def _swap(data: dict[str, Any], unit: Loc, old: Any) -> bool:
         data[str(unit[0])] = "stand-in"
         return True
     for pattern, make in _UNITS:
-        if len(pattern) == len(unit) and all(
-            p == "*" or p == part for p, part in zip(pattern, unit, strict=True)
-        ):
+        if len(pattern) == len(unit) and _fits(pattern, unit):
             parent = _get(data, unit[:-1])
             key = unit[-1]
             value = make(old, key)

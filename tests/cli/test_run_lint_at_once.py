@@ -146,3 +146,23 @@ def test_structure_references_and_aws_operations_in_one_pass(
     assert "no check 'zz' in this step" in out
     # A part swapped out to check the rest is still a name others may use.
     assert "no check 'bad-port'" not in out
+
+
+def test_dry_run_refuses_a_misspelled_blackbox_module(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "bb.yml").write_text("modules:\n  tcp_connect: {prober: tcp}\n")
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "blackbox_config: bb.yml\n"
+        'vantage_points: {vpc: {kind: blackbox, url: "http://127.0.0.1:9"}}\n'
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(HEAD + """\
+    checks:
+      - {id: in, type: blackbox, vantage: vpc, module: tcp_conect, target: "127.0.0.1:9"}
+""")  # fmt: skip
+    assert main(["run", str(path), "-t", "db", "--dry-run", "--config", str(site)]) == 2
+    assert "no blackbox module 'tcp_conect'" in capsys.readouterr().err
+    assert main(["lint", str(path), "--config", str(site)]) == 1
+    assert "did you mean tcp_connect?" in capsys.readouterr().out
