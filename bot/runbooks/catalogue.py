@@ -19,11 +19,27 @@ from bot.runbooks.site import SiteConfig
 
 HELP_WORDS = frozenset({"", "help", "?"})
 _MAX_WORD = 64
+_HELP_WORDS_MAX = 6
 
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    query: str = ""  # `/triage help smtp`: only what matches
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    """One target of one runbook, as `/triage help` lists it."""
+
+    runbook: str
+    runbook_title: str
+    target: str
+    title: str
+
+    @property
+    def haystack(self) -> str:
+        """What a help search looks in."""
+        return f"{self.target} {self.title} {self.runbook} {self.runbook_title}".lower()
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,14 @@ class Catalogue:
                 covered.setdefault(name, []).append(runbook_id)
         return dict(sorted(covered.items()))
 
+    def entries(self) -> list[HelpEntry]:
+        """Every runbook's targets, runbooks by id, targets in catalogue order."""
+        return [
+            HelpEntry(runbook_id, b.runbook.title, name, str(view["title"]))
+            for runbook_id, b in sorted(self.bindings.items())
+            for name, view in b.targets.items()
+        ]
+
     def title(self, target: str) -> str:
         runbook = self.targets()[target][0]
         return str(self.bindings[runbook].targets[target]["title"])
@@ -73,8 +97,9 @@ class Catalogue:
     def choose(self, text: str) -> Choice:
         """What a chat command's text asks for."""
         words = text.strip().lower().split()
-        if not words or (len(words) == 1 and words[0] in HELP_WORDS):
-            return Help()
+        if not words or (words[0] in HELP_WORDS and len(words) <= _HELP_WORDS_MAX):
+            # `help smtp`: the words after it search the catalogue.
+            return Help(" ".join(w[:_MAX_WORD] for w in words[1:]))
         if len(words) > 2 or any(len(w) > _MAX_WORD for w in words):
             return Unknown(
                 text.strip()[:_MAX_WORD], [], "expected a target and, optionally, a runbook"

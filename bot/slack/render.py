@@ -45,20 +45,6 @@ ESCALATION_ID = "escalation"
 ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️", "manual": "📝"}
 
 
-def help_blocks(targets: dict[str, list[str]], titles: dict[str, str]) -> Blocks:
-    items = [
-        f"• `{escape(name)}`: {escape(titles[name])} ({escape(', '.join(books))})"
-        for name, books in targets.items()
-    ]
-    return _dump(
-        _section(
-            "*`/triage &lt;target&gt; [runbook]`* opens an incident thread"
-            " and walks you through the runbook."
-        ),
-        _section(lines(items, SECTION_MAX, head="*Targets*")),
-    )
-
-
 def unknown_blocks(word: str, suggestions: Sequence[str], reason: str) -> Blocks:
     hint = (
         f" Did you mean {' or '.join(f'`{escape(s)}`' for s in suggestions)}?"

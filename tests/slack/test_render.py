@@ -12,7 +12,9 @@ import pytest
 
 from bot.checks.result import CheckResult, ErrorKind
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
+from bot.runbooks.catalogue import HelpEntry
 from bot.slack import render
+from bot.slack.help import help_blocks
 from bot.slack.payloads import Act, decode
 from bot.slack.viewmodels import Progress, StepView
 from tests.slack.samples import STEP, TARGET
@@ -66,7 +68,7 @@ def snapshot(name: str, blocks: list[dict[str, Any]]) -> None:
         ("step-skipped", render.step_blocks(STEP, 7, skipped_by="U2")),
         ("header-open", render.header_blocks(TARGET, Progress(incident_id=7, total_steps=3, opened_by="U1", runs={"ecs-health": FAILED.to_json()}))),  # noqa: E501
         ("header-resolved", render.header_blocks(TARGET, Progress(incident_id=7, total_steps=3, opened_by="U1", status="resolved", resolved_by="U2"))),  # noqa: E501
-        ("help", render.help_blocks({"imap": ["probe-failure"]}, {"imap": "IMAP (reading mail)"})),
+        ("help", help_blocks([HelpEntry("probe-failure", "Probe failure", "imap", "IMAP (reading mail)")])),  # noqa: E501
         ("unknown", render.unknown_blocks("smtp-rely", ["smtp-relay"], "no such target")),
         ("run-all", render.run_all_blocks(RunResult(runbook="probe-failure", title="Probe failure", target="smtp-relay", steps=[FAILED], duration_ms=1234.5), by="U3")),  # noqa: E501
     ],

@@ -18,8 +18,10 @@ from bot.alerts.model import Alert
 from bot.checks.result import CheckResult, CheckStatus
 from bot.engine.conclude import render_manual
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
+from bot.runbooks.catalogue import HelpEntry
 from bot.runbooks.schema import Escalation, Step
 from bot.slack import limits, render, render_actions
+from bot.slack.help import help_blocks
 from bot.slack.mrkdwn import escape, plain
 from bot.slack.payloads import ButtonValue
 from bot.slack.render_alerts import alert_blocks, alert_text
@@ -234,8 +236,8 @@ def test_every_alert_line_is_one_slack_accepts_and_shows_the_alert_as_written(
 def test_help_and_unknown_are_messages_slack_accepts(
     count: int, title: str, word: str, suggestions: list[str], reason: str
 ) -> None:
-    targets_ = {f"target-{n}": ["probe-failure"] for n in range(count)}
-    accepted(render.help_blocks(targets_, dict.fromkeys(targets_, title)), "triage targets")
+    entries = [HelpEntry(f"r{n % 7}", title, f"target-{n}", title) for n in range(count)]
+    accepted(help_blocks(sorted(entries, key=lambda e: e.runbook)), "triage targets")
     # The fallback of an unknown word is the bot's own reason, never the word.
     accepted(render.unknown_blocks(word, suggestions, reason), "which target?")
 

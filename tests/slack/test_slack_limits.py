@@ -15,8 +15,10 @@ from bot.actions.plan import Plan
 from bot.alerts.model import Alert
 from bot.checks.result import CheckResult
 from bot.engine.results import CheckRun, Conclusion, ManualView, RunResult, StepResult
+from bot.runbooks.catalogue import HelpEntry
 from bot.runbooks.schema import MAX_MANUAL_ITEMS, Escalation, Step
 from bot.slack import limits, render, render_actions
+from bot.slack.help import help_blocks
 from bot.slack.mrkdwn import cut, escape, lines, plain
 from bot.slack.payloads import ButtonValue, decode
 from bot.slack.render_alerts import alert_blocks, alert_text
@@ -205,9 +207,8 @@ def test_forty_check_lines_show_how_many_were_left_out() -> None:
 
 
 def test_help_with_121_targets_says_how_many_more() -> None:
-    targets = {f"target-{n:03d}": ["probe-failure"] for n in range(121)}
-    titles = dict.fromkeys(targets, "A title long enough to fill the section " * 2)
-    blocks = render.help_blocks(targets, titles)
+    title = "A title long enough to fill the section " * 2
+    blocks = help_blocks([HelpEntry("probe-failure", "P", f"t-{n:03d}", title) for n in range(121)])
     accepted(blocks)
     assert "… and" in shown(blocks) and "more" in shown(blocks)
 

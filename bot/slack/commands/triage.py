@@ -15,6 +15,7 @@ from bot.metrics import Metrics
 from bot.runbooks.catalogue import Help, Unknown
 from bot.slack import render
 from bot.slack.ackflush import after_ack
+from bot.slack.help import help_blocks
 from bot.slack.walkthrough import Actor, Walkthrough
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,8 @@ async def handle(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltConte
     catalogue = walkthrough.catalogue
     choice = catalogue.choose(command.get("text") or "")
     if isinstance(choice, Help):
-        targets = catalogue.targets()
-        titles = {name: catalogue.title(name) for name in targets}
-        await ack(text="triage targets", blocks=render.help_blocks(targets, titles))
+        blocks = help_blocks(catalogue.entries(), choice.query)
+        await ack(text="triage targets", blocks=blocks)
         return
     if isinstance(choice, Unknown):
         blocks = render.unknown_blocks(choice.word, choice.suggestions, choice.reason)
