@@ -8,7 +8,7 @@ import difflib
 from pathlib import Path
 
 from bot.runbooks.binding import bind
-from bot.runbooks.issues import Problem
+from bot.runbooks.issues import Loc, Problem
 from bot.runbooks.loader import load_blackbox_modules
 from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SiteConfig
@@ -20,7 +20,7 @@ def module_problems(runbook: Runbook, site: SiteConfig | None) -> list[Problem]:
     if site is None or site.blackbox_config is None:
         return []
     known = sorted(load_blackbox_modules(Path(site.blackbox_config)))
-    named = [
+    named: list[tuple[Loc, object]] = [
         (("targets", name, "blackbox_module"), view.get("blackbox_module"))
         for name, view in bind(runbook, site).targets.items()
     ]
