@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.checks.params import truthy
 from bot.checks.result import CheckStatus
-from bot.engine.results import CheckRun, Conclusion, ManualView, pick, worst
+from bot.engine.results import CheckRun, Conclusion, ManualView, StepResult, pick, worst
 from bot.runbooks.schema import ManualItem, Question, Step
 from bot.runbooks.templates import Template, TemplateError, shell_quote
 
@@ -44,6 +45,16 @@ def render_manual(items: list[ManualItem], scope: dict[str, Any]) -> list[Manual
             command = _fill(item.command, scope, quote=True) if item.command else None
             views.append(ManualView(say=_fill(item.say, scope), command=command))
     return views
+
+
+def read_across(steps: Sequence[StepResult]) -> dict[str, Any]:
+    """`checks.<name>` as the escalation and its actions read it (they come
+    after every step): each step's checks, a later step's name over an
+    earlier one's. Pass it as `Binding.scope(..., checks=...)`."""
+    found: dict[str, Any] = {}
+    for step in steps:
+        found |= views(step.checks)
+    return found
 
 
 def views(runs: list[CheckRun]) -> dict[str, Any]:

@@ -185,3 +185,37 @@ steps:
     assert step.conclusion is not None
     assert step.conclusion.say.startswith("days left: {{ checks.c.result.days_left }}")
     assert "not filled in" in step.conclusion.say
+
+
+ESCALATION = """
+steps:
+  - id: s
+    title: S
+    checks:
+      - {id: find, type: tcp, host: 127.0.0.1, port: 8}
+escalation:
+  manual:
+    - say: Restart it.
+      command: "aws ec2 reboot-instances --instance-ids {{ checks.find.result.id }}"
+  actions:
+    - id: replace
+      title: Replace the tasks
+      type: aws
+      call: ecs.update_service
+      params: {cluster: main, service: "{{ checks.find.result.id }}", forceNewDeployment: true}
+"""
+
+
+async def test_the_escalation_and_its_actions_read_check_results(tmp_path: Path) -> None:
+    from bot.actions.plan import plan_for
+    from bot.engine.conclude import read_across, render_manual
+
+    e = engine(tmp_path, ESCALATION, Peer())
+    result = await e.run_all("web")
+    scope = e.binding.scope("web", checks=read_across(result.steps))
+    escalation = e.binding.runbook.escalation
+    assert escalation is not None
+    manual = render_manual(escalation.manual, scope)
+    assert manual[0].command == "aws ec2 reboot-instances --instance-ids i-8"
+    plan = plan_for(escalation.actions[0], scope)
+    assert plan.calls[0].params["service"] == "i-8"
