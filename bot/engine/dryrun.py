@@ -52,12 +52,22 @@ def plan(result: RunResult, binding: Binding) -> list[dict[str, Any]]:
             entry = {"id": run.id, "type": run.type, "summary": run.result.summary, "call": call}
             entry |= _decoded(call)
             if call is None and run.result.error_kind is None:
-                after = ", ".join(sorted(dependencies(check)))
-                entry["summary"] = f"runs after {after} and reads its result"
+                entry["summary"] = _after(check)
                 entry["as_written"] = as_written(check)
             checks.append(entry)
         steps.append({"id": step.id, "title": step.title, "checks": checks})
     return steps
+
+
+def _after(check: CheckDef) -> str:
+    """When a check that waits for others would run: `needs` says how
+    they must end (a drill-down), anything else it reads must pass."""
+    verbs = {"pass": "passes", "fail": "fails", "error": "errors", "skipped": "is skipped"}
+    waits = [
+        f"{name} {' or '.join(verbs[w] for w in check.needed(name))}"
+        for name in sorted(dependencies(check))
+    ]
+    return f"runs after the checks it reads, if {' and '.join(waits)}"
 
 
 def _def_of(defs: list[CheckDef], run_id: str) -> CheckDef:
