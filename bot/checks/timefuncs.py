@@ -94,6 +94,21 @@ class TimeFunctions(jmespath.functions.Functions):
         return None if seconds is None else time.time() - seconds
 
     @signature({"types": ["string", "number"]})
+    def _func_until(self, value: Any) -> float | None:
+        """Seconds until `value` (negative once past): JMESPath has no
+        arithmetic, so "expires in under 14 days" is
+        `until(not_after) < duration('14d')`."""
+        seconds = epoch(value)
+        return None if seconds is None else seconds - time.time()
+
+    @signature({"types": ["string", "number"]})
+    def _func_ago(self, value: Any) -> float | None:
+        """The moment `value` (a duration: '15m') before now, in epoch
+        seconds: a relative start for an AWS call's time range."""
+        seconds = value if isinstance(value, int | float) else parse_duration(value)
+        return None if seconds is None else time.time() - seconds
+
+    @signature({"types": ["string", "number"]})
     def _func_duration(self, value: Any) -> int | None:
         if isinstance(value, int | float):
             return int(value)

@@ -56,3 +56,17 @@ async def test_a_conclusion_compares_an_age_with_a_duration(tmp_path: Path) -> N
     assert said is not None and said.endswith("older than 93600 s")
     assert later_applies is False  # `if: now() < 0` is false
     assert (await run(tmp_path, hours_ago=2))[0] == "recent enough"
+
+
+def test_expiry_and_relative_starts_need_no_arithmetic() -> None:
+    """JMESPath has no `+` or `-`: `until()` and `ago()` say "in under 14
+    days" and "15 minutes ago" (a start for an AWS call's time range)."""
+    from bot.checks.params import compile_jmespath
+
+    soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    expiring = compile_jmespath("until(not_after) < duration('14d')")
+    assert expiring.search({"not_after": soon}) is True
+    assert expiring.search({"not_after": later}) is False
+    start = compile_jmespath("ago('15m')").search({})
+    assert abs(start - (datetime.now(UTC) - timedelta(minutes=15)).timestamp()) < 60
