@@ -224,7 +224,9 @@ class _Session:
 
     async def deps(self, step: Step, names: set[str]) -> dict[str, list[CheckRun]]:
         """The runs each name stands for: this step's checks first, then the
-        nearest earlier step's (references.readable)."""
+        nearest earlier step's (references.readable). Never an empty list: a
+        check whose step is not for this target, or a `for_each` over no
+        items, reads as skipped."""
         where = readable(self.runbook, self.runbook.steps.index(step))
         found: dict[str, list[CheckRun]] = {}
         for name in sorted(names):
@@ -232,12 +234,14 @@ class _Session:
             if home is None:
                 continue
             source = self.runbook.step(home)
-            if not step_applies(source, self.target):
-                continue
-            ids = members(source.check_defs).get(name, [])
-            chosen = [c for c in source.check_defs if c.id in ids]
-            groups = [await self.runs(source, c) for c in chosen]
-            found[name] = [run for group in groups for run in group]
+            runs: list[CheckRun] = []
+            why = f"step {home} is not for this target"
+            if step_applies(source, self.target):
+                ids = members(source.check_defs).get(name, [])
+                for check in (c for c in source.check_defs if c.id in ids):
+                    runs += await self.runs(source, check)
+                why = "no item to run it for"
+            found[name] = runs or [_nothing(name, why)]
         return found
 
     async def _run(self, step: Step, check: CheckDef) -> list[CheckRun]:
@@ -263,6 +267,18 @@ class _Session:
             for run in runs:
                 self.engine._on_check(step.id, run)
         return list(runs)
+
+
+def _nothing(name: str, why: str) -> CheckRun:
+    """What a name reads when no check of it ran at all."""
+    return CheckRun(
+        id=name,
+        type="",
+        title="",
+        outcome_name=name,
+        result=CheckResult.skipped(why),
+        applicable=False,
+    )
 
 
 def _earlier_reads(step: Step) -> set[str]:

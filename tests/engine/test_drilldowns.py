@@ -219,3 +219,21 @@ async def test_the_escalation_and_its_actions_read_check_results(tmp_path: Path)
     assert manual[0].command == "aws ec2 reboot-instances --instance-ids i-8"
     plan = plan_for(escalation.actions[0], scope)
     assert plan.calls[0].params["service"] == "i-8"
+
+
+async def test_a_for_each_over_nothing_reads_as_skipped(tmp_path: Path) -> None:
+    body = """
+steps:
+  - id: s
+    title: S
+    checks:
+      - {id: none, for_each: [], type: tcp, host: 127.0.0.1, port: 9}
+      - {id: after, needs: {none: skipped}, type: tcp, host: 127.0.0.1, port: 3}
+    conclusions:
+      - {when: {none: skipped}, say: "nothing to look at ({{ checks.none.summary }})"}
+"""
+    peer = Peer()
+    step = await engine(tmp_path, body, peer).run_step("s", "web")
+    assert peer.calls == [("after", 3)]
+    assert step.conclusion is not None
+    assert step.conclusion.say == "nothing to look at (no item to run it for)"
