@@ -155,6 +155,13 @@ def _check(binding: Binding, step: Step, check: CheckDef) -> Iterator[str]:
         yield f"- {code(check.id)} (type {code(check.type)}{alias})"
     if check.if_ is not None:
         yield f"  - runs when {code(check.if_.expression)}"
+    if check.for_each is not None:
+        items = check.for_each
+        listed = ", ".join(map(str, items)) if isinstance(items, list) else items.expression
+        yield f"  - once for each of {code(listed)}"
+    for name, wanted in check.needs.items():
+        outcomes = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        yield f"  - only after {code(name)} ends {outcomes}"
     general = _described(binding, check, None)
     per_target = {
         name: _described(binding, check, name)

@@ -80,3 +80,9 @@ def test_cli_prints_the_page_and_exits_2_for_an_unknown_runbook(
     assert "--cluster mail " in capsys.readouterr().out
     assert main(["docs", "no-such-runbook"]) == 2
     assert "no runbook 'no-such-runbook'" in capsys.readouterr().err
+
+
+def test_drill_downs_say_when_they_run() -> None:
+    text = page(HERE.parents[1] / "docs" / "examples" / "ecs-tiers.yaml")
+    assert "once for each of `split(target.attrs.services)`" in text
+    assert "only after `tier` ends fail" in text
