@@ -51,7 +51,7 @@ def _decode(data: Any) -> tuple[Runbook | None, list[Problem], list[Loc], set[st
     that cannot be done), the schema's problems, the places swapped and
     the ids the swapped parts had."""
     problems: list[Problem] = []
-    refused: list[Loc] = []
+    refused: list[tuple[Loc, str]] = []
     for _ in range(prune.ROUNDS):
         fixed = prune.stand_ins(data, refused) if refused else (data, [], set())
         if fixed is None:
@@ -66,7 +66,7 @@ def _decode(data: Any) -> tuple[Runbook | None, list[Problem], list[Loc], set[st
         if not new:
             return None, problems, [], set()
         problems += [_problem(e) for e in new]
-        refused += [tuple(e["loc"]) for e in new]
+        refused += [(tuple(e["loc"]), e["type"]) for e in new]
     return None, problems, [], set()
 
 

@@ -60,16 +60,20 @@ _UNITS: list[tuple[tuple[str, ...], Callable[[Any, Any], Any]]] = [
 _REQUIRED_TEXT = ("id", "title", "summary")
 
 
-def stand_ins(data: Any, refused: list[Loc]) -> tuple[Any, list[Loc], set[str]] | None:
-    """The document with the refused parts (pydantic's error locations)
-    swapped, the places swapped and the ids they had; None when a refusal
-    cannot be worked around."""
+def stand_ins(data: Any, refused: list[tuple[Loc, str]]) -> tuple[Any, list[Loc], set[str]] | None:
+    """The document with the refused parts (pydantic's error locations and
+    kinds) swapped, the places swapped and the ids they had; None when a
+    refusal cannot be worked around. An unknown key is only dropped: the
+    part around it is still the author's."""
     if not isinstance(data, dict):
         return None
     data = copy.deepcopy(data)
     swapped: list[Loc] = []
     names: set[str] = set()
-    for loc in refused:
+    for loc, kind in refused:
+        if kind == "extra_forbidden" and _drop(data, loc):
+            swapped.append(loc)
+            continue
         unit = _unit(loc)
         if unit is None:
             return None
@@ -134,6 +138,17 @@ def _swap(data: dict[str, Any], unit: Loc, old: Any) -> bool:
                     parent[key] = value
             else:
                 return False
+            return True
+    return False
+
+
+def _drop(data: dict[str, Any], loc: Loc) -> bool:
+    """Remove an unknown key. pydantic's location may hold a union member
+    (`tcp`) the document does not: then the key sits in the unit."""
+    unit = _unit(loc)
+    for parent in (_get(data, loc[:-1]), _get(data, unit) if unit else None):
+        if isinstance(parent, dict) and loc[-1] in parent:
+            del parent[loc[-1]]
             return True
     return False
 

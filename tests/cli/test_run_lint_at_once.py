@@ -166,3 +166,20 @@ def test_dry_run_refuses_a_misspelled_blackbox_module(
     assert "no blackbox module 'tcp_conect'" in capsys.readouterr().err
     assert main(["lint", str(path), "--config", str(site)]) == 1
     assert "did you mean tcp_connect?" in capsys.readouterr().out
+
+
+def test_an_unknown_key_is_dropped_and_the_rest_still_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = lint(tmp_path, """\
+    colour: red
+    checks:
+      - {id: a, type: tcp, host: 127.0.0.1, port: 9, extra: 1}
+  - id: two
+    title: Two
+    checks:
+      - {id: b, type: tcp, host: "{{ target.hots }}", port: "{{ checks.a.result.port }}"}
+""", capsys)  # fmt: skip
+    assert "unknown key 'colour'" in out and "unknown key 'extra'" in out
+    assert "targets have no field 'hots'" in out
+    assert "no check 'a'" not in out  # step one and its check are still there
