@@ -169,6 +169,9 @@ def _needs(runbook: Runbook, check: CheckDef, loc: Loc, others: set[str]) -> lis
         for name in check.needs
         if name not in others
     ]
+    if check.for_each is not None and check.as_:
+        message = "a for_each check's id names all its runs: it cannot take an `as` name too"
+        problems.append(Problem((*loc, "as"), message))
     if check.for_each is not None and not isinstance(check.for_each, list):
         expr = Expr(check.for_each.expression, check.for_each)
         # Items may fill in any parameter: never text from outside.

@@ -72,6 +72,7 @@ def test_a_later_steps_check_cannot_be_read(tmp_path: Path) -> None:
             "only vars, target, alert, checks may be used here",
         ),
         ("{id: x, type: tcp, for_each: 'nope(target)', host: a, port: 9}", "unknown function"),
+        ("{id: x, as: y, type: tcp, for_each: [a], host: a, port: 9}", "cannot take an `as`"),
     ],
 )
 def test_drill_down_mistakes_are_named(tmp_path: Path, check: str, message: str) -> None:
