@@ -14,7 +14,6 @@ import functools
 import json
 import socket
 import threading
-import time
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -31,6 +30,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bot.checks.awspages import Pages, read_pages
 from bot.checks.awsread import refusal
+from bot.checks.budget import LAST_CALL_SHARE, stop_at, within
 from bot.checks.context import AwsSettings, RunContext
 from bot.checks.params import JMESPath, truthy
 from bot.checks.params import Params as BaseParams
@@ -261,11 +261,13 @@ def _invoke(params: Params, ctx: RunContext, deadline: float) -> tuple[dict[str,
 async def run(params: Params, ctx: RunContext) -> CheckResult:
     # The worker thread stops asking for pages at this point, so that the
     # calls it makes end before the check's own deadline does.
-    deadline = time.monotonic() + ctx.timeout * 0.8
+    stop_paging = stop_at(ctx.timeout, LAST_CALL_SHARE)
     try:
-        async with asyncio.timeout(ctx.timeout * 0.95):
+        async with asyncio.timeout(within(ctx.timeout)):
             loop = asyncio.get_running_loop()
-            response, pages = await loop.run_in_executor(EXECUTOR, _invoke, params, ctx, deadline)
+            response, pages = await loop.run_in_executor(
+                EXECUTOR, _invoke, params, ctx, stop_paging
+            )
     except TimeoutError:
         summary = f"{params.call}: no answer within the {ctx.timeout:g}s budget"
         return CheckResult.errored(ErrorKind.TIMEOUT, summary)
