@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.runbooks.actions import AwsAction
+from bot.actions.registry import ACTION_TYPES
 from bot.runbooks.checkdefs import CheckDef
 from bot.runbooks.issues import Loc, Problem
 from bot.runbooks.schema import ManualItem, Question, Runbook, Step, Target
@@ -50,10 +50,8 @@ def check_references(runbook: Runbook) -> list[Problem]:
         for j, action in enumerate(runbook.escalation.actions):
             here = ("escalation", "actions", j)
             problems += _target_names(runbook, action.targets, here)
-            if isinstance(action, AwsAction):
-                problems += _compiled(runbook, action.params, (*here, "params"))
-                if action.read:
-                    problems += _compiled(runbook, action.read.params, (*here, "read", "params"))
+            for loc, tree in ACTION_TYPES[action.type].templated(action):
+                problems += _compiled(runbook, tree, (*here, *loc))
     return problems
 
 

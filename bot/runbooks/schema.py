@@ -23,8 +23,8 @@ from bot.checks.params import JMESPath, Regex, truthy
 from bot.checks.result import CheckStatus
 from bot.runbooks.actions import Action, Buttons
 from bot.runbooks.checkdefs import CheckDef, check_union
-from bot.runbooks.fields import Model, Slug, TemplateText, _to_template
 from bot.runbooks.templates import Template
+from bot.templating.fields import Model, Slug, TemplateText, _to_template
 
 Outcome = Literal["pass", "fail", "error", "skipped"]
 Protocol = Literal["smtp", "imap", "http", "https", "tcp"]
