@@ -17,7 +17,7 @@ from bot.docs.text import code, fill, in_prose, one_line, plain, show, table
 from bot.runbooks.actions import Action
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.checkdefs import CheckDef
-from bot.runbooks.schema import Conclusion, ManualItem, Question, Step
+from bot.runbooks.schema import ConclusionRule, ManualItem, Question, Step
 from bot.runbooks.templates import compile_template
 
 VARS = ("vars",)
@@ -198,7 +198,7 @@ def _manual(binding: Binding, items: list[ManualItem]) -> Iterator[str]:
     yield ""
 
 
-def _conclusion(binding: Binding, rule: Conclusion) -> list[str]:
+def _conclusion(binding: Binding, rule: ConclusionRule) -> list[str]:
     when = ", ".join(
         f"{code(name)} {' or '.join(wanted) if isinstance(wanted, list) else wanted}"
         for name, wanted in rule.when.items()

@@ -212,7 +212,7 @@ Outcomes = Annotated[
 ]
 
 
-class Conclusion(Model):
+class ConclusionRule(Model):
     when: dict[str, Outcomes] = Field(
         default_factory=dict, description="check id (or `as` name) -> outcome; empty = otherwise"
     )
@@ -252,7 +252,7 @@ class Step(Model):
     targets: list[str] | None = Field(None, description="only for these targets (default: all)")
     checks: list[check_union()] = Field(default_factory=list)  # type: ignore[valid-type]
     manual: ManualList
-    conclusions: list[Conclusion] = Field(default_factory=list)
+    conclusions: list[ConclusionRule] = Field(default_factory=list)
     chart: Chart | None = Field(None, description="a Prometheus series to draw after the findings")
 
     @property
@@ -260,7 +260,7 @@ class Step(Model):
         return list(self.checks)
 
 
-class Escalation(Model):
+class EscalationSpec(Model):
     why: str = ""
     manual: ManualList
     actions: list[Action] = Field(
@@ -281,7 +281,7 @@ class Runbook(Model):
     targets: dict[Slug, Target] = Field(description="the target catalogue")
     triggers: Triggers = Field(default_factory=Triggers)
     steps: list[Step] = Field(min_length=1)
-    escalation: Escalation | None = None
+    escalation: EscalationSpec | None = None
     buttons: Buttons = Field(default_factory=Buttons, description="who may press what")
 
     def step(self, step_id: str) -> Step:
