@@ -409,6 +409,14 @@ def vet(written: Mapping[str, Any]) -> dict[str, str]:
     return {"params": by_params} if by_params is not None else {}
 
 
+def reviews(written: Mapping[str, Any]) -> dict[str, str]:
+    """A call outside the read-only verbs, allowed with a reason."""
+    reason = written.get("allow_operation")
+    if not isinstance(reason, str):
+        return {}
+    return {"allow_operation": f"review: {written.get('call')} allowed in a check: {reason}"}
+
+
 from bot.checks.aws_described import aws_call, aws_words  # noqa: E402
 
 CHECK = CheckType(
@@ -422,4 +430,5 @@ CHECK = CheckType(
     dry_call=lambda p, ctx: aws_call(p, ctx, operation_model),
     literal=frozenset({"call", "allow_operation"}),
     vet=vet,
+    reviews=reviews,
 )

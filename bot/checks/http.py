@@ -31,6 +31,7 @@ from bot.checks import dial
 from bot.checks.addresses import ForbiddenAddress, check_host
 from bot.checks.budget import within
 from bot.checks.context import RunContext
+from bot.checks.describing import read_by_word
 from bot.checks.errors import Failure, classify_http, result_for
 from bot.checks.httpauth import Auth, SecretMissing, authorization
 from bot.checks.params import HttpUrl, JMESPath, Regex, Target, truthy
@@ -480,5 +481,6 @@ CHECK = CheckType(
     # reviewed with it: never a value an alert's labels fill in.
     from_runbook_only=frozenset({"method", "headers", "payload", "auth"}),
     literal=frozenset({"method", "read_only_because", "auth"}),
+    reviews=read_by_word("http", "method"),
     vet=vet,
 )

@@ -53,6 +53,9 @@ class CheckType:
     literal: frozenset[str] = frozenset()
     # Safety rules over the parameters as written, placeholders included.
     vet: Vetter = field(default=_no_problems)
+    # Safety rules this check opts out of, with the reason it gives, by key:
+    # what `triage lint` lists for a reviewer.
+    reviews: Vetter = field(default=_no_problems)
 
     def dry(self, params: Params, ctx: RunContext) -> tuple[str, Call]:
         if self.dry_call is None:
