@@ -8,38 +8,21 @@ list and no `isinstance` dispatch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Union
 
 from pydantic import Field
 
 from bot.actions import aws_call, ecs_restart
 from bot.actions.types import ActionType
+from bot.registry import Registry
 
-
-class ActionRegistry(Mapping[str, ActionType]):
-    def __init__(self, types: Iterable[ActionType]) -> None:
-        self._types: dict[str, ActionType] = {}
-        for action_type in types:
-            if action_type.name in self._types:
-                raise ValueError(f"action type {action_type.name!r} registered twice")
-            self._types[action_type.name] = action_type
-
-    def __getitem__(self, name: str) -> ActionType:
-        return self._types[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._types)
-
-    def __len__(self) -> int:
-        return len(self._types)
-
-
-ACTION_TYPES = ActionRegistry(
+ACTION_TYPES: Registry[ActionType] = Registry(
     [
         aws_call.TYPE,
         ecs_restart.TYPE,
-    ]
+    ],
+    kind="action type",
 )
 
 

@@ -22,6 +22,7 @@ from bot.actions.run import carry_out
 from bot.actions.types import ActionBase, ActionType, Execution, Loc, Plan
 from bot.checks.context import AwsSettings
 from bot.docs import markdown
+from bot.registry import Registry
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.loader import load_site
 from bot.templating.fields import TemplateText
@@ -110,11 +111,11 @@ def test_an_unregistered_type_is_refused_by_the_union() -> None:
 
 
 def test_the_union_is_derived_from_the_registry_alone() -> None:
-    with_note = registry.ActionRegistry([*ACTION_TYPES.values(), NOTE])
+    with_note = Registry([*ACTION_TYPES.values(), NOTE], kind="action type")
     action = TypeAdapter(action_union(with_note)).validate_python(WRITTEN)
     assert action.type == "note"
     with pytest.raises(ValueError, match="registered twice"):
-        registry.ActionRegistry([NOTE, NOTE])
+        Registry([NOTE, NOTE], kind="action type")
 
 
 def _shipped_actions() -> Iterator[tuple[ActionBase, dict[str, Any]]]:
