@@ -16,12 +16,10 @@ from collections.abc import Sequence
 from bot import __version__, logs, redact
 from bot.cli import audit, console, demo, docs, lint, rehearse, run, schema, serve
 from bot.cli import timeline as timeline_cli
-from bot.errors import FAILED, OK, USAGE, TriageError
+from bot.errors import USAGE, TriageError
 
 # The registration table: add a subcommand module here (and keep its top light).
 COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console, audit, timeline_cli)
-
-__all__ = ["FAILED", "OK", "USAGE", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
