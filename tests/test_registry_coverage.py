@@ -1,9 +1,13 @@
 """A check type owns its description: adding one is its own module and one
 registry line. Shown with a type that exists only in this test: registered,
-it is described in the docs and by a dry run, with no other table to edit."""
+it is described in the docs and by a dry run, with no other table to edit.
+(tests/plugins shows a type from another package in schema, lint, run, dry
+run and docs; tests/actions does the same for action types.) And nothing
+outside a type's own module dispatches on a type's name or class."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +74,34 @@ def test_every_built_in_type_has_a_section_in_the_runbook_guide() -> None:
     guide = (Path(__file__).parents[1] / "docs" / "runbooks.md").read_text()
     missing = [name for name in REGISTRY if f"### `{name}`" not in guide]
     assert missing == []
+
+
+ROOT = Path(__file__).parents[1]
+# `x.type == "aws"`, `check.type in (...)`, `isinstance(action, AwsAction)`:
+# per-type knowledge outside the type's own module.
+_DISPATCH = re.compile(
+    r"\.type\s*(==|!=|in\b|not in\b)|isinstance\([^)]*\b(AwsAction|EcsRestartAction)\b"
+)
+
+
+def test_nothing_outside_a_type_module_dispatches_on_a_type() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if _DISPATCH.search(line)
+    ]
+    assert found == []
+
+
+def test_opt_ins_are_said_by_their_own_type() -> None:
+    """What `triage lint` lists for review comes from each type's `reviews`."""
+    aws, http = REGISTRY["aws"], REGISTRY["http"]
+    written = {"call": "ecs.update_service", "allow_operation": "restarting is the point"}
+    assert aws.reviews(written) == {
+        "allow_operation": "review: ecs.update_service allowed in a check: restarting is the point"
+    }
+    assert http.reviews({"method": "POST", "read_only_because": "a search"}) == {
+        "read_only_because": "review: http POST taken as a read: a search"
+    }
+    assert ECHO.reviews({"word": "hi"}) == {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.runbooks.actions import Action, Allow
+from bot.actions.types import ActionBase, Allow
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Policy:
         return not self.users and not self.groups
 
 
-def policy_for(action: Action, site: Allow | None) -> Policy:
+def policy_for(action: ActionBase, site: Allow | None) -> Policy:
     return policy_of(action.allow, *([site] if site else []))
 
 

@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.alerts import alertmanager_slack, amtext
 from bot.alerts.model import Alert
+from bot.checks.errors import classify_http
+from bot.checks.result import ErrorKind
 
 State = Literal["firing", "resolved", "silenced", "inhibited"]
 
@@ -125,20 +127,10 @@ class AlertmanagerAPI:
                 httpx.AsyncClient(timeout=self.timeout, transport=self._transport) as client,
             ):
                 response = await client.get(self.url + path, params=tuple(params))
-        except TimeoutError as exc:
-            raise AlertmanagerError(
-                f"{where} did not answer within {self.timeout:g} s: is it overloaded, or is"
-                " `alertmanager.url` in the site config pointing at a host that drops packets?"
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise AlertmanagerError(f"{where} did not answer within {self.timeout:g} s") from exc
-        except httpx.ConnectError as exc:
-            raise AlertmanagerError(
-                f"{where} refused or could not be reached ({exc}): is it running, and is"
-                " `alertmanager.url` in the site config right?"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise AlertmanagerError(f"{where}: {type(exc).__name__}: {exc}") from exc
+        except (httpx.HTTPError, TimeoutError) as exc:
+            timed_out = f"did not answer within {self.timeout:g} s"
+            failure = classify_http(exc, where=where, timed_out=timed_out)
+            raise AlertmanagerError(f"{failure.message}{_HINTS.get(failure.kind, '')}") from exc
         if response.status_code != 200:
             raise AlertmanagerError(
                 f"{where} answered HTTP {response.status_code} to {path}: "
@@ -148,6 +140,15 @@ class AlertmanagerAPI:
             return response.json()
         except ValueError as exc:
             raise AlertmanagerError(f"{where} answered {path} with something not JSON") from exc
+
+
+# What to look at, by the kind of failure: the site config's URL first.
+_HINTS = {
+    ErrorKind.TIMEOUT: ": is it overloaded, or is `alertmanager.url` in the site config"
+    " pointing at a host that drops packets?",
+    ErrorKind.REFUSED: ": is it running, and is `alertmanager.url` in the site config right?",
+    ErrorKind.DNS: ": is `alertmanager.url` in the site config right?",
+}
 
 
 def _matcher(name: str, value: str) -> str:

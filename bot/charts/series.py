@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from bot.charts.spec import ChartSpec
+from bot.checks.errors import classify_http
 from bot.checks.vantage import new_client
 
 # Points per series: enough for a 600-pixel-wide picture, few enough for
@@ -37,10 +38,9 @@ async def fetch(spec: ChartSpec) -> list[Series]:
     try:
         async with asyncio.timeout(spec.timeout), new_client() as client:
             response = await client.get(url, params=params)
-    except TimeoutError as exc:
-        raise NoChart(f"{spec.url} did not answer within {spec.timeout:g} s") from exc
-    except httpx.HTTPError as exc:
-        raise NoChart(f"{spec.url} could not be reached: {exc or type(exc).__name__}") from exc
+    except (httpx.HTTPError, TimeoutError) as exc:
+        timed_out = f"did not answer within {spec.timeout:g} s"
+        raise NoChart(classify_http(exc, where=spec.url, timed_out=timed_out).message) from exc
     if response.status_code != 200:
         raise NoChart(f"{spec.url} answered HTTP {response.status_code}")
     try:

@@ -15,7 +15,6 @@ import functools
 import json
 import socket
 import threading
-import time
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -32,6 +31,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bot.checks.awspages import Pages, read_pages
 from bot.checks.awsread import refusal
+from bot.checks.budget import LAST_CALL_SHARE, stop_at, within
 from bot.checks.context import AwsSettings, RunContext
 from bot.checks.params import JMESPath, truthy
 from bot.checks.params import Params as BaseParams
@@ -270,11 +270,13 @@ def _invoke(params: Params, ctx: RunContext, deadline: float) -> tuple[dict[str,
 async def run(params: Params, ctx: RunContext) -> CheckResult:
     # The worker thread stops asking for pages at this point, so that the
     # calls it makes end before the check's own deadline does.
-    deadline = time.monotonic() + ctx.timeout * 0.8
+    stop_paging = stop_at(ctx.timeout, LAST_CALL_SHARE)
     try:
-        async with asyncio.timeout(ctx.timeout * 0.95):
+        async with asyncio.timeout(within(ctx.timeout)):
             loop = asyncio.get_running_loop()
-            response, pages = await loop.run_in_executor(EXECUTOR, _invoke, params, ctx, deadline)
+            response, pages = await loop.run_in_executor(
+                EXECUTOR, _invoke, params, ctx, stop_paging
+            )
     except TimeoutError:
         summary = f"{params.call}: no answer within the {ctx.timeout:g}s budget"
         return CheckResult.errored(ErrorKind.TIMEOUT, summary)
@@ -416,6 +418,14 @@ def vet(written: Mapping[str, Any]) -> dict[str, str]:
     return {"params": by_params} if by_params is not None else {}
 
 
+def reviews(written: Mapping[str, Any]) -> dict[str, str]:
+    """A call outside the read-only verbs, allowed with a reason."""
+    reason = written.get("allow_operation")
+    if not isinstance(reason, str):
+        return {}
+    return {"allow_operation": f"review: {written.get('call')} allowed in a check: {reason}"}
+
+
 from bot.checks.aws_described import aws_call, aws_words  # noqa: E402
 
 CHECK = CheckType(
@@ -429,4 +439,5 @@ CHECK = CheckType(
     dry_call=lambda p, ctx: aws_call(p, ctx, operation_model),
     literal=frozenset({"call", "allow_operation"}),
     vet=vet,
+    reviews=reviews,
 )

@@ -16,6 +16,7 @@ from typing import Any
 import botocore.exceptions as bx
 
 from bot.checks import aws
+from bot.checks.budget import LAST_CALL_SHARE, stop_at
 from bot.checks.context import RunContext
 from bot.checks.result import CheckResult, ErrorKind, one_line
 
@@ -44,7 +45,7 @@ class Budget:
     def __init__(self, ctx: RunContext, region: str | None, operations: frozenset[str]) -> None:
         # Leave a little of the budget to say where time ran out, and to
         # cancel what was started.
-        self.deadline = time.monotonic() + ctx.timeout * 0.85
+        self.deadline = stop_at(ctx.timeout, LAST_CALL_SHARE)
         self.timeout = ctx.timeout
         self.region = region
         self.ctx = ctx

@@ -192,4 +192,5 @@ CHECK = CheckType(
     "modules; pass iff probe_success is 1.",
     describe=_words,
     dry_call=_dry_call,
+    names_module="module",
 )

@@ -51,6 +51,20 @@ def by_parameters(params: Words) -> str:
     return ", ".join(f"{k} {code(plain(v))}" for k, v in params.items() if k != "expect")
 
 
+def read_by_word(check_type: str, what_key: str) -> Callable[[Words], dict[str, str]]:
+    """A check whose `what_key` (an http method, a tcp line) is a read only by
+    the author's word: `read_only_because`, listed for review."""
+
+    def reviews(written: Words) -> dict[str, str]:
+        reason = written.get("read_only_because")
+        if not isinstance(reason, str):
+            return {}
+        what = written.get(what_key)
+        return {"read_only_because": f"review: {check_type} {what} taken as a read: {reason}"}
+
+    return reviews
+
+
 def env(*names: str) -> str | None:
     """The first of these environment variables that is set and not empty."""
     return next((os.environ[n] for n in names if os.environ.get(n)), None)

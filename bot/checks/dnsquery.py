@@ -23,6 +23,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from bot.checks import params as base
 from bot.checks.addresses import check_host
+from bot.checks.budget import within
 from bot.checks.context import RunContext
 from bot.checks.describing import Call, Words, code, plain
 from bot.checks.params import JMESPath, truthy
@@ -129,7 +130,7 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
     where = f"{params.query} {params.rdtype} at resolver {name}"
     resolver = _resolver(servers, ctx.timeout * 0.9)
     try:
-        async with asyncio.timeout(ctx.timeout * 0.95):
+        async with asyncio.timeout(within(ctx.timeout)):
             answers = await _ask(resolver, params.query, params.rdtype)
             reason = await _reason(resolver, params) if answers and params.blocklist else None
     except TimeoutError:

@@ -1,7 +1,9 @@
-"""Translate socket, DNS, TLS and timeout exceptions into error kinds, once.
+"""Translate socket, DNS, TLS, HTTP and timeout exceptions into error kinds, once.
 
-Every network executor calls `classify` at its boundary so that a responder
-reads the same words for the same failure whatever the check type.
+Every network executor calls `classify` (a socket's exception) or
+`classify_http` (what httpx raises, wrapping one) at its boundary, so that a
+responder reads the same words for the same failure whatever the check type
+or API client: http, prometheus, blackbox, the Alertmanager API, charts.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import socket
 import ssl
 from dataclasses import dataclass
 from typing import Any
+
+import httpx
 
 from bot.checks.result import CheckResult, ErrorKind, one_line
 
@@ -41,6 +45,41 @@ def classify(exc: BaseException, *, where: str) -> Failure:  # noqa: PLR0911 - o
     if isinstance(exc, OSError):
         return Failure(ErrorKind.INTERNAL, f"{where}: {exc.strerror or exc}")
     return Failure(ErrorKind.INTERNAL, f"{where}: {type(exc).__name__}: {exc}")
+
+
+def classify_http(exc: BaseException, *, where: str, timed_out: str | None = None) -> Failure:
+    """An exception from an httpx exchange with `where` (a URL, or the peer's
+    name). The socket, DNS or TLS error it wraps is classified as such; a
+    timeout says `timed_out` (default: no answer before the deadline)."""
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return Failure(
+            ErrorKind.TIMEOUT, f"{where}: {timed_out or 'no answer before the deadline'}"
+        )
+    root = root_cause(exc)
+    if isinstance(root, OSError):
+        return classify(root, where=where)
+    if isinstance(exc, httpx.ProtocolError | httpx.DecodingError):
+        return Failure(ErrorKind.PROTOCOL, f"{where}: broken HTTP exchange: {exc}")
+    if isinstance(exc, httpx.HTTPError):
+        return Failure(ErrorKind.PROTOCOL, f"{where}: {type(exc).__name__}: {exc}")
+    return classify(root, where=where)
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost socket, DNS or TLS error that httpx and anyio wrapped
+    (through causes, contexts and exception groups), else `exc` itself."""
+    found = exc
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BaseExceptionGroup) and current.exceptions:
+            current = current.exceptions[0]
+            continue
+        if isinstance(current, OSError):
+            found = current
+        current = current.__cause__ or current.__context__
+    return found
 
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL}

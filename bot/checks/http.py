@@ -29,8 +29,10 @@ from pydantic import (
 
 from bot.checks import dial
 from bot.checks.addresses import ForbiddenAddress, check_host
+from bot.checks.budget import within
 from bot.checks.context import RunContext
-from bot.checks.errors import Failure, classify, result_for
+from bot.checks.describing import read_by_word
+from bot.checks.errors import Failure, classify_http, result_for
 from bot.checks.httpauth import Auth, SecretMissing, authorization
 from bot.checks.params import HttpUrl, JMESPath, Regex, Target, truthy
 from bot.checks.params import Params as BaseParams
@@ -253,8 +255,7 @@ async def run(params: Params, ctx: RunContext) -> CheckResult:
 
 
 def _budget(ctx: RunContext) -> float:
-    """A little under the engine's backstop, so our own message wins the race."""
-    return ctx.timeout * 0.95
+    return within(ctx.timeout)
 
 
 def _headers(params: Params) -> dict[str, str]:
@@ -372,15 +373,8 @@ def _translate(exc: BaseException, params: Params, ctx: RunContext, trace: _Trac
     where = _where(exc, params.url)
     if isinstance(exc, httpx.TooManyRedirects):
         return Failure(ErrorKind.PROTOCOL, f"{where}: more than {params.max_redirects} redirects")
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        message = f"{where}: timed out {trace.phase} ({ctx.timeout:g}s budget)"
-        return Failure(ErrorKind.TIMEOUT, message)
-    root = _root_cause(exc)
-    if isinstance(root, OSError):
-        return classify(root, where=where)
-    if isinstance(exc, httpx.ProtocolError | httpx.DecodingError):
-        return Failure(ErrorKind.PROTOCOL, f"{where}: broken HTTP exchange: {exc}")
-    return classify(root, where=where)
+    timed_out = f"timed out {trace.phase} ({ctx.timeout:g}s budget)"
+    return classify_http(exc, where=where, timed_out=timed_out)
 
 
 def _where(exc: BaseException, url: str) -> str:
@@ -390,22 +384,6 @@ def _where(exc: BaseException, url: str) -> str:
     except RuntimeError:
         request = None
     return str(request.url) if request is not None else url
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost socket, DNS or TLS error that httpx and anyio wrapped."""
-    found = exc
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, BaseExceptionGroup) and current.exceptions:
-            current = current.exceptions[0]
-            continue
-        if isinstance(current, OSError):
-            found = current
-        current = current.__cause__ or current.__context__
-    return found
 
 
 def _judge(params: Params, answer: _Answer, details: dict[str, Any]) -> CheckResult:
@@ -503,5 +481,6 @@ CHECK = CheckType(
     # reviewed with it: never a value an alert's labels fill in.
     from_runbook_only=frozenset({"method", "headers", "payload", "auth"}),
     literal=frozenset({"method", "read_only_because", "auth"}),
+    reviews=read_by_word("http", "method"),
     vet=vet,
 )

@@ -230,4 +230,5 @@ CHECK = CheckType(
     description="Run a blackbox_exporter module (tcp or http prober) from the site's "
     "blackbox.yml here, with blackbox's semantics.",
     dry_call=_dry_call,
+    names_module="module",
 )

@@ -8,8 +8,6 @@ list. Each type describes itself (`bot.checks.spec`); installed plugins
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-
 from bot.checks import (
     aws,
     blackbox,
@@ -26,27 +24,9 @@ from bot.checks import (
     tls,
 )
 from bot.checks.spec import CheckType
+from bot.registry import Registry
 
-
-class Registry(Mapping[str, CheckType]):
-    def __init__(self, types: Iterable[CheckType]) -> None:
-        self._types: dict[str, CheckType] = {}
-        for check_type in types:
-            if check_type.name in self._types:
-                raise ValueError(f"check type {check_type.name!r} registered twice")
-            self._types[check_type.name] = check_type
-
-    def __getitem__(self, name: str) -> CheckType:
-        return self._types[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._types)
-
-    def __len__(self) -> int:
-        return len(self._types)
-
-
-REGISTRY = Registry(
+REGISTRY: Registry[CheckType] = Registry(
     [
         tcp.CHECK,
         tls.CHECK,
@@ -61,5 +41,6 @@ REGISTRY = Registry(
         cloudwatch.CHECK,
         command.CHECK,
         *plugins.discovered(),
-    ]
+    ],
+    kind="check type",
 )

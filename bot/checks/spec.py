@@ -53,6 +53,12 @@ class CheckType:
     literal: frozenset[str] = frozenset()
     # Safety rules over the parameters as written, placeholders included.
     vet: Vetter = field(default=_no_problems)
+    # Safety rules this check opts out of, with the reason it gives, by key:
+    # what `triage lint` lists for a reviewer.
+    reviews: Vetter = field(default=_no_problems)
+    # The parameter naming a module of the site's blackbox.yml, checked
+    # against that file before anything runs (bot/runbooks/modules.py).
+    names_module: str | None = None
 
     def dry(self, params: Params, ctx: RunContext) -> tuple[str, Call]:
         if self.dry_call is None:

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 from bot.checks import params as base
 from bot.checks.addresses import ForbiddenAddress
 from bot.checks.context import RunContext
+from bot.checks.describing import read_by_word
 from bot.checks.errors import classify, result_for
 from bot.checks.query_response import Expect, Send, Session, StepFailed, address, clip
 from bot.checks.result import CheckResult, ErrorKind, one_line
@@ -140,5 +141,6 @@ CHECK = CheckType(
     # What goes to the peer is the runbook's, reviewed with it.
     from_runbook_only=frozenset({"send"}),
     literal=frozenset({"send", "read_only_because"}),
+    reviews=read_by_word("tcp", "send"),
     vet=vet,
 )

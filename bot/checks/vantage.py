@@ -19,8 +19,9 @@ import httpx
 
 from bot.checks import dial
 from bot.checks.addresses import ForbiddenAddress
+from bot.checks.budget import within
 from bot.checks.context import RunContext, VantagePoint
-from bot.checks.errors import classify
+from bot.checks.errors import classify_http
 from bot.checks.result import CheckResult, ErrorKind, one_line
 
 # The header Prometheus sends with a scrape; blackbox_exporter bounds its
@@ -99,8 +100,8 @@ def _tls() -> ssl.SSLContext:
 
 
 def budget(point: VantagePoint, ctx: RunContext) -> float:
-    """A little under the engine's backstop, so that our own message wins."""
-    return min(ctx.timeout * 0.95, point.timeout or math.inf)
+    """The check's own share (bot.checks.budget), or less where the point says."""
+    return min(within(ctx.timeout), point.timeout or math.inf)
 
 
 async def get(
@@ -117,26 +118,8 @@ async def get(
     try:
         async with asyncio.timeout(seconds):
             return await client.get(url, params=params, headers=headers, timeout=seconds)
-    except (httpx.TimeoutException, TimeoutError) as exc:
-        raise Unanswered(ErrorKind.TIMEOUT, f"{url}: no answer within {seconds:.3g} s") from exc
     except ForbiddenAddress as exc:
         raise Unanswered(ErrorKind.DENIED, f"{url}: refused: {exc}") from exc
-    except httpx.HTTPError as exc:
-        root = _root_cause(exc)
-        if isinstance(root, OSError):
-            failure = classify(root, where=url)
-            raise Unanswered(failure.kind, failure.message) from exc
-        raise Unanswered(ErrorKind.PROTOCOL, f"{url}: {type(exc).__name__}: {exc}") from exc
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost socket, DNS or TLS error that httpx wrapped, if any."""
-    current: BaseException | None = exc
-    found = exc
-    for _ in range(10):  # bounded: chains are short, and may loop
-        if current is None:
-            break
-        if isinstance(current, OSError):
-            found = current
-        current = current.__cause__ or current.__context__
-    return found
+    except (httpx.HTTPError, TimeoutError) as exc:
+        failure = classify_http(exc, where=url, timed_out=f"no answer within {seconds:.3g} s")
+        raise Unanswered(failure.kind, failure.message) from exc

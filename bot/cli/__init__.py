@@ -16,12 +16,10 @@ from collections.abc import Sequence
 from bot import __version__, logs, redact
 from bot.cli import audit, console, demo, docs, lint, rehearse, run, schema, serve
 from bot.cli import timeline as timeline_cli
+from bot.errors import USAGE, TriageError
 
 # The registration table: add a subcommand module here (and keep its top light).
 COMMANDS = (run, lint, schema, rehearse, serve, docs, demo, console, audit, timeline_cli)
-
-# Exit codes shared by every subcommand.
-OK, FAILED, USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,7 +33,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help(sys.stderr)
         return USAGE
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except TriageError as exc:
+        # The one place a failure becomes a line on stderr and an exit code.
+        print(f"triage {args.command}: {exc.message}", file=sys.stderr)
+        return exc.code
     return code
 
 
@@ -44,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="triage", description="Runbooks as guided, executable incident triage."
     )
     parser.add_argument("--version", action="version", version=f"triage {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
     for command in COMMANDS:
         command.add(subparsers)
     return parser

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot import redact
+from bot.errors import UsageError
 from bot.store import AuditRecord, SqliteStore, default_path
 
-USAGE = 2
 COLUMNS = ("time", "incident", "actor", "action", "outcome", "request id", "params")
 
 
@@ -30,11 +29,7 @@ def add(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    path: Path = args.db or default_path()
-    if not path.is_file():
-        print(f"triage audit: no store at {path} (set --db or TRIAGE_DB)", file=sys.stderr)
-        return USAGE
-    store = SqliteStore(path)
+    store = open_store(args.db)
     try:
         records = store.audit_log(incident_id=args.incident)
     finally:
@@ -47,6 +42,14 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("\n".join(table(rows)))
     return 0
+
+
+def open_store(path: Path | None) -> SqliteStore:
+    """The store the bot wrote, never a fresh empty one made by mistake."""
+    where = path or default_path()
+    if not where.is_file():
+        raise UsageError(f"no store at {where} (set --db or TRIAGE_DB)")
+    return SqliteStore(where)
 
 
 def as_json(record: AuditRecord) -> dict[str, Any]:

@@ -38,6 +38,7 @@ def handle(args: argparse.Namespace) -> int:
     from bot.demo.aws import MotoMissing
     from bot.demo.faults import DEFAULT, FAULTS
     from bot.demo.play import run_demo
+    from bot.errors import INTERRUPTED, UsageError
 
     if args.list_faults:
         for name, fault in FAULTS.items():
@@ -49,8 +50,7 @@ def handle(args: argparse.Namespace) -> int:
             FAULTS[args.fault or DEFAULT], out=sys.stdout, lines=sys.stdin if interactive else None
         )
     except MotoMissing as exc:
-        print(f"triage demo: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from exc
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
     return 0

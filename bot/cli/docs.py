@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from bot.cli.run import UsageError, add_site_options, prepare
+from bot.cli.run import add_site_options, prepare
 
 
 def add(subparsers: Any) -> None:
@@ -21,10 +21,6 @@ def add(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from bot.docs.markdown import render_markdown
 
-    try:
-        binding, _ = prepare(args, require_values=False)
-    except UsageError as exc:
-        print(f"triage docs: {exc}", file=sys.stderr)
-        return 2
+    binding, _ = prepare(args, require_values=False)
     sys.stdout.write(render_markdown(binding))
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.startup import imports_done
+from bot.errors import TriageError, UsageError
 from bot.runbooks.binding import site_problems
 from bot.runbooks.issues import Located, RunbookError
 from bot.runbooks.loader import (
@@ -41,16 +42,14 @@ def handle(args: argparse.Namespace) -> int:
 
     files = runbook_files(args.paths or runbook_dirs())
     if not files:
-        print("triage lint: no runbook files found", file=sys.stderr)
-        return 2
+        raise UsageError("no runbook files found")
     site: SiteConfig | None = None
     if args.config is not None:
         try:
             site = load_site(args.config)
         except RunbookError as exc:
             _show(exc.problems)
-            print("site config invalid", file=sys.stderr)
-            return 1
+            raise TriageError("site config invalid") from exc
     bad, valid = 0, list[Runbook]()
     for path in files:
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.startup import imports_done
+from bot.errors import FAILED, OK, USAGE, UsageError
 
 
 def add(subparsers: Any) -> None:
@@ -34,7 +35,7 @@ class Tally:
 
     @property
     def code(self) -> int:
-        return 2 if self.invalid else 1 if self.failed else 0
+        return USAGE if self.invalid else FAILED if self.failed else OK
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -46,8 +47,7 @@ def handle(args: argparse.Namespace) -> int:
 
     files = rehearsal_files(args.paths or runbook_dirs())
     if not files:
-        print("triage test: no *.test.yaml files found", file=sys.stderr)
-        return 2
+        raise UsageError("no *.test.yaml files found")
     tally = Tally()
     for path in files:
         asyncio.run(_file(path, tally))

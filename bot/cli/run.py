@@ -19,6 +19,7 @@ from bot.engine.dryrun import dry_run, plan
 from bot.engine.results import CheckRun, RunResult
 from bot.engine.runner import Engine
 from bot.engine.site_settings import settings
+from bot.errors import UsageError
 from bot.runbooks.binding import BindError, Binding, bind, foreign_names, site_problems
 from bot.runbooks.issues import RunbookError
 from bot.runbooks.loader import (
@@ -33,11 +34,7 @@ from bot.runbooks.modules import module_problems
 from bot.runbooks.schema import Runbook
 from bot.runbooks.site import SiteConfig
 
-USAGE = 2
-
-
-class UsageError(Exception):
-    pass
+__all__ = ["UsageError", "add", "add_site_options", "alert_scope", "handle", "prepare"]
 
 
 def add(subparsers: Any) -> None:
@@ -82,14 +79,10 @@ def handle(args: argparse.Namespace) -> int:
     from bot.runbooks import loader  # noqa: F401  (prepare's, before the freeze)
 
     imports_done()
-    try:
-        binding, site = prepare(args)
-        target = _target(binding, args.target)
-        steps = _steps(binding, args.step)
-        alert = alert_scope(args.labels)
-    except UsageError as exc:
-        print(f"triage run: {exc}", file=sys.stderr)
-        return USAGE
+    binding, site = prepare(args)
+    target = _target(binding, args.target)
+    steps = _steps(binding, args.step)
+    alert = alert_scope(args.labels)
     redactor = redact.Redactor.from_env(site.secrets)
     redact.install(redactor)
     progress = None if args.json or args.dry_run else _progress(redactor)

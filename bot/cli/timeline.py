@@ -11,17 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from bot import redact
+from bot.cli.audit import open_store
 from bot.cli.run import add_site_options
+from bot.errors import UsageError
 from bot.runbooks.binding import BindError
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.issues import RunbookError
 from bot.runbooks.loader import load_site, runbook_dirs
-from bot.store import SqliteStore, default_path
 from bot.timeline import render
 from bot.timeline.build import timeline
 from bot.timeline.postmortem import postmortem
-
-USAGE = 2
 
 
 def add(subparsers: Any) -> None:
@@ -35,23 +34,12 @@ def add(subparsers: Any) -> None:
     add_postmortem(subparsers)
 
 
-def open_store(path: Path | None, command: str) -> SqliteStore | None:
-    where = path or default_path()
-    if not where.is_file():
-        print(f"triage {command}: no store at {where} (set --db or TRIAGE_DB)", file=sys.stderr)
-        return None
-    return SqliteStore(where)
-
-
 def handle(args: argparse.Namespace) -> int:
-    store = open_store(args.db, "timeline")
-    if store is None:
-        return USAGE
+    store = open_store(args.db)
     try:
         told = timeline(store, args.incident)
-    except KeyError:
-        print(f"triage timeline: no incident {args.incident}", file=sys.stderr)
-        return USAGE
+    except KeyError as exc:
+        raise UsageError(f"no incident {args.incident}") from exc
     finally:
         store.close()
     shown = render.as_json(told) if args.json else render.markdown(told) if args.md else None
@@ -76,21 +64,17 @@ def handle_postmortem(args: argparse.Namespace) -> int:
         site = load_site(args.config, args.sets)
         catalogue = Catalogue.load(runbook_dirs(), site)
     except (RunbookError, BindError, FileNotFoundError) as exc:
-        print(f"triage postmortem: {exc}", file=sys.stderr)
-        return USAGE
-    store = open_store(args.db, "postmortem")
-    if store is None:
-        return USAGE
+        raise UsageError(str(exc)) from exc
+    store = open_store(args.db)
     try:
-        incident = store.incident(args.incident)
+        try:
+            incident = store.incident(args.incident)
+        except KeyError as exc:
+            raise UsageError(f"no incident {args.incident}") from exc
         binding = catalogue.bindings.get(incident.runbook)
         if binding is None or incident.target not in binding.targets:
-            print(f"triage postmortem: runbook {incident.runbook} is not loaded", file=sys.stderr)
-            return USAGE
+            raise UsageError(f"runbook {incident.runbook} is not loaded")
         draft = postmortem(store, binding, incident.id)
-    except KeyError:
-        print(f"triage postmortem: no incident {args.incident}", file=sys.stderr)
-        return USAGE
     finally:
         store.close()
     sys.stdout.write(redact.active().redact(draft))

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from bot.actions.registry import ACTION_TYPES
 from bot.docs.checks import describe
 from bot.docs.text import code, fill, in_prose, one_line, plain, show, table
-from bot.runbooks.actions import Action, EcsRestartAction
+from bot.runbooks.actions import Action
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.checkdefs import CheckDef
-from bot.runbooks.schema import Conclusion, ManualItem, Question, Step
-from bot.runbooks.templates import compile_template, compile_tree
+from bot.runbooks.schema import ConclusionRule, ManualItem, Question, Step
+from bot.runbooks.templates import compile_template
 
 VARS = ("vars",)
 TARGETS = ("vars", "target")
@@ -204,7 +205,7 @@ def _manual(binding: Binding, items: list[ManualItem]) -> Iterator[str]:
     yield ""
 
 
-def _conclusion(binding: Binding, rule: Conclusion) -> list[str]:
+def _conclusion(binding: Binding, rule: ConclusionRule) -> list[str]:
     when = ", ".join(
         f"{code(name)} {' or '.join(wanted) if isinstance(wanted, list) else wanted}"
         for name, wanted in rule.when.items()
@@ -239,12 +240,9 @@ def _escalation(binding: Binding) -> Iterator[str]:
 
 
 def _action(binding: Binding, action: Action) -> list[str]:
-    if isinstance(action, EcsRestartAction):
-        call = f"{code('ecs.update_service')} desiredCount 0, then back to what it was"
-    else:
-        params = fill(compile_tree(action.params), {"vars": binding.vars}, VARS)
-        arguments = ", ".join(f"{k} {code(plain(v))}" for k, v in params.items())
-        call = f"{code(action.call)} with {arguments}"
+    call = ACTION_TYPES[action.type].describe(
+        action, lambda tree: fill(tree, {"vars": binding.vars}, VARS)
+    )
     who = [
         f"{kind} {', '.join(ids)}"
         for kind, ids in (("users", action.allow.users), ("groups", action.allow.groups))

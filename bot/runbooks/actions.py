@@ -1,22 +1,32 @@
-"""Escalation actions: changes to infrastructure a runbook declares.
+"""Escalation actions as a runbook declares them, and who may press what.
 
 They are validated when the runbook loads and run only on an explicit,
 confirmed request by an allowed person (never by auto-triage or Run all).
+Each action type (its model, plan, docs and execution) is registered in
+bot.actions.registry; the `actions:` union is derived from it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from bot.checks.aws import operation_model
-from bot.runbooks.fields import Model, Slug, TemplateText
+from bot.actions.aws_call import AwsAction, AwsRead
+from bot.actions.ecs_restart import EcsRestartAction
+from bot.actions.registry import action_union
+from bot.actions.types import ActionBase, Allow
+from bot.templating.fields import Model
 
-
-class Allow(Model):
-    users: list[str] = Field(default_factory=list, description="Slack user ids")
-    groups: list[str] = Field(default_factory=list, description="Slack user group ids")
+__all__ = [
+    "Action",
+    "ActionBase",
+    "Allow",
+    "AwsAction",
+    "AwsRead",
+    "Buttons",
+    "EcsRestartAction",
+]
 
 
 class Buttons(Model):
@@ -28,62 +38,8 @@ class Buttons(Model):
     resolve: Allow | None = Field(None, description="Resolve")
 
 
-class ActionBase(Model):
-    id: Slug
-    title: str
-    allow: Allow = Field(
-        default_factory=Allow,
-        description="who may run it, with the site config's (nobody if unset)",
-    )
-    approval: bool = Field(False, description="a second allowed person must approve")
-    approval_ttl: float = Field(900, gt=0, description="seconds an approval request stays valid")
-    timeout: float = Field(600, gt=0, le=3600, description="deadline for the whole action")
-    targets: list[str] | None = Field(None, description="only for these targets (default: all)")
-
-
-class AwsRead(Model):
-    """A read-only call showing the state before the change."""
-
-    call: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    query: str | None = None
-
-    @field_validator("call")
-    @classmethod
-    def _known_call(cls, value: str) -> str:
-        return _known(value)
-
-
-class AwsAction(ActionBase):
-    """One AWS API call, e.g. ecs.update_service with forceNewDeployment."""
-
-    type: Literal["aws"] = "aws"
-    call: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    read: AwsRead | None = None
-
-    @field_validator("call")
-    @classmethod
-    def _known_call(cls, value: str) -> str:
-        return _known(value)
-
-
-class EcsRestartAction(ActionBase):
-    """Scale an ECS service to 0, wait until nothing runs, scale it back to
-    the desired count it had, and wait until that many run: what breaks a
-    restart loop."""
-
-    type: Literal["ecs_restart"]
-    cluster: TemplateText = Field(default="{{ vars.cluster }}", validate_default=True)
-    service: TemplateText = Field(default="{{ target.service }}", validate_default=True)
-    region: TemplateText | None = None
-    poll: float = Field(5, gt=0, le=60, description="seconds between state reads while waiting")
-
-
-Action = Annotated[AwsAction | EcsRestartAction, Field(discriminator="type")]
-
-
-def _known(call: str) -> str:
-    service, _, operation = call.partition(".")
-    operation_model(service, operation)
-    return call
+if TYPE_CHECKING:
+    # What code may rely on of any action; the type's own fields via its type.
+    Action = ActionBase
+else:
+    Action = action_union()

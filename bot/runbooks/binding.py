@@ -60,7 +60,7 @@ def bind(runbook: Runbook, site: SiteConfig, *, require_values: bool = False) ->
             raise BindError(unset)
     binding = Binding(runbook, values, site={"vantage_points": sorted(site.vantage_points)})
     for name, target in runbook.targets.items():
-        binding.targets[name] = target_view(name, target, site.targets.get(name), values)
+        binding.targets[name] = bind_target(name, target, site.targets.get(name), values)
     return binding
 
 
@@ -115,7 +115,7 @@ def _close(name: str, known: set[str]) -> str:
     return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
-def target_view(
+def bind_target(
     name: str, target: Target, override: TargetOverride | None, values: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The target's fields with the site's overrides applied and `{{ vars.x }}`

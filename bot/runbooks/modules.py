@@ -25,10 +25,10 @@ def module_problems(runbook: Runbook, site: SiteConfig | None) -> list[Problem]:
         for name, view in bind(runbook, site).targets.items()
     ]
     named += [
-        (("steps", i, "checks", j, "module"), check.param_templates.get("module"))
+        (("steps", i, "checks", j, param), check.param_templates.get(param))
         for i, step in enumerate(runbook.steps)
         for j, check in enumerate(step.check_defs)
-        if check.type == "blackbox"
+        if (param := check.check_type.names_module) is not None
     ]
     return [
         Problem(loc, _unknown(module, known, site.blackbox_config))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.runbooks.actions import AwsAction
+from bot.actions.registry import ACTION_TYPES
 from bot.runbooks.checkdefs import CheckDef
 from bot.runbooks.issues import Loc, Problem
 from bot.runbooks.schema import ManualItem, Question, Runbook, Step, Target
@@ -56,11 +56,8 @@ def check_references(runbook: Runbook) -> list[Problem]:
         for j, action in enumerate(runbook.escalation.actions):
             here = ("escalation", "actions", j)
             problems += _target_names(runbook, action.targets, here)
-            if isinstance(action, AwsAction):
-                problems += _compiled(runbook, action.params, (*here, "params"), roots, every)
-                if action.read:
-                    where = (*here, "read", "params")
-                    problems += _compiled(runbook, action.read.params, where, roots, every)
+            for loc, tree in ACTION_TYPES[action.type].templated(action):
+                problems += _compiled(runbook, tree, (*here, *loc), roots, every)
     return problems
 
 
@@ -82,17 +79,10 @@ def opt_ins(runbook: Runbook) -> Iterator[Problem]:
     """Checks that opt out of a safety rule, with the reason given, for review."""
     for i, step in enumerate(runbook.steps):
         for j, check in enumerate(step.check_defs):
-            reason = check.param_templates.get("allow_operation")
-            if isinstance(reason, str):
-                call = check.param_templates.get("call")
-                loc = ("steps", i, "checks", j, "allow_operation")
-                yield Problem(loc, f"review: {call} allowed in a check: {reason}")
-            # An http method or tcp line that reads only by the author's word.
-            reason = check.param_templates.get("read_only_because")
-            if isinstance(reason, str):
-                what = check.param_templates.get("method") or check.param_templates.get("send")
-                loc = ("steps", i, "checks", j, "read_only_because")
-                yield Problem(loc, f"review: {check.type} {what} taken as a read: {reason}")
+            # Each type says which of its safety rules a check opts out of.
+            notes = check.check_type.reviews(check.param_templates)
+            for key, message in notes.items():
+                yield Problem(("steps", i, "checks", j, key), message)
 
 
 def _unique_steps(runbook: Runbook) -> Iterator[Problem]:

@@ -23,8 +23,8 @@ from bot.checks.params import JMESPath, Regex, truthy
 from bot.checks.result import CheckStatus
 from bot.runbooks.actions import Action, Buttons
 from bot.runbooks.checkdefs import CheckDef, Outcomes, allowed, check_union
-from bot.runbooks.fields import Model, Slug, TemplateText, _to_template
 from bot.runbooks.templates import Template
+from bot.templating.fields import Model, Slug, TemplateText, _to_template
 
 Protocol = Literal["smtp", "imap", "http", "https", "tcp"]
 TlsMode = Literal["none", "implicit", "starttls"]
@@ -208,7 +208,7 @@ class Question(Conditional):
 ManualItem = Instruction | Question
 
 
-class Conclusion(Model):
+class ConclusionRule(Model):
     when: dict[str, Outcomes] = Field(
         default_factory=dict, description="check id (or `as` name) -> outcome; empty = otherwise"
     )
@@ -247,7 +247,7 @@ class Step(Model):
     targets: list[str] | None = Field(None, description="only for these targets (default: all)")
     checks: list[check_union()] = Field(default_factory=list)  # type: ignore[valid-type]
     manual: ManualList
-    conclusions: list[Conclusion] = Field(default_factory=list)
+    conclusions: list[ConclusionRule] = Field(default_factory=list)
     chart: Chart | None = Field(None, description="a Prometheus series to draw after the findings")
 
     @property
@@ -255,7 +255,7 @@ class Step(Model):
         return list(self.checks)
 
 
-class Escalation(Model):
+class EscalationSpec(Model):
     why: str = ""
     manual: ManualList
     actions: list[Action] = Field(
@@ -276,7 +276,7 @@ class Runbook(Model):
     targets: dict[Slug, Target] = Field(description="the target catalogue")
     triggers: Triggers = Field(default_factory=Triggers)
     steps: list[Step] = Field(min_length=1)
-    escalation: Escalation | None = None
+    escalation: EscalationSpec | None = None
     buttons: Buttons = Field(default_factory=Buttons, description="who may press what")
 
     def step(self, step_id: str) -> Step:

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from bot import redact
+from bot.store.audit_names import audit_action
 from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
 
 
@@ -70,7 +71,7 @@ def audit(row: sqlite3.Row) -> AuditRecord:
         at=row["at"],
         incident_id=row["incident_id"],
         actor=row["actor"],
-        action=row["action"],
+        action=audit_action(row["action"]),
         params=json.loads(row["params"]),
         outcome=row["outcome"],
         request_id=row["request_id"],

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot import redact
 from bot.store import rows as convert
+from bot.store.audit_names import audit_action
 from bot.store.eventlog import EventLog
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
 from bot.store.worklog import WorkLog
@@ -254,7 +255,7 @@ class SqliteStore(WorkLog, EventLog):
                     time.time(),
                     incident_id,
                     actor,
-                    action,
+                    audit_action(action),  # one spelling per click
                     convert.dump(redact.active().redact_tree(params or {})),
                     redact.active().redact(outcome),
                     request_id,

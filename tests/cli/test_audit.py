@@ -70,7 +70,7 @@ def test_json_lines_filtered_by_incident(db: Path, capsys: pytest.CaptureFixture
     (line,) = capsys.readouterr().out.splitlines()
     record = json.loads(line)
     assert {k: record[k] for k in ("incident", "actor", "action", "outcome", "request_id")} == {
-        "incident": 2, "actor": "U2", "action": "triage.action", "outcome": "refused",
+        "incident": 2, "actor": "U2", "action": "run_action", "outcome": "refused",
         "request_id": "req-2",
     }  # fmt: skip
     assert record["params"]["password"] == "***"

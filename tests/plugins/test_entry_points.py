@@ -110,3 +110,19 @@ def test_a_plugin_that_is_not_a_check_type_is_refused_by_name(tmp_path: Path) ->
     assert done.returncode != 0
     assert "check type plugin 'broken' (json:dumps" in done.stderr
     assert "is a function, not a CheckType" in done.stderr
+
+
+def test_the_plugin_is_linted_like_a_built_in_type(tmp_path: Path) -> None:
+    """`triage lint` reads the plugin's own parameter model: a valid check
+    passes, a parameter out of its range is reported at its line."""
+    good = tmp_path / "backups.yaml"
+    good.write_text(RUNBOOK.replace("MARKER", str(tmp_path / "m")))
+    linted = triage("lint", str(good))
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "1 valid, 0 invalid" in linted.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("max_age: 3600", "max_age: -1"))
+    linted = triage("lint", str(bad))
+    assert linted.returncode == 1
+    line = next(n for n, text in enumerate(bad.read_text().splitlines(), 1) if "max_age" in text)
+    assert f"{bad}:{line}:" in linted.stdout and "max_age" in linted.stdout, linted.stdout

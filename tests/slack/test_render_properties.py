@@ -19,7 +19,7 @@ from bot.checks.result import CheckResult, CheckStatus
 from bot.engine.conclude import render_manual
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
 from bot.runbooks.catalogue import HelpEntry
-from bot.runbooks.schema import Escalation, Step
+from bot.runbooks.schema import EscalationSpec, Step
 from bot.slack import limits, render, render_actions
 from bot.slack.help import help_blocks
 from bot.slack.mrkdwn import escape, plain
@@ -198,7 +198,7 @@ def test_every_escalation_is_one_slack_accepts(
 ) -> None:
     actions = [(f"action-{n}", title) for n, title in enumerate(titles)]
     try:
-        escalation = Escalation.model_validate({"why": why, "manual": items})
+        escalation = EscalationSpec.model_validate({"why": why, "manual": items})
     except ValidationError:
         assume(False)
         raise

@@ -16,7 +16,7 @@ from bot.alerts.model import Alert
 from bot.checks.result import CheckResult
 from bot.engine.results import CheckRun, Conclusion, ManualView, RunResult, StepResult
 from bot.runbooks.catalogue import HelpEntry
-from bot.runbooks.schema import MAX_MANUAL_ITEMS, Escalation, Step
+from bot.runbooks.schema import MAX_MANUAL_ITEMS, EscalationSpec, Step
 from bot.slack import limits, render, render_actions
 from bot.slack.help import help_blocks
 from bot.slack.mrkdwn import cut, escape, lines, plain
@@ -89,7 +89,7 @@ def test_a_step_with_more_manual_items_than_one_message_holds_is_refused_by_lint
     with pytest.raises(ValidationError, match=f"at most {MAX_MANUAL_ITEMS}"):
         Step.model_validate({"id": "s", "title": "t", "manual": [item] * (MAX_MANUAL_ITEMS + 1)})
     with pytest.raises(ValidationError, match="at most 50"):
-        Escalation.model_validate(
+        EscalationSpec.model_validate(
             {"actions": [{"id": f"a{n}", "title": "t", "type": "aws"} for n in range(51)]}
         )
 
