@@ -8,10 +8,14 @@ the document past MAX_NODES (the "billion laughs": 600 bytes that expand to
 10**9 strings) are refused where they stand, before anything is expanded.
 
 Speed: where PyYAML was built with libyaml, libyaml's C parser turns the text
-into events (the scanner and parser are most of pure-Python PyYAML's time),
-and PyYAML's Python composer, with the budgets below, builds the nodes from
-them. libyaml's own composer cannot be used: it is C, so the budgets could
-not watch it compose. Both parsers give the same nodes with the same marks.
+into events (the scanner and parser are most of pure-Python PyYAML's time).
+A runbook is almost always plain data (no anchor, alias, tag or merge key):
+for those, `_direct` builds the values and positions straight from the
+events in one pass, with no nodes in between. Anything else (and any error)
+goes to PyYAML's Python composer with the budgets below, fed by the same
+events, which also words every refusal. libyaml's own composer cannot be
+used: it is C, so the budgets could not watch it compose. All paths give the
+same values with the same marks (tests/runbooks/test_yamlpos_parsers.py).
 """
 
 from __future__ import annotations
@@ -77,7 +81,12 @@ class Positions:
 def load(text: str, *, parser: str | None = None) -> tuple[Any, Positions]:
     """The value and its positions; `parser` ("c" or "python") picks one of
     PARSERS, by default the fastest there is."""
-    loader = PARSERS[parser or PARSER](text)
+    chosen = parser or PARSER
+    if chosen == "c":
+        direct = _direct(text)
+        if direct is not None:
+            return direct
+    loader = PARSERS[chosen](text)
     try:
         return _load(loader)
     finally:
@@ -243,3 +252,137 @@ def _walk(node: yaml.Node, path: Path, positions: Positions) -> None:
 
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Unusual(Exception):
+    """Something the one-pass builder leaves to the budgeted composer."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+# Deep enough for any runbook; deeper documents take the composer, which
+# enforces MAX_DEPTH and says where.
+_DIRECT_DEPTH = MAX_DEPTH - 2
+
+
+def _direct(text: str) -> tuple[Any, Positions] | None:
+    """Values and positions of plain YAML from libyaml's events in one pass,
+    or None when the text has anything but plain mappings, sequences and
+    untagged scalars, or any error: the caller then runs the composer, which
+    gives the same result or the worded error. Same semantics as the
+    composer + SafeConstructor + `_walk` for what it accepts."""
+    assert _CParser is not None
+    parser = _CParser(text)
+    try:
+        return _build(parser.get_event)
+    except (_Unusual, yaml.YAMLError, ValueError, OverflowError, TypeError):
+        return None
+    finally:
+        parser.dispose()
+
+
+def _build(get: Any) -> tuple[Any, Positions]:
+    return _Builder().run(get)
+
+
+class _Builder:
+    """The state of one `_direct` pass: one frame per open collection,
+    [container, path, key (_KEY: none yet; _ITEM: a sequence), raw key,
+    raw keys seen]."""
+
+    def __init__(self) -> None:
+        self.positions = Positions()
+        self.plain: dict[str, Any] = {}  # plain scalar text -> its value, in this document
+        self.stack: list[list[Any]] = []
+        self.root: Any = None
+        self.count = 0
+
+    def run(self, get: Any) -> tuple[Any, Positions]:
+        _expect(get(), yaml.StreamStartEvent)  # an empty stream: the composer says None
+        _expect(get(), yaml.DocumentStartEvent)
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                self.stack.pop()
+            elif kind is yaml.DocumentEndEvent:
+                break
+            else:
+                self._node(event, kind)
+        _expect(get(), yaml.StreamEndEvent)  # more than one document: the composer refuses
+        return self.root, self.positions
+
+    def _node(self, event: Any, kind: type) -> None:
+        if event.anchor is not None or event.tag is not None:  # aliases have an anchor
+            raise _Unusual
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Unusual
+        frame = self.stack[-1] if self.stack else None
+        mark = event.start_mark
+        at = Mark(mark.line + 1, mark.column + 1)
+        if kind is yaml.ScalarEvent:
+            raw = event.value
+            value = _scalar(raw, self.plain) if event.implicit[0] else raw
+            if frame is not None and frame[2] is _KEY:
+                self._key(frame, raw, value, at)
+                return
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if frame is not None and frame[2] is _KEY:
+                raise _Unusual  # a complex key
+            if len(self.stack) >= _DIRECT_DEPTH:
+                raise _Unusual
+            value = {} if kind is yaml.MappingStartEvent else []
+        else:
+            raise _Unusual
+        path = self._place(frame, value)
+        self.positions.marks[path] = at
+        if kind is not yaml.ScalarEvent:
+            self.stack.append([value, path, _KEY if kind is yaml.MappingStartEvent else _ITEM])
+            if kind is yaml.MappingStartEvent:
+                self.stack[-1] += [None, set()]
+
+    def _key(self, frame: list[Any], raw: str, value: Any, at: Mark) -> None:
+        if raw == "<<" or raw in frame[4]:
+            raise _Unusual  # a merge key, or a duplicate the composer words
+        frame[4].add(raw)
+        self.positions.key_marks[(*frame[1], raw)] = at
+        frame[2], frame[3] = value, raw
+
+    def _place(self, frame: list[Any] | None, value: Any) -> Path:
+        if frame is None:
+            self.root = value
+            return ()
+        if frame[2] is _ITEM:
+            frame[0].append(value)
+            return (*frame[1], len(frame[0]) - 1)
+        frame[0][frame[2]] = value
+        frame[2] = _KEY
+        return (*frame[1], frame[3])
+
+
+def _expect(event: Any, kind: type) -> None:
+    if type(event) is not kind:
+        raise _Unusual
+
+
+_KEY = object()  # a mapping frame waiting for its next key
+_ITEM = object()  # a sequence frame (never waits for a key)
+
+
+def _scalar(raw: str, plain: dict[str, Any]) -> Any:
+    """A plain scalar's value as SafeLoader gives it (int, bool, null,
+    timestamp...). The values are immutable, so one per text is shared."""
+    value = plain.get(raw, _KEY)
+    if value is _KEY:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))  # type: ignore[no-untyped-call]
+        if tag == _STR_TAG:
+            value = raw
+        else:
+            construct = SafeConstructor.yaml_constructors.get(tag)
+            if construct is None:
+                raise _Unusual
+            value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
+        plain[raw] = value
+    return value
