@@ -282,84 +282,75 @@ def _direct(text: str) -> tuple[Any, Positions] | None:
         parser.dispose()
 
 
-def _build(get: Any) -> tuple[Any, Positions]:
-    return _Builder().run(get)
+def _build(get: Any) -> tuple[Any, Positions]:  # noqa: PLR0912, PLR0915 - one hot loop
+    """The loop runs once per event (~100k for 200 runbooks), so it is one
+    flat function: a method call per event cost a third of its time.
 
-
-class _Builder:
-    """The state of one `_direct` pass: one frame per open collection,
-    [container, path, key (_KEY: none yet; _ITEM: a sequence), raw key,
-    raw keys seen]."""
-
-    def __init__(self) -> None:
-        self.positions = Positions()
-        self.plain: dict[str, Any] = {}  # plain scalar text -> its value, in this document
-        self.stack: list[list[Any]] = []
-        self.root: Any = None
-        self.count = 0
-
-    def run(self, get: Any) -> tuple[Any, Positions]:
-        _expect(get(), yaml.StreamStartEvent)  # an empty stream: the composer says None
-        _expect(get(), yaml.DocumentStartEvent)
-        while True:
-            event = get()
-            kind = type(event)
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                self.stack.pop()
-            elif kind is yaml.DocumentEndEvent:
-                break
-            else:
-                self._node(event, kind)
-        _expect(get(), yaml.StreamEndEvent)  # more than one document: the composer refuses
-        return self.root, self.positions
-
-    def _node(self, event: Any, kind: type) -> None:
+    One frame per open collection: [container, path, key, raw key, raw keys
+    seen] for a mapping, whose key is _KEY while it waits for the next one;
+    [container, path, _ITEM] for a sequence."""
+    _expect(get(), yaml.StreamStartEvent)  # an empty stream: the composer says None
+    _expect(get(), yaml.DocumentStartEvent)
+    positions = Positions()
+    marks, key_marks = positions.marks, positions.key_marks
+    plain: dict[str, Any] = {}  # plain scalar text -> its value, in this document
+    stack: list[list[Any]] = []
+    frame: list[Any] | None = None
+    root: Any = None
+    count = 0
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is _MAP_END or kind is _SEQ_END:
+            stack.pop()
+            frame = stack[-1] if stack else None
+            continue
+        if kind is _DOC_END:
+            break
         if event.anchor is not None or event.tag is not None:  # aliases have an anchor
             raise _Unusual
-        self.count += 1
-        if self.count > MAX_NODES:
+        count += 1
+        if count > MAX_NODES:
             raise _Unusual
-        frame = self.stack[-1] if self.stack else None
         mark = event.start_mark
         at = Mark(mark.line + 1, mark.column + 1)
-        if kind is yaml.ScalarEvent:
+        if kind is _SCALAR:
             raw = event.value
-            value = _scalar(raw, self.plain) if event.implicit[0] else raw
+            value = _scalar(raw, plain) if event.implicit[0] else raw
             if frame is not None and frame[2] is _KEY:
-                self._key(frame, raw, value, at)
-                return
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if raw == "<<" or raw in frame[4]:
+                    raise _Unusual  # a merge key, or a duplicate the composer words
+                frame[4].add(raw)
+                key_marks[(*frame[1], raw)] = at
+                frame[2], frame[3] = value, raw
+                continue
+        elif kind is _MAP_START or kind is _SEQ_START:
             if frame is not None and frame[2] is _KEY:
                 raise _Unusual  # a complex key
-            if len(self.stack) >= _DIRECT_DEPTH:
+            if len(stack) >= _DIRECT_DEPTH:
                 raise _Unusual
-            value = {} if kind is yaml.MappingStartEvent else []
+            value = {} if kind is _MAP_START else []
         else:
             raise _Unusual
-        path = self._place(frame, value)
-        self.positions.marks[path] = at
-        if kind is not yaml.ScalarEvent:
-            self.stack.append([value, path, _KEY if kind is yaml.MappingStartEvent else _ITEM])
-            if kind is yaml.MappingStartEvent:
-                self.stack[-1] += [None, set()]
-
-    def _key(self, frame: list[Any], raw: str, value: Any, at: Mark) -> None:
-        if raw == "<<" or raw in frame[4]:
-            raise _Unusual  # a merge key, or a duplicate the composer words
-        frame[4].add(raw)
-        self.positions.key_marks[(*frame[1], raw)] = at
-        frame[2], frame[3] = value, raw
-
-    def _place(self, frame: list[Any] | None, value: Any) -> Path:
         if frame is None:
-            self.root = value
-            return ()
-        if frame[2] is _ITEM:
+            root, path = value, ()
+        elif frame[2] is _ITEM:
+            path = (*frame[1], len(frame[0]))
             frame[0].append(value)
-            return (*frame[1], len(frame[0]) - 1)
-        frame[0][frame[2]] = value
-        frame[2] = _KEY
-        return (*frame[1], frame[3])
+        else:
+            path = (*frame[1], frame[3])
+            frame[0][frame[2]] = value
+            frame[2] = _KEY
+        marks[path] = at
+        if kind is not _SCALAR:
+            frame = [value, path, _KEY, None, set()] if kind is _MAP_START else [value, path, _ITEM]
+            stack.append(frame)
+    _expect(get(), yaml.StreamEndEvent)  # more than one document: the composer refuses
+    return root, positions
+
+
+_SCALAR, _MAP_START, _SEQ_START = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MAP_END, _SEQ_END, _DOC_END = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.DocumentEndEvent
 
 
 def _expect(event: Any, kind: type) -> None:
