@@ -71,7 +71,7 @@ class Template:
     source: str
     parts: tuple[str | Expr, ...]
 
-    @property
+    @functools.cached_property
     def exprs(self) -> tuple[Expr, ...]:
         return tuple(p for p in self.parts if isinstance(p, Expr))
 

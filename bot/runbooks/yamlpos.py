@@ -293,7 +293,7 @@ def _build(get: Any) -> tuple[Any, Positions]:  # noqa: PLR0912, PLR0915 - one h
     _expect(get(), yaml.DocumentStartEvent)
     positions = Positions()
     marks, key_marks = positions.marks, positions.key_marks
-    plain: dict[str, Any] = {}  # plain scalar text -> its value, in this document
+    plain = _plain_values()
     stack: list[list[Any]] = []
     frame: list[Any] | None = None
     root: Any = None
@@ -360,6 +360,19 @@ def _expect(event: Any, kind: type) -> None:
 
 _KEY = object()  # a mapping frame waiting for its next key
 _ITEM = object()  # a sequence frame (never waits for a key)
+
+
+# Plain scalar text -> its value, shared by every document: a shelf repeats
+# the same words (`true`, `5`, `tcp`) thousands of times. Bounded: cleared
+# when full.
+_PLAIN: dict[str, Any] = {}
+_PLAIN_MAX = 20_000
+
+
+def _plain_values() -> dict[str, Any]:
+    if len(_PLAIN) > _PLAIN_MAX:
+        _PLAIN.clear()
+    return _PLAIN
 
 
 def _scalar(raw: str, plain: dict[str, Any]) -> Any:
