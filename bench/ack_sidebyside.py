@@ -20,12 +20,23 @@ Per server, batches of N concurrent signed requests in new channels:
   2. `Run all` on the incidents batch 1 opened (the bare app gets clicks on a
      message that never existed: it only acks);
   3. `/triage smtp-relay` again while batch 2's checks run.
-Prints p50/p99 per batch (pooled over the pairs) and the ratios to bare.
+Prints p50/p99 per batch (pooled over the pairs) and the ratios to bare,
+with when the third batch was sent and done relative to the clicks (it only
+measures "while checks run" if sent within the checks' 5 s deadline), and
+the machine's load average before and after (other processes share the
+cores; the figures mean little above a load of ~1 per core).
+
+The signed requests go over plain asyncio streams (`Poster`), not httpx, so
+that the client's own CPU, on the same two cores, adds as little as it can
+to what is measured. A request whose kept-alive connection the server closed
+just as it was reused is sent once more on a new connection; its latency
+counts from the first attempt, and the number of such retries is printed.
 
 Bounded: every server start, header wait and request has a deadline, and the
 whole run stops after `--budget` seconds. Loopback only.
 
 Usage: python bench/ack_sidebyside.py [--n 50] [--pairs 6] [--budget 600]
+       python bench/ack_sidebyside.py --n 200 --pairs 2 --budget 900
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -138,11 +150,17 @@ def _run_all_value(blocks: list[dict[str, Any]]) -> str | None:
 
 def bare_main(port: int) -> None:
     """A Bolt AsyncApp that only acks, served by bot.slack.server.serve_http
-    (the function `triage serve --http` serves the bot with)."""
+    (the function `triage serve --http` serves the bot with), after the same
+    `imports_done()` (gc.freeze): without it every full collection in the
+    bare process walks Bolt's and aiohttp's import-time objects, which ours
+    does not, and the bare app measured slower than ours on plain acks."""
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.cli.startup import imports_done
     from bot.slack.server import serve_http
+
+    imports_done()
 
     client = AsyncWebClient(
         token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]
@@ -252,30 +270,91 @@ def _healthy(base: str) -> bool:
         return False
 
 
+class Poster:
+    """Signed POSTs to one server over kept-alive HTTP/1.1 connections, with
+    nothing but asyncio streams: the client shares the two cores with the
+    servers, and httpx spent ~1 ms of CPU per request there, which every
+    request queued behind it in a batch waited for (bare and ours alike).
+    A connection carries one request at a time; a batch of N opens up to N.
+
+    A request whose kept-alive connection the server closed just as it was
+    reused is sent once more on a new connection (counted in `retries`)."""
+
+    def __init__(self, base: str, path: str) -> None:
+        url = urlparse(base)
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
+        self.path = path
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.retries = 0
+
+    def request(self, body: bytes, headers: dict[str, str]) -> bytes:
+        head = [f"POST {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        head.append(f"Content-Length: {len(body)}")
+        return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+    async def post(self, request: bytes) -> tuple[int, bytes]:
+        reused = bool(self.idle)
+        conn = self.idle.pop() if reused else await asyncio.open_connection(self.host, self.port)
+        try:
+            status, body, keep = await self._exchange(conn, request)
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            conn[1].close()
+            if not reused:
+                raise
+            self.retries += 1
+            conn = await asyncio.open_connection(self.host, self.port)
+            status, body, keep = await self._exchange(conn, request)
+        if keep:
+            self.idle.append(conn)
+        else:
+            conn[1].close()
+        return status, body
+
+    @staticmethod
+    async def _exchange(
+        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes
+    ) -> tuple[int, bytes, bool]:
+        reader, writer = conn
+        writer.write(request)
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        status = int(head.split(" ", 2)[1])
+        length = re.search(r"\r\ncontent-length: *(\d+)", head)
+        if length is None:
+            raise RuntimeError(f"an answer without Content-Length: {head[:200]!r}")
+        body = await reader.readexactly(int(length.group(1)))
+        return status, body, "\r\nconnection: close" not in head
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
 class Load:
     """Signed requests to one server, built as Slack builds them."""
 
     def __init__(self, base: str, at: dict[str, str], http: httpx.AsyncClient) -> None:
-        self.url = f"{base}/slack/events"
+        self.poster = Poster(base, "/slack/events")
         self.control = at["control"]
-        self.http = http
+        self.http = http  # for the peers' control endpoint only
 
     async def _urls(self, n: int) -> list[str]:
         got = await self.http.get(f"{self.control}/urls", params={"n": n})
         return list(got.json())
 
     async def _post(self, fields: dict[str, str]) -> float:
+        """ms from sending a signed request to having its whole answer."""
         from tests.peers.slack import SIGNING_SECRET, sign
 
         body = urlencode(fields).encode()
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        request = self.poster.request(body, headers | sign(body, SIGNING_SECRET))
         started = time.perf_counter()
-        response = await self.http.post(
-            self.url, content=body, headers=headers | sign(body, SIGNING_SECRET)
-        )
+        status, answer = await self.poster.post(request)
         elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"ack was {response.status_code}: {response.text[:200]}")
+        if status != 200:
+            raise RuntimeError(f"ack was {status}: {answer[:200]!r}")
         return elapsed
 
     async def commands(self, channels: list[str]) -> list[float]:
@@ -334,7 +413,11 @@ class Load:
             await asyncio.sleep(0.05)  # polling another process; a condition with a deadline
 
 
-async def batches(n: int, tag: str, load: Load, *, ours: bool) -> tuple[Samples, float]:
+async def batches(
+    n: int, tag: str, load: Load, *, ours: bool
+) -> tuple[Samples, tuple[float, float]]:
+    """The three batches; also when the third was sent and done, in seconds
+    after the clicks were sent."""
     await load.commands([f"C{tag}w"])  # warm-up: first request, auth.test
     first = [f"C{tag}a{i}" for i in range(n)]
     samples: Samples = {BATCHES[0]: await load.commands(first)}
@@ -346,8 +429,9 @@ async def batches(n: int, tag: str, load: Load, *, ours: bool) -> tuple[Samples,
         }
     clicks_at = time.perf_counter()
     samples[BATCHES[1]] = await load.clicks(clicked)
+    third_at = time.perf_counter() - clicks_at
     samples[BATCHES[2]] = await load.commands([f"C{tag}b{i}" for i in range(n)])
-    return samples, time.perf_counter() - clicks_at
+    return samples, (third_at, time.perf_counter() - clicks_at)
 
 
 def quantiles(samples: list[float]) -> tuple[float, float]:
@@ -355,12 +439,33 @@ def quantiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def report(n: int, pairs: int, results: dict[str, Samples], lag: list[float], refused: int) -> None:
+def report(
+    n: int,
+    pairs: int,
+    results: dict[str, Samples],
+    lag: list[tuple[float, float]],
+    *,
+    refused: int,
+    retries: int,
+    load_before: tuple[float, float, float],
+) -> None:
+    sent = [s for s, _ in lag] or [0.0]
+    done = [d for _, d in lag] or [0.0]
     print(
         f"ack latency, ms: {n} concurrent signed requests per batch, {pairs} interleaved pairs"
-        f" pooled ({pairs * n} acks per batch per app); third batch done"
-        f" {max(lag or [0]):.2f} s after the clicks (checks' deadline {CHECK_DEADLINE_S:.0f} s);"
-        f" stand-in refusals {refused}; load average {os.getloadavg()[0]:.2f}"
+        f" pooled ({pairs * n} acks per batch per app)"
+    )
+    print(
+        f"third batch sent {min(sent):.2f}-{max(sent):.2f} s and done {min(done):.2f}-"
+        f"{max(done):.2f} s after the clicks (checks' deadline {CHECK_DEADLINE_S:.0f} s);"
+        f" stand-in refusals {refused}; retried on a closed keep-alive connection {retries}"
+    )
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"load client's own CPU time {used.ru_utime + used.ru_stime:.1f} s (it shares the cores)")
+    print(
+        f"machine: {os.cpu_count()} cores; load average (1/5/15 min) before"
+        f" {'/'.join(f'{x:.2f}' for x in load_before)}, after"
+        f" {'/'.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print("| batch | ours p50 / p99 | bare p50 / p99 | p50 ratio | p99 ratio |")
     print("|---|---|---|---|---|")
@@ -375,9 +480,14 @@ def report(n: int, pairs: int, results: dict[str, Samples], lag: list[float], re
             flush=True,
         )
     ours99 = max(quantiles(results["ours"][b])[1] for b in BATCHES)
-    met = worst <= 1.2 and ours99 < 50
+    # Issue 19's targets: at 50 concurrent, p99 <= 1.2 x bare and < 50 ms;
+    # at 200 concurrent, p99 <= 1.5 x bare.
+    if n <= 50:
+        met, target = worst <= 1.2 and ours99 < 50, "p99 <= 1.2 x bare and < 50 ms"
+    else:
+        met, target = worst <= 1.5, "p99 <= 1.5 x bare"
     print(
-        f"target, every batch p99 <= 1.2 x bare and < 50 ms: worst ratio {worst:.2f},"
+        f"target, every batch {target}: worst ratio {worst:.2f},"
         f" worst ours p99 {ours99:.1f} ms -> {'met' if met else 'NOT met'}"
     )
 
@@ -387,7 +497,9 @@ def client_main(n: int, pairs: int, budget: float) -> None:
 
     assert Act.RUN_ALL.value == RUN_ALL, "bench's Run all action id is stale"
     results: dict[str, Samples] = {w: {b: [] for b in BATCHES} for w in ("bare", "ours")}
-    lag: list[float] = []
+    lag: list[tuple[float, float]] = []
+    retries = 0
+    load_before = os.getloadavg()
     ends = time.monotonic() + budget
     with peers() as at:
         for pair in range(pairs):
@@ -398,19 +510,24 @@ def client_main(n: int, pairs: int, budget: float) -> None:
 
                     async def go(
                         base: str = base, who: str = who, pair: int = pair
-                    ) -> tuple[Samples, float]:
+                    ) -> tuple[Samples, tuple[float, float], int]:
                         limits = httpx.Limits(max_connections=None)
                         async with httpx.AsyncClient(timeout=30, limits=limits) as http:
                             load = Load(base, at, http)
-                            return await batches(n, f"{pair}{who[0]}", load, ours=who == "ours")
+                            try:
+                                got = await batches(n, f"{pair}{who[0]}", load, ours=who == "ours")
+                            finally:
+                                load.poster.close()
+                            return (*got, load.poster.retries)
 
-                    samples, after = asyncio.run(go())
+                    samples, after, retried = asyncio.run(go())
+                    retries += retried
                 for label, values in samples.items():
                     results[who][label].extend(values)
                 if who == "ours":
                     lag.append(after)
         refused = int(httpx.get(f"{at['control']}/refused", timeout=5).json())
-    report(n, pairs, results, lag, refused)
+    report(n, pairs, results, lag, refused=refused, retries=retries, load_before=load_before)
 
 
 def main() -> None:

@@ -5,12 +5,21 @@ HTTP) are probed N times each, one probe at a time: by our own check type,
 by our `module` executor running the exporter's module, and by a real
 prometheus-blackbox-exporter asked over HTTP (a kept-alive client, as
 Prometheus scrapes it). Prints median and p95 per probe and the ratios
-measured in this one run. Usage: python bench/probe_cost.py [N]
+measured in this one run.
+
+The three probers take turns, one probe each per round (in a rotating
+order), so that a change in the machine's load during the run (other
+processes on two shared cores) weighs on all three alike rather than on
+whichever ran last.
+
+Usage: python bench/probe_cost.py [N] [--only HTTP,TLS,...]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import sys
@@ -55,15 +64,19 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def timed(probe: Probe, rounds: int) -> list[float]:
-    for _ in range(min(10, rounds)):  # warm up: imports, TLS session caches, keep-alive
-        await probe()
-    costs = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        if not await probe():
-            raise RuntimeError("a probe failed: the benchmark's targets are broken")
-        costs.append((time.perf_counter() - started) * 1000)
+async def interleaved(probes: dict[str, Probe], rounds: int) -> dict[str, list[float]]:
+    """ms per probe for each prober, the probers taking turns round by round."""
+    for probe in probes.values():
+        for _ in range(min(10, rounds)):  # warm up: imports, TLS session caches, keep-alive
+            await probe()
+    costs: dict[str, list[float]] = {name: [] for name in probes}
+    names = list(probes)
+    for n in range(rounds):
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            started = time.perf_counter()
+            if not await probes[name]():
+                raise RuntimeError("a probe failed: the benchmark's targets are broken")
+            costs[name].append((time.perf_counter() - started) * 1000)
     return costs
 
 
@@ -114,27 +127,39 @@ def cases(targets: dict[str, Peer], ctx: RunContext) -> list[tuple[str, str, str
     ]
 
 
-async def measure(targets: dict[str, Peer], exporter: Exporter, rounds: int) -> None:
+async def measure(
+    targets: dict[str, Peer], exporter: Exporter, rounds: int, only: set[str] | None
+) -> None:
     modules = load_blackbox_modules(exporter.config)
     ctx = RunContext(
         timeout=5.0, ca_file=exporter.ca_bundle, vantage=VantageSettings(modules=modules)
     )
-    print(f"per probe, ms: median / p95 of {rounds} sequential probes each")
+    print(
+        f"per probe, ms: median / p95 of {rounds} probes each, the three probers"
+        f" interleaved; load average {os.getloadavg()[0]:.2f}"
+    )
     async with httpx.AsyncClient(timeout=10) as client:
         for label, module_name, key, check in cases(targets, ctx):
+            if only is not None and label.upper() not in only:
+                continue
             peer = targets.get(key)
             target = f"{peer.host}:{peer.port}" if peer else key
             local = module.Params(module=module_name, target=target)
-            costs = {
-                "check": await timed(check, rounds),
-                "module": await timed(ours(module.run, local, ctx), rounds),
-                "exporter": await timed(theirs(client, exporter.url, module_name, target), rounds),
+            probes = {
+                "check": check,
+                "module": ours(module.run, local, ctx),
+                "exporter": theirs(client, exporter.url, module_name, target),
             }
-            print(row(label, costs), flush=True)
+            print(row(label, await interleaved(probes, rounds)), flush=True)
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=200, help="probes per prober")
+    parser.add_argument("--only", help="comma-separated rows, e.g. HTTP,TLS (default: all)")
+    args = parser.parse_args()
+    only = {o.strip().upper() for o in args.only.split(",")} if args.only else None
     if shutil.which(BINARY) is None and not Path(f"/usr/bin/{BINARY}").exists():
         sys.exit(f"{BINARY} is not installed (apt-get install {BINARY})")
     ca = trustme.CA()
@@ -151,7 +176,7 @@ def main() -> None:
         }
         config = write_config(Path(tmp) / "blackbox.yml")
         exporter = stack.enter_context(running(config, ca_file, Path(tmp) / "exporter.log"))
-        asyncio.run(measure(targets, exporter, rounds))
+        asyncio.run(measure(targets, exporter, args.rounds, only))
 
 
 if __name__ == "__main__":

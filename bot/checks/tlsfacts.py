@@ -10,10 +10,12 @@ from __future__ import annotations
 import ssl
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+if TYPE_CHECKING:
+    # cryptography is imported where a certificate is read: `triage lint`
+    # loads the checks that use this without it (issue 19).
+    from cryptography import x509
 
 
 def handshake_facts(
@@ -27,6 +29,8 @@ def handshake_facts(
     }
     der = tls.getpeercert(binary_form=True)
     if der:
+        from cryptography import x509  # noqa: PLC0415
+
         facts.update(certificate_facts(x509.load_der_x509_certificate(der), now=now))
     return facts
 
@@ -45,11 +49,15 @@ def certificate_facts(cert: x509.Certificate, *, now: datetime | None = None) ->
 
 
 def _common_name(name: x509.Name) -> str | None:
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
     attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(attrs[0].value) if attrs else None
 
 
 def _dns_names(cert: x509.Certificate) -> list[str]:
+    from cryptography import x509  # noqa: PLC0415
+
     try:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:

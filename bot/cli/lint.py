@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.startup import imports_done
+from bot.cli.startup import collector_paused, imports_done
 from bot.errors import TriageError, UsageError
 from bot.runbooks.binding import site_problems
 from bot.runbooks.issues import Located, RunbookError
@@ -37,9 +37,12 @@ def add(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-
     imports_done()
+    with collector_paused():  # bounded by the files' size caps (bot/runbooks/files.py)
+        return _lint(args)
 
+
+def _lint(args: argparse.Namespace) -> int:
     files = runbook_files(args.paths or runbook_dirs())
     if not files:
         raise UsageError("no runbook files found")

@@ -27,6 +27,14 @@ def add(subparsers: Any) -> None:
     parser.set_defaults(handler=handle, log_level="INFO")
 
 
+def _import_check_libraries() -> None:
+    """What the checks import where they first need it, so that `triage lint`
+    does without (bot/checks/dnsquery.py, tlsfacts.py): the bot imports them
+    now, not on its event loop in the middle of the first incident."""
+    import cryptography.x509  # noqa: F401
+    import dns.asyncresolver  # noqa: F401
+
+
 def handle(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `triage lint` and the other one-shot
     # commands must not pay for Slack, aiohttp and the engine (bench/lint_shelf.py).
@@ -44,6 +52,7 @@ def handle(args: argparse.Namespace) -> int:
     from bot.slack.webhooks import Webhooks
     from bot.store import SqliteStore, StoreUnavailable, default_path
 
+    _import_check_libraries()
     imports_done()
     try:
         config = SlackConfig.from_env(http=args.http or not _has_app_token())

@@ -8,10 +8,14 @@ the document past MAX_NODES (the "billion laughs": 600 bytes that expand to
 10**9 strings) are refused where they stand, before anything is expanded.
 
 Speed: where PyYAML was built with libyaml, libyaml's C parser turns the text
-into events (the scanner and parser are most of pure-Python PyYAML's time),
-and PyYAML's Python composer, with the budgets below, builds the nodes from
-them. libyaml's own composer cannot be used: it is C, so the budgets could
-not watch it compose. Both parsers give the same nodes with the same marks.
+into events (the scanner and parser are most of pure-Python PyYAML's time).
+A runbook is almost always plain data (no anchor, alias, tag or merge key):
+for those, `_direct` builds the values and positions straight from the
+events in one pass, with no nodes in between. Anything else (and any error)
+goes to PyYAML's Python composer with the budgets below, fed by the same
+events, which also words every refusal. libyaml's own composer cannot be
+used: it is C, so the budgets could not watch it compose. All paths give the
+same values with the same marks (tests/runbooks/test_yamlpos_parsers.py).
 """
 
 from __future__ import annotations
@@ -77,7 +81,12 @@ class Positions:
 def load(text: str, *, parser: str | None = None) -> tuple[Any, Positions]:
     """The value and its positions; `parser` ("c" or "python") picks one of
     PARSERS, by default the fastest there is."""
-    loader = PARSERS[parser or PARSER](text)
+    chosen = parser or PARSER
+    if chosen == "c":
+        direct = _direct(text)
+        if direct is not None:
+            return direct
+    loader = PARSERS[chosen](text)
     try:
         return _load(loader)
     finally:
@@ -243,3 +252,141 @@ def _walk(node: yaml.Node, path: Path, positions: Positions) -> None:
 
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Unusual(Exception):
+    """Something the one-pass builder leaves to the budgeted composer."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = Resolver()
+_CONSTRUCTOR = SafeConstructor()
+# Deep enough for any runbook; deeper documents take the composer, which
+# enforces MAX_DEPTH and says where.
+_DIRECT_DEPTH = MAX_DEPTH - 2
+
+
+def _direct(text: str) -> tuple[Any, Positions] | None:
+    """Values and positions of plain YAML from libyaml's events in one pass,
+    or None when the text has anything but plain mappings, sequences and
+    untagged scalars, or any error: the caller then runs the composer, which
+    gives the same result or the worded error. Same semantics as the
+    composer + SafeConstructor + `_walk` for what it accepts."""
+    assert _CParser is not None
+    parser = _CParser(text)
+    try:
+        return _build(parser.get_event)
+    except (_Unusual, yaml.YAMLError, ValueError, OverflowError, TypeError):
+        return None
+    finally:
+        parser.dispose()
+
+
+def _build(get: Any) -> tuple[Any, Positions]:  # noqa: PLR0912, PLR0915 - one hot loop
+    """The loop runs once per event (~100k for 200 runbooks), so it is one
+    flat function: a method call per event cost a third of its time.
+
+    One frame per open collection: [container, path, key, raw key, raw keys
+    seen] for a mapping, whose key is _KEY while it waits for the next one;
+    [container, path, _ITEM] for a sequence."""
+    _expect(get(), yaml.StreamStartEvent)  # an empty stream: the composer says None
+    _expect(get(), yaml.DocumentStartEvent)
+    positions = Positions()
+    marks, key_marks = positions.marks, positions.key_marks
+    plain = _plain_values()
+    stack: list[list[Any]] = []
+    frame: list[Any] | None = None
+    root: Any = None
+    count = 0
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is _MAP_END or kind is _SEQ_END:
+            stack.pop()
+            frame = stack[-1] if stack else None
+            continue
+        if kind is _DOC_END:
+            break
+        if event.anchor is not None or event.tag is not None:  # aliases have an anchor
+            raise _Unusual
+        count += 1
+        if count > MAX_NODES:
+            raise _Unusual
+        mark = event.start_mark
+        at = Mark(mark.line + 1, mark.column + 1)
+        if kind is _SCALAR:
+            raw = event.value
+            value = _scalar(raw, plain) if event.implicit[0] else raw
+            if frame is not None and frame[2] is _KEY:
+                if raw == "<<" or raw in frame[4]:
+                    raise _Unusual  # a merge key, or a duplicate the composer words
+                frame[4].add(raw)
+                key_marks[(*frame[1], raw)] = at
+                frame[2], frame[3] = value, raw
+                continue
+        elif kind is _MAP_START or kind is _SEQ_START:
+            if frame is not None and frame[2] is _KEY:
+                raise _Unusual  # a complex key
+            if len(stack) >= _DIRECT_DEPTH:
+                raise _Unusual
+            value = {} if kind is _MAP_START else []
+        else:
+            raise _Unusual
+        if frame is None:
+            root, path = value, ()
+        elif frame[2] is _ITEM:
+            path = (*frame[1], len(frame[0]))
+            frame[0].append(value)
+        else:
+            path = (*frame[1], frame[3])
+            frame[0][frame[2]] = value
+            frame[2] = _KEY
+        marks[path] = at
+        if kind is not _SCALAR:
+            frame = [value, path, _KEY, None, set()] if kind is _MAP_START else [value, path, _ITEM]
+            stack.append(frame)
+    _expect(get(), yaml.StreamEndEvent)  # more than one document: the composer refuses
+    return root, positions
+
+
+_SCALAR, _MAP_START, _SEQ_START = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MAP_END, _SEQ_END, _DOC_END = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.DocumentEndEvent
+
+
+def _expect(event: Any, kind: type) -> None:
+    if type(event) is not kind:
+        raise _Unusual
+
+
+_KEY = object()  # a mapping frame waiting for its next key
+_ITEM = object()  # a sequence frame (never waits for a key)
+
+
+# Plain scalar text -> its value, shared by every document: a shelf repeats
+# the same words (`true`, `5`, `tcp`) thousands of times. Bounded: cleared
+# when full.
+_PLAIN: dict[str, Any] = {}
+_PLAIN_MAX = 20_000
+
+
+def _plain_values() -> dict[str, Any]:
+    if len(_PLAIN) > _PLAIN_MAX:
+        _PLAIN.clear()
+    return _PLAIN
+
+
+def _scalar(raw: str, plain: dict[str, Any]) -> Any:
+    """A plain scalar's value as SafeLoader gives it (int, bool, null,
+    timestamp...). The values are immutable, so one per text is shared."""
+    value = plain.get(raw, _KEY)
+    if value is _KEY:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, raw, (True, False))  # type: ignore[no-untyped-call]
+        if tag == _STR_TAG:
+            value = raw
+        else:
+            construct = SafeConstructor.yaml_constructors.get(tag)
+            if construct is None:
+                raise _Unusual
+            value = construct(_CONSTRUCTOR, yaml.ScalarNode(tag, raw))
+        plain[raw] = value
+    return value

@@ -11,6 +11,7 @@ which compute over values and reach nothing outside.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
@@ -48,12 +49,22 @@ class Expr:
     def fields(self) -> tuple[str, ...]:
         """The leading chain of plain field names: `checks.tg.result[0]` gives
         ("checks", "tg", "result")."""
-        return tuple(_leading_fields(_ast(self.parsed)))
+        return self._fields
 
     def chains(self) -> list[tuple[str, ...]]:
         """Every chain read from the root of the scope: `target.a || vars.b`
         gives [("target", "a"), ("vars", "b")]. Used to validate references."""
-        return [tuple(c) for c in _root_chains(_ast(self.parsed)) if c]
+        return list(self._chains)
+
+    # Walked once per expression: validation asks each one many times (issue
+    # 19: ~34,000 walks linting 200 runbooks). The expression never changes.
+    @functools.cached_property
+    def _fields(self) -> tuple[str, ...]:
+        return tuple(_leading_fields(_ast(self.parsed)))
+
+    @functools.cached_property
+    def _chains(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(c) for c in _root_chains(_ast(self.parsed)) if c)
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,7 @@ class Template:
     source: str
     parts: tuple[str | Expr, ...]
 
-    @property
+    @functools.cached_property
     def exprs(self) -> tuple[Expr, ...]:
         return tuple(p for p in self.parts if isinstance(p, Expr))
 
@@ -85,6 +96,10 @@ class Template:
         return self.source
 
 
+# Templates are immutable and a shelf repeats the same ones (`{{ target.host }}`)
+# across steps and runbooks: compiled once each (issue 19). Errors are not
+# cached; they raise again.
+@functools.lru_cache(maxsize=8192)
 def compile_template(source: str) -> Template:
     parts: list[str | Expr] = []
     pos = 0

@@ -13,7 +13,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[2]
-HEAVY = ("slack_bolt", "slack_sdk", "aiohttp", "boto3", "matplotlib", "bot.slack", "bot.demo")
+# dnspython and cryptography are only needed once a dns lookup or a TLS
+# handshake is made (about 150 ms of imports between them).
+HEAVY = (
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp",
+    "boto3",
+    "matplotlib",
+    "bot.slack",
+    "bot.demo",
+    "dns",
+    "cryptography",
+)
 PROBE = """
 import json, sys
 from bot.cli import main

@@ -6,6 +6,7 @@ its events; the budgets live in that composer)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,62 @@ def test_both_parsers_keep_the_budgets_and_locate_the_refusal(
     assert mark.line >= 1 and mark.col >= 1
     if where is not None:
         assert (mark.line, mark.col) == where
+
+
+# Plain YAML the one-pass builder takes, and YAML it hands to the composer:
+# either way `load` must give what the budgeted composer gives.
+SHAPES = [
+    "a: 1\nb: -2.5\nc: true\nd: null\ne: ~\nf:\ng: 2026-11-30\nh: 2026-11-30T08:15:00Z\n",
+    "1: one\ntrue: yes\nnull: none\n0x1f: hex\n1_000: under\n'1': quoted\n",
+    "a: [1, '2', \"3\", [4, {b: 5}]]\nc: {d: [], e: {}}\n",
+    "- 1\n- - 2\n  - 3\n- k: v\n  l: |\n    text\n    more\n",
+    "s: >-\n  folded\n  text\nt: 'it''s'\nu: \"\\u00e9\\t\"\n",
+    "a: 1:30\nb: .inf\nc: -.nan\nd: 0o17\ne: +12\nf: Yes\ng: off\n",
+    "x: 'héllo 😀'\ny: {z: [1, ü]}\n",
+    "just a scalar\n",
+    "",
+    "# only a comment\n",
+    "---\na: 1\n...\n",
+    "a: &x [1, 2]\nb: *x\n",
+    "base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n",
+    "a: !!str 12\nb: !!int '7'\n",
+    "? [complex, key]\n: value\n",
+    "a: 1\n---\nb: 2\n",
+    "a: 1\na: 2\n",
+    "=: value\n",
+]
+
+
+@pytest.mark.parametrize("text", SHAPES)
+def test_the_one_pass_builder_agrees_with_the_composer(text: str) -> None:
+    def run(parser: str) -> tuple[Any, Any, Any] | str:
+        try:
+            value, positions = load(text, parser=parser)
+        except YamlError as exc:
+            return f"{exc.mark.line}:{exc.mark.col}: {exc.message}"
+        return value, positions.marks, positions.key_marks
+
+    composed = run("python")
+    assert run("c") == composed
+    if isinstance(composed, str):
+        return
+    loader = PARSERS["c"](text)  # libyaml's events, the composer, no shortcut
+    try:
+        value, positions = yamlpos._load(loader)
+    finally:
+        loader.dispose()
+    assert (value, positions.marks, positions.key_marks) == composed
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_runbooks_take_the_one_pass_builder(path: Path) -> None:
+    assert yamlpos._direct(path.read_text()) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: &x 1\nb: *x\n", "a: !!str 1\n", "<<: {a: 1}\n", "a: 1\na: 2\n", "a: [1\n", "a: 1\n---\n"],
+    ids=["anchor", "tag", "merge", "duplicate", "broken", "two-documents"],
+)
+def test_anything_but_plain_data_goes_to_the_budgeted_composer(text: str) -> None:
+    assert yamlpos._direct(text) is None
