@@ -22,10 +22,11 @@ from bot.charts.series import NoChart, fetch
 from bot.charts.spark import sparkline
 from bot.charts.spec import ChartSpec
 from bot.cli.run import settings
+from bot.incidents.service import Actor, IncidentService
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.loader import load_site
 from bot.slack.poster import Poster
-from bot.slack.walkthrough import Actor, Walkthrough
+from bot.slack.presenter import slack_incidents
 from bot.store import SqliteStore
 from tests.charts.exporter import Exporter, running_exporter
 from tests.peers import prometheus_server as prom
@@ -133,7 +134,7 @@ DECLARED = """
 
 def walkthrough(
     slack_api: SlackStandIn, tmp_path: Path, prometheus_url: str, where: str = "prom"
-) -> Walkthrough:
+) -> IncidentService:
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "runbooks" / "history.yaml").write_text(RUNBOOK + DECLARED)
     site = load_site(
@@ -148,7 +149,7 @@ def walkthrough(
     catalogue = Catalogue.load([tmp_path / "runbooks"], site)
     client = AsyncWebClient(base_url=slack_api.url, token=slack_api.token)
     poster = Poster(client, post_interval=0.0, edit_interval=0.0)
-    return Walkthrough(catalogue, SqliteStore(tmp_path / "t.db"), poster, settings(site))
+    return slack_incidents(catalogue, SqliteStore(tmp_path / "t.db"), poster, settings(site))
 
 
 async def test_a_step_with_a_prometheus_check_gets_its_chart_after_the_findings(
@@ -192,7 +193,7 @@ async def test_a_chart_that_cannot_be_drawn_says_so_in_one_line(
 def test_matplotlib_is_not_imported_until_a_chart_is_drawn() -> None:
     """Start-up and `triage lint` do not pay for it (about a second)."""
     code = (
-        "import sys, bot.cli, bot.slack.app, bot.slack.walkthrough, bot.slack.charts;"
+        "import sys, bot.cli, bot.app.build, bot.slack.presenter, bot.slack.charts;"
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run(

@@ -163,7 +163,9 @@ async def test_an_unattended_triage_shows_running_then_findings_then_charts(
     after = await incidents.store.incident(incident.id)
     assert after.thread_ts == "1.5" and after.step_messages == {"header": "m0"}
     audit = incidents.store.sync.audit_log(incident_id=incident.id)
-    assert [(r.actor, r.action, r.outcome) for r in audit] == [("alert:kuma", "auto_triage", "fail")]
+    assert [(r.actor, r.action, r.outcome) for r in audit] == [
+        ("alert:kuma", "auto_triage", "fail")
+    ]
 
 
 async def test_skip_answer_escalate_and_resolve_each_show_one_thing(service: Any) -> None:
