@@ -22,7 +22,7 @@ from bot.engine.runner import Engine, OnCheck, Settings
 from bot.incidents import views
 from bot.incidents.presenter import Pending, Presenter, Ran, Running, Skipped
 from bot.incidents.records import StepRecord
-from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView, TargetView
+from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
@@ -87,7 +87,7 @@ class IncidentService:
         if unattended:
             return incident
         at = await self.presenter.header(
-            incident, self.target_view(binding, target), await self.progress(incident), at=None
+            incident, views.target_view(binding, target), await self.progress(incident), at=None
         )
         await self.store.set_thread(incident.id, thread_ts or at)
         await self.store.set_step_message(incident.id, HEADER, at)
@@ -154,7 +154,7 @@ class IncidentService:
         binding = self.catalogue.bindings[incident.runbook]
         progress = replace(await self.progress(incident), running=True)
         header = incident.step_messages.get(HEADER)
-        view = self.target_view(binding, incident.target)
+        view = views.target_view(binding, incident.target)
         at = await self.presenter.header(incident, view, progress, at=header)
         if header is None:
             await self.store.set_step_message(incident.id, HEADER, at)
@@ -339,7 +339,7 @@ class IncidentService:
     async def refresh_header(self, incident_id: int) -> None:
         incident = await self.store.incident(incident_id)
         binding = self.catalogue.bindings[incident.runbook]
-        view = self.target_view(binding, incident.target)
+        view = views.target_view(binding, incident.target)
         progress = await self.progress(incident)
         await self.presenter.header(incident, view, progress, at=incident.step_messages[HEADER])
 
@@ -352,9 +352,6 @@ class IncidentService:
         if incident is not None and self.on_target_check is not None:
             on_check = _also(on_check, self.on_target_check, incident.runbook, incident.target)
         return Engine(binding, settings=self.settings, on_check=on_check, execute=execute)
-
-    def target_view(self, binding: Binding, target: str) -> TargetView:
-        return views.target_view(binding, target)
 
     def step_view(self, incident: Incident, step_id: str) -> StepView:
         binding, step = self._step(incident, step_id)
