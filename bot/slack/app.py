@@ -26,7 +26,7 @@ from bot.slack import actions, commands, errors, events, middleware, observe, vi
 from bot.slack.apimetrics import instrument
 from bot.slack.autotriage import AutoTriage
 from bot.slack.config import SlackConfig
-from bot.slack.escalation import Escalation
+from bot.slack.escalation import EscalationActions
 from bot.slack.poster import Poster
 from bot.slack.presenter import slack_incidents
 from bot.store import SqliteStore
@@ -48,11 +48,11 @@ class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
 
 
 @dataclass(frozen=True)
-class Bot:
+class SlackBot:
     app: AsyncApp
     incidents: IncidentService
     autotriage: AutoTriage
-    escalation: Escalation
+    escalation: EscalationActions
     metrics: Metrics
 
 
@@ -80,7 +80,7 @@ def build(
     *,
     alerts: AlertsConfig | None = None,
     action_allow: dict[str, Allow] | None = None,
-) -> Bot:
+) -> SlackBot:
     metrics = Metrics()
     client = web_client(config, metrics)
     poster = Poster(client, post_interval=config.post_interval, edit_interval=config.edit_interval)
@@ -96,10 +96,10 @@ def build(
     incidents.on_target_check = metrics.check_of
     autotriage = AutoTriage(incidents, poster, alerts or AlertsConfig())
     metrics.watch_alerts(autotriage.counts)
-    escalation = Escalation(incidents, poster, action_allow or {})
+    escalation = EscalationActions(incidents, poster, action_allow or {})
     middleware.register(app, incidents, autotriage, escalation)
     observe.register(app, metrics)
     for listeners in (commands, actions, events, views):
         listeners.register(app)
     errors.register(app)
-    return Bot(app, incidents, autotriage, escalation, metrics)
+    return SlackBot(app, incidents, autotriage, escalation, metrics)

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 GROUP_CACHE_S = 60.0
 
 
-class Escalation:
+class EscalationActions:
     def __init__(
         self, incidents: IncidentService, poster: Poster, site_allow: dict[str, Allow]
     ) -> None:

@@ -14,7 +14,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.incidents.service import IncidentService
 from bot.slack.autotriage import AutoTriage
-from bot.slack.escalation import Escalation
+from bot.slack.escalation import EscalationActions
 from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ Next = Callable[[], Awaitable[BoltResponse | None]]
 
 
 def register(
-    app: AsyncApp, incidents: IncidentService, autotriage: AutoTriage, escalation: Escalation
+    app: AsyncApp, incidents: IncidentService, autotriage: AutoTriage, escalation: EscalationActions
 ) -> None:
     async def inject(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
         context["incidents"] = incidents

@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from bot.actions.policy import policy_of
 from bot.incidents.service import Actor, IncidentService
 from bot.slack.ackflush import after_ack
-from bot.slack.escalation import Escalation
+from bot.slack.escalation import EscalationActions
 from bot.slack.mrkdwn import mention
 from bot.slack.payloads import Act, BadValue, ButtonValue, decode
 from bot.store import Incident
@@ -35,7 +35,7 @@ class Click:
     value: ButtonValue
     actor: Actor
     incidents: IncidentService
-    escalation: Escalation
+    escalation: EscalationActions
     trigger_id: str  # for a dialog this click opens
 
     @property
@@ -100,7 +100,7 @@ async def _press(
         by = mention(incident.resolved_by or "?")
         tell = f"Incident {incident.id} is resolved (by {by})."
         return await refuse("the incident is resolved", tell, incident.id, audited)
-    escalation: Escalation = context["escalation"]
+    escalation: EscalationActions = context["escalation"]
     if not await _may_press(button.gate, incidents, escalation, incident, actor):
         tell = "You may not press this button in this runbook; this is audited."
         return await refuse("not allowed", tell, incident.id, audited)
@@ -119,7 +119,7 @@ async def _press(
 async def _may_press(
     gate: Gate | None,
     incidents: IncidentService,
-    escalation: Escalation,
+    escalation: EscalationActions,
     incident: Incident,
     actor: Actor,
 ) -> bool:

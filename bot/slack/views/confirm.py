@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incidents.service import Actor
 from bot.slack.ackflush import after_ack
-from bot.slack.escalation import Escalation
+from bot.slack.escalation import EscalationActions
 from bot.slack.payloads import BadValue, decode
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ async def handle(
 ) -> None:  # fmt: skip
     await ack()
     await after_ack()
-    escalation: Escalation = context["escalation"]
+    escalation: EscalationActions = context["escalation"]
     user = body["user"]["id"]
     actor = Actor(user, context["request_id"])
     try:
@@ -57,7 +57,7 @@ async def unknown(
 ) -> None:
     """A dialog this bot never opens: closed, refused, audited."""
     await ack()
-    escalation: Escalation = context["escalation"]
+    escalation: EscalationActions = context["escalation"]
     user = str((body.get("user") or {}).get("id") or "unknown")
     await escalation.refused(
         Actor(user, context["request_id"]), "unknown_dialog", "unknown dialog",
@@ -65,7 +65,7 @@ async def unknown(
     )  # fmt: skip
 
 
-async def _channel(escalation: Escalation, incident_id: int) -> str | None:
+async def _channel(escalation: EscalationActions, incident_id: int) -> str | None:
     try:
         return (await escalation.incidents.store.incident(incident_id)).channel
     except KeyError:
