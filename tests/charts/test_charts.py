@@ -234,3 +234,26 @@ def test_the_sparkline_follows_the_values() -> None:
     assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
     assert len(sparkline([float(v % 3) for v in range(1000)], width=20)) <= 20
     assert sparkline([]) == ""
+
+
+async def test_an_alerts_unattended_triage_gets_the_charts_after_its_findings(
+    slack_api: SlackStandIn, tmp_path: Path, flipped: tuple[prom.Prometheus, Exporter, float]
+) -> None:
+    """The one run path: an alert's triage draws what a click's run draws."""
+    prometheus, _, _ = flipped
+    w = walkthrough(slack_api, tmp_path, prometheus.url)
+    opener = Actor("alert:alertmanager", "")
+    incident = await w.open(
+        channel="C1", target="smtp-relay", runbook="history", actor=opener, unattended=True
+    )
+    assert await w.triage(incident) == "fail"
+    w.store.close()
+    findings = [c for c in slack_api.calls("chat.update") if "history/history" in str(c.args)]
+    uploads = slack_api.calls("files.getUploadURLExternal")
+    assert findings and len(uploads) == 2  # the check's series, and the step's own chart
+    assert findings[0].at < uploads[0].at  # the findings first, then the pictures
+    titles = sorted(u.title for u in slack_api.uploads() if u.completed)
+    assert titles == [
+        "Probe history: smtp-relay (from prom)",
+        "Probe success: smtp-relay (from prom)",
+    ]
