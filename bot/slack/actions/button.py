@@ -76,56 +76,65 @@ def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
 async def _press(
     act: Act, button: Button, body: dict[str, Any], context: AsyncBoltContext
 ) -> str | None:
+    """None when the button's work went ahead, else what to tell the clicker."""
     incidents: IncidentService = context["incidents"]
+    escalation: EscalationActions = context["escalation"]
     message = (body.get("container") or {}).get("message_ts")
     actor = Actor(body["user"]["id"], context["request_id"], message)
-    raw = str(((body.get("actions") or [{}])[0] or {}).get("value"))[:200]
-
-    async def refuse(
-        why: str, tell: str, incident: int | None = None, params: dict[str, Any] | None = None
-    ) -> str:
-        await incidents.store.audit(
-            actor=actor.user, action=act.value, outcome=f"refused: {why}",
-            request_id=actor.request_id, incident_id=incident, params=params or {},
-        )  # fmt: skip
-        return tell
-
+    refuse = _Refuser(incidents, act, actor)
     try:
         value = decode(body["actions"][0].get("value"))
         incident = await incidents.store.incident(value.incident)
     except (BadValue, KeyError) as exc:
-        return await refuse(f"bad button value: {exc}", NOT_VALID, params={"value": raw})
-    audited = value.audited()
-    if button.needs_open and incident.status != "open":
-        by = mention(incident.resolved_by or "?")
-        tell = f"Incident {incident.id} is resolved (by {by})."
-        return await refuse("the incident is resolved", tell, incident.id, audited)
-    escalation: EscalationActions = context["escalation"]
-    if not await _may_press(button.gate, incidents, escalation, incident, actor):
-        tell = "You may not press this button in this runbook; this is audited."
-        return await refuse("not allowed", tell, incident.id, audited)
-    missing = [name for name in button.needs if getattr(value, name) is None]
-    if missing:  # after the allow list, as a click lacking them is refused by it too
-        return await refuse(
-            f"this button lacks its {' and '.join(missing)}", NOT_VALID, incident.id, audited
-        )
-    click = Click(incident, value, actor, incidents, escalation, str(body.get("trigger_id") or ""))
+        raw = str(((body.get("actions") or [{}])[0] or {}).get("value"))[:200]
+        return await refuse(f"bad button value: {exc}", NOT_VALID, None, {"value": raw})
+    trigger = str(body.get("trigger_id") or "")
+    click = Click(incident, value, actor, incidents, escalation, trigger)
+    refused = await _refusal(button, click)
+    if refused is not None:
+        return await refuse(*refused, incident.id, value.audited())
     try:
         return await button.work(click)
     except (BadValue, LookupError) as exc:  # no such step or answer
-        return await refuse(str(exc), NOT_VALID, incident.id, audited)
+        return await refuse(str(exc), NOT_VALID, incident.id, value.audited())
 
 
-async def _may_press(
-    gate: Gate | None,
-    incidents: IncidentService,
-    escalation: EscalationActions,
-    incident: Incident,
-    actor: Actor,
-) -> bool:
+@dataclass(frozen=True)
+class _Refuser:
+    incidents: IncidentService
+    act: Act
+    actor: Actor
+
+    async def __call__(
+        self, why: str, tell: str, incident: int | None, params: dict[str, Any]
+    ) -> str:
+        """Audit the refusal; return what to tell the person who clicked."""
+        await self.incidents.store.audit(
+            actor=self.actor.user, action=self.act.value, outcome=f"refused: {why}",
+            request_id=self.actor.request_id, incident_id=incident, params=params,
+        )  # fmt: skip
+        return tell
+
+
+async def _refusal(button: Button, click: Click) -> tuple[str, str] | None:
+    """Why this click may not go ahead (for the audit, for the clicker), or None."""
+    incident = click.incident
+    if button.needs_open and incident.status != "open":
+        by = mention(incident.resolved_by or "?")
+        return "the incident is resolved", f"Incident {incident.id} is resolved (by {by})."
+    if not await _may_press(button.gate, click):
+        return "not allowed", "You may not press this button in this runbook; this is audited."
+    # After the allow list: a stranger's click lacking them is refused by it as before.
+    missing = [name for name in button.needs if getattr(click.value, name) is None]
+    if missing:
+        return f"this button lacks its {' and '.join(missing)}", NOT_VALID
+    return None
+
+
+async def _may_press(gate: Gate | None, click: Click) -> bool:
     """Anyone, unless the incident's runbook names who may press this button."""
     if gate is None:
         return True
-    binding = incidents.catalogue.bindings.get(incident.runbook)
+    binding = click.incidents.catalogue.bindings.get(click.incident.runbook)
     allow = getattr(binding.runbook.buttons, gate) if binding else None
-    return allow is None or await escalation.may(actor.user, policy_of(allow))
+    return allow is None or await click.escalation.may(click.actor.user, policy_of(allow))
