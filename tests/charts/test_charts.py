@@ -1,7 +1,7 @@
 """Charts against Debian's real Prometheus on loopback, scraping an exporter
 whose value the test flips from 1 to 0: the PNG is a PNG of a sensible size,
 and what was plotted is what Prometheus holds (compared point by point, not
-pixel by pixel). Through the Walkthrough: the chart is uploaded to the
+pixel by pixel). Through the incident service: the chart is uploaded to the
 thread after the step's findings, and a chart that cannot be drawn says so
 in one line."""
 
@@ -132,7 +132,7 @@ DECLARED = """
 """
 
 
-def walkthrough(
+def incidents(
     slack_api: SlackStandIn, tmp_path: Path, prometheus_url: str, where: str = "prom"
 ) -> IncidentService:
     (tmp_path / "runbooks").mkdir()
@@ -156,7 +156,7 @@ async def test_a_step_with_a_prometheus_check_gets_its_chart_after_the_findings(
     slack_api: SlackStandIn, tmp_path: Path, flipped: tuple[prom.Prometheus, Exporter, float]
 ) -> None:
     prometheus, _, _ = flipped
-    w = walkthrough(slack_api, tmp_path, prometheus.url)
+    w = incidents(slack_api, tmp_path, prometheus.url)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "history", actor)
@@ -180,7 +180,7 @@ async def test_a_step_with_a_prometheus_check_gets_its_chart_after_the_findings(
 async def test_a_chart_that_cannot_be_drawn_says_so_in_one_line(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
-    w = walkthrough(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}")
+    w = incidents(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}")
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "history", actor)
@@ -207,7 +207,7 @@ async def test_a_steps_own_chart_is_drawn_with_its_threshold_and_window(
     slack_api: SlackStandIn, tmp_path: Path, flipped: tuple[prom.Prometheus, Exporter, float]
 ) -> None:
     prometheus, _, _ = flipped
-    w = walkthrough(slack_api, tmp_path, prometheus.url)
+    w = incidents(slack_api, tmp_path, prometheus.url)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "declared", actor)
@@ -220,7 +220,7 @@ async def test_a_steps_own_chart_is_drawn_with_its_threshold_and_window(
 async def test_a_chart_naming_no_vantage_point_says_so(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
-    w = walkthrough(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}", where="nowhere")
+    w = incidents(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}", where="nowhere")
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "declared", actor)
@@ -241,7 +241,7 @@ async def test_an_alerts_unattended_triage_gets_the_charts_after_its_findings(
 ) -> None:
     """The one run path: an alert's triage draws what a click's run draws."""
     prometheus, _, _ = flipped
-    w = walkthrough(slack_api, tmp_path, prometheus.url)
+    w = incidents(slack_api, tmp_path, prometheus.url)
     opener = Actor("alert:alertmanager", "")
     incident = await w.open(
         channel="C1", target="smtp-relay", runbook="history", actor=opener, unattended=True

@@ -1,5 +1,5 @@
 """Answering questions: in a step with two of them, and in the escalation
-(issue #12, item 5). Driven through the Walkthrough against the strict
+(issue #12, item 5). Driven through the incident service (Slack presenter) against the strict
 Slack stand-in, with a runbook written for the purpose."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ escalation:
 """
 
 
-def walkthrough(slack_api: SlackStandIn, tmp_path: Path) -> IncidentService:
+def incidents(slack_api: SlackStandIn, tmp_path: Path) -> IncidentService:
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "runbooks" / "asks.yaml").write_text(RUNBOOK)
     site = load_site(None, [])
@@ -63,7 +63,7 @@ def walkthrough(slack_api: SlackStandIn, tmp_path: Path) -> IncidentService:
 async def test_each_answer_button_records_its_own_questions_answer(
     slack_api: SlackStandIn, tmp_path: Path
 ) -> None:
-    w = walkthrough(slack_api, tmp_path)
+    w = incidents(slack_api, tmp_path)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="web", runbook="asks", actor=actor)
     await w.answer(incident.id, "ask", 1, 1, actor)  # question 2, answer "No"
@@ -75,7 +75,7 @@ async def test_each_answer_button_records_its_own_questions_answer(
 async def test_a_question_in_the_escalation_can_be_answered(
     slack_api: SlackStandIn, tmp_path: Path
 ) -> None:
-    w = walkthrough(slack_api, tmp_path)
+    w = incidents(slack_api, tmp_path)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="web", runbook="asks", actor=actor)
     await w.escalate(incident.id, actor)
