@@ -45,7 +45,7 @@ async def dispatch(app: AsyncApp, fields: dict[str, str]) -> float:
 
 def click(n: int, stand_in: SlackStandIn) -> dict[str, str]:
     payload = block_actions_payload(
-        Act.RUN_ALL.value, ButtonValue(i=n + 1).encode(), user="U1", channel=f"C{n}",
+        Act.RUN_ALL.value, ButtonValue(incident=n + 1).encode(), user="U1", channel=f"C{n}",
         message_ts="1.1", thread_ts=None, block_id="b", response_url=stand_in.response_url(),
     )  # fmt: skip
     return {"payload": json.dumps(payload)}

@@ -53,7 +53,10 @@ async def measure(n: int, slack: BoltClient, stand_in: SlackStandIn) -> None:
         *(
             timed(
                 slack.action(
-                    Act.RUN_ALL.value, ButtonValue(i=i + 1).encode(), channel=channel, message_ts=ts
+                    Act.RUN_ALL.value,
+                    ButtonValue(incident=i + 1).encode(),
+                    channel=channel,
+                    message_ts=ts,
                 )
             )
             for i, (channel, ts) in enumerate(

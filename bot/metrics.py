@@ -89,11 +89,11 @@ class Metrics:
             self.check_seconds.labels(run.type, status).observe(run.result.duration_ms / 1000)
 
     def check_of(self, runbook: str, target: str, run: CheckRun) -> None:
-        """Told with the incident's runbook and target (Walkthrough.engine_for)."""
+        """Told with the incident's runbook and target (IncidentService.engine_for)."""
         self.target_checks.labels(runbook, target, run.status.value).inc()
 
     def incident_resolved(self, runbook: str, target: str, seconds: float) -> None:
-        """The Walkthrough's `on_resolved` hook."""
+        """The incident service's `on_resolved` hook."""
         self.time_to_resolve.labels(runbook, target).observe(max(0.0, seconds))
 
     def incident_opened(self, how: str) -> None:

@@ -45,11 +45,12 @@ def add(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     # Imported here: the other commands must not pay for the demo's Slack app.
     from bot import redact
+    from bot.app.settings import BotSettings
     from bot.demo.session import HINT
     from bot.runbooks.binding import BindError
     from bot.runbooks.catalogue import Catalogue
     from bot.runbooks.issues import RunbookError
-    from bot.runbooks.loader import load_site, runbook_dirs
+    from bot.runbooks.loader import load_site
 
     try:
         groups = parse_groups(args.groups)
@@ -57,7 +58,7 @@ def handle(args: argparse.Namespace) -> int:
             raise UsageError(f"--as {args.user!r}: expected a Slack user id like U0OTHER")
         site = load_site(args.config, args.sets)
         redact.install(redact.Redactor.from_env(site.secrets))
-        catalogue = Catalogue.load(runbook_dirs(), site)
+        catalogue = Catalogue.load(BotSettings.from_env(site).runbook_dirs, site)
     except (FileNotFoundError, RunbookError, BindError, UsageError) as exc:
         print(f"triage console: {exc}", file=sys.stderr)
         return 2

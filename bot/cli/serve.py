@@ -13,7 +13,7 @@ from bot.cli.run import add_site_options
 from bot.cli.startup import imports_done
 
 if TYPE_CHECKING:
-    from bot.slack.app import Bot
+    from bot.app.build import Bot
 
 
 def add(subparsers: Any) -> None:
@@ -39,18 +39,16 @@ def handle(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `triage lint` and the other one-shot
     # commands must not pay for Slack, aiohttp and the engine (bench/lint_shelf.py).
     from bot import redact
+    from bot.app.build import build_bot
+    from bot.app.settings import BotSettings
     from bot.cli.run import UsageError
-    from bot.engine.site_settings import settings
     from bot.runbooks.binding import BindError
     from bot.runbooks.catalogue import Catalogue
     from bot.runbooks.issues import RunbookError
-    from bot.runbooks.loader import load_site, runbook_dirs
-    from bot.slack.app import build
+    from bot.runbooks.loader import load_site
     from bot.slack.config import ConfigError, SlackConfig
     from bot.slack.server import serve_http, serve_socket
-    from bot.slack.walkthrough import Walkthrough
-    from bot.slack.webhooks import Webhooks
-    from bot.store import SqliteStore, StoreUnavailable, default_path
+    from bot.store import SqliteStore, StoreUnavailable
 
     _import_check_libraries()
     imports_done()
@@ -58,29 +56,22 @@ def handle(args: argparse.Namespace) -> int:
         config = SlackConfig.from_env(http=args.http or not _has_app_token())
         site = load_site(args.config, args.sets)
         redact.install(redact.Redactor.from_env(site.secrets))
-        catalogue = Catalogue.load(runbook_dirs(), site)
+        settings = BotSettings.from_env(site)
+        catalogue = Catalogue.load(settings.runbook_dirs, site)
     except (ConfigError, RunbookError, BindError, UsageError) as exc:
         print(f"triage serve: {exc}", file=sys.stderr)
         return 2
     try:
-        store = SqliteStore(default_path())
+        store = SqliteStore(settings.db)
     except StoreUnavailable as exc:
         # One clear line and a distinct exit code, not a traceback on every
         # restart (a crash loop on ECS that says nothing).
         print(f"triage serve: {exc} (set TRIAGE_DB to a writable file)", file=sys.stderr)
         return 2
-    bot = build(
-        config,
-        lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
-        site.alerts,
-        site.actions,
-    )
-    webhooks = Webhooks(
-        bot.autotriage,
-        secret=os.environ.get("TRIAGE_ALERT_SECRET") or None,
-        channel=site.alerts.webhook_channel or next(iter(site.alerts.channels), None),
-    )
-    where = {"host": args.host, "port": args.port, "webhooks": webhooks, "metrics": bot.metrics}
+    bot = build_bot(settings, slack=config, store=store, catalogue=catalogue)
+    where = {
+        "host": args.host, "port": args.port, "webhooks": bot.webhooks, "metrics": bot.metrics
+    }  # fmt: skip
     # SIGINT and SIGTERM end either cleanly (both serve_* handle them).
     serving = (
         serve_socket(
@@ -103,7 +94,7 @@ async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
     from bot.checks import vantage
     from bot.slack import recovery
 
-    repair = asyncio.create_task(recovery.repair(bot.walkthrough, bot.autotriage))
+    repair = asyncio.create_task(recovery.repair(bot.autotriage))
     bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is configured
     try:
         await serving

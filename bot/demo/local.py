@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.app.build import build_bot
+from bot.app.settings import BotSettings
 from bot.checks import aws
 from bot.demo.chat import Chat
 from bot.demo.slackapi import SlackRecorder
-from bot.engine.site_settings import settings
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.site import SiteConfig
-from bot.slack.app import build_app
 from bot.slack.config import SlackConfig
-from bot.slack.walkthrough import Walkthrough
 from bot.store import SqliteStore
 
 
@@ -35,14 +34,9 @@ def local_slack(catalogue: Catalogue, site: SiteConfig, db: Path) -> Iterator[Ch
         post_interval=0.0,
         edit_interval=0.0,
     )
-    app = build_app(
-        config,
-        lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
-        site.alerts,
-        site.actions,
-    )
+    bot = build_bot(BotSettings(site=site, db=db), slack=config, store=store, catalogue=catalogue)
     try:
-        yield Chat(app, recorder, secret)
+        yield Chat(bot.app, recorder, secret)
     finally:
         store.close()
         recorder.stop()

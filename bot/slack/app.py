@@ -1,8 +1,8 @@
-"""Composition root: the Bolt app, its middleware and its listeners."""
+"""The Bolt app, its middleware and its listeners, around the incident
+service (bot.app.build wires the whole bot from its settings)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncApp
@@ -16,18 +16,20 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.engine.runner import Settings
+from bot.incidents.service import IncidentService
 from bot.metrics import Metrics
 from bot.runbooks.actions import Allow
+from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.site import AlertsConfig
 from bot.slack import actions, commands, errors, events, middleware, observe, views
 from bot.slack.apimetrics import instrument
 from bot.slack.autotriage import AutoTriage
 from bot.slack.config import SlackConfig
-from bot.slack.escalation import Escalation
+from bot.slack.escalation import EscalationActions
 from bot.slack.poster import Poster
-from bot.slack.walkthrough import Walkthrough
-
-WalkthroughFactory = Callable[[Poster], Walkthrough]
+from bot.slack.presenter import slack_incidents
+from bot.store import SqliteStore
 
 
 class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
@@ -46,10 +48,11 @@ class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
 
 
 @dataclass(frozen=True)
-class Bot:
+class SlackBot:
     app: AsyncApp
-    walkthrough: Walkthrough
+    incidents: IncidentService
     autotriage: AutoTriage
+    escalation: EscalationActions
     metrics: Metrics
 
 
@@ -71,10 +74,13 @@ def web_client(config: SlackConfig, metrics: Metrics) -> AsyncWebClient:
 
 def build(
     config: SlackConfig,
-    walkthrough_for: WalkthroughFactory,
+    catalogue: Catalogue,
+    store: SqliteStore,
+    settings: Settings,
+    *,
     alerts: AlertsConfig | None = None,
     action_allow: dict[str, Allow] | None = None,
-) -> Bot:
+) -> SlackBot:
     metrics = Metrics()
     client = web_client(config, metrics)
     poster = Poster(client, post_interval=config.post_interval, edit_interval=config.edit_interval)
@@ -84,25 +90,16 @@ def build(
         # Socket Mode has no HTTP requests to verify; HTTP mode always does.
         request_verification_enabled=config.signing_secret is not None,
     )
-    walkthrough = walkthrough_for(poster)
-    walkthrough.on_check = metrics.check_finished
-    walkthrough.on_resolved = metrics.incident_resolved
-    walkthrough.on_target_check = metrics.check_of
-    autotriage = AutoTriage(walkthrough, alerts or AlertsConfig())
+    incidents = slack_incidents(catalogue, store, poster, settings)
+    incidents.on_check = metrics.check_finished
+    incidents.on_resolved = metrics.incident_resolved
+    incidents.on_target_check = metrics.check_of
+    autotriage = AutoTriage(incidents, poster, alerts or AlertsConfig())
     metrics.watch_alerts(autotriage.counts)
-    escalation = Escalation(walkthrough, action_allow or {})
-    middleware.register(app, walkthrough, autotriage, escalation)
+    escalation = EscalationActions(incidents, poster, action_allow or {})
+    middleware.register(app, incidents, autotriage, escalation)
     observe.register(app, metrics)
     for listeners in (commands, actions, events, views):
         listeners.register(app)
     errors.register(app)
-    return Bot(app, walkthrough, autotriage, metrics)
-
-
-def build_app(
-    config: SlackConfig,
-    walkthrough_for: WalkthroughFactory,
-    alerts: AlertsConfig | None = None,
-    action_allow: dict[str, Allow] | None = None,
-) -> AsyncApp:
-    return build(config, walkthrough_for, alerts, action_allow).app
+    return SlackBot(app, incidents, autotriage, escalation, metrics)

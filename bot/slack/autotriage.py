@@ -23,11 +23,12 @@ from bot.alerts.identity import identity
 from bot.alerts.match import Match, match
 from bot.alerts.model import Alert
 from bot.alerts.times import lasted
+from bot.incidents.service import Actor, IncidentService
 from bot.runbooks.site import AlertsConfig
-from bot.slack import mrkdwn, render
+from bot.slack import mrkdwn
 from bot.slack.mrkdwn import escape
+from bot.slack.poster import Poster
 from bot.slack.resolutions import Resolutions
-from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
 from bot.store.aio import AsyncStore
 from bot.store.models import AlertBinding
@@ -40,12 +41,14 @@ log = logging.getLogger(__name__)
 class AutoTriage:
     def __init__(
         self,
-        walkthrough: Walkthrough,
+        incidents: IncidentService,
+        poster: Poster,
         config: AlertsConfig,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.walkthrough = walkthrough
+        self.incidents = incidents
+        self.poster = poster  # the alert's own lines: repeats, recoveries, storms
         self.config = config
         self.counts: Counter[str] = Counter()  # what happened to alerts, for /metrics and logs
         self._clock = clock
@@ -72,7 +75,7 @@ class AutoTriage:
     def identify(self, alert: Alert) -> Alert:
         """The alert under its cross-path identity (bot.alerts.identity): a
         webhook's and a Slack message's record of one firing are one record."""
-        found = identity(alert, self.walkthrough.catalogue.bindings)
+        found = identity(alert, self.incidents.catalogue.bindings)
         if found.matchers:
             self._matchers[found.key] = found.matchers
         return replace(alert, fingerprint=found.key)
@@ -83,13 +86,13 @@ class AutoTriage:
         alert = self.identify(alert)
         if alert.status == "resolved" or alert.fingerprint in self._lined:
             return False
-        found = match(alert, self.walkthrough.catalogue.bindings)
+        found = match(alert, self.incidents.catalogue.bindings)
         if found is None:
             return alert.fingerprint not in self._unmatched_firing
-        incident = await self.walkthrough.store.open_incident_for(*found)
+        incident = await self.incidents.store.open_incident_for(*found)
         if incident is None:
             return True
-        bound = await self.walkthrough.store.alerts_of(incident.id)
+        bound = await self.incidents.store.alerts_of(incident.id)
         return not any(b.fingerprint == alert.fingerprint and b.status == "firing" for b in bound)
 
     def lined(self, alert: Alert, ts: str | None) -> None:
@@ -151,7 +154,7 @@ class AutoTriage:
             async with self._arrival:
                 self._arrived[alert.fingerprint] = self._clock()
                 self._arrival.notify_all()
-        matched = match(alert, self.walkthrough.catalogue.bindings)
+        matched = match(alert, self.incidents.catalogue.bindings)
         if matched is None:
             self._unmatched_firing.add(alert.fingerprint)
             self.counts["unmatched"] += 1
@@ -166,7 +169,7 @@ class AutoTriage:
         path: Path,
     ) -> None:  # fmt: skip
         runbook, target = matched
-        store = self.walkthrough.store
+        store = self.incidents.store
         async with self._locks.setdefault(matched, asyncio.Lock()):
             incident = await store.open_incident_for(runbook, target)
             opened = incident is None or await self._stalled(incident)
@@ -222,7 +225,7 @@ class AutoTriage:
             return False
         if "header" not in incident.step_messages:
             return True
-        return await self.walkthrough.store.last_unfinished("triage", incident.id, "") is not None
+        return await self.incidents.store.last_unfinished("triage", incident.id, "") is not None
 
     def _due(self, noted_at: float | None) -> bool:
         return noted_at is None or self._clock() - noted_at >= self.config.repeat_note_interval
@@ -230,65 +233,24 @@ class AutoTriage:
     async def _open(
         self, alert: Alert, runbook: str, target: str, channel: str, ts: str
     ) -> Incident:
-        binding = self.walkthrough.catalogue.bindings[runbook]
-        return await self.walkthrough.store.open_incident(
-            channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
-            opened_by=f"alert:{alert.source}", thread_ts=ts or None, alert=_alert_scope(alert),
+        """Recorded only: its triage shows it (the header, running)."""
+        return await self.incidents.open(
+            channel=channel, runbook=runbook, target=target, thread_ts=ts or None,
+            actor=Actor(f"alert:{alert.source}", ""), alert=_alert_scope(alert), unattended=True,
         )  # fmt: skip
 
     async def _triage(self, incident: Incident) -> None:
-        """Post the header (or, repairing, set it back to running), run every
-        check, then edit in the findings. Recorded as work before it starts
-        and finished after, so a triage cut short is run again: by the
-        target's next alert, or at start-up (bot.slack.recovery)."""
-        store = self.walkthrough.store
+        """One triage of an incident at a time; bot.incidents runs it (and
+        records it as work, so one cut short is run again)."""
         self._running.add(incident.id)
         try:
-            work = await store.start_work(
-                "triage", incident.id, actor=incident.opened_by,
-                request_id=f"auto-{incident.id}", params={"target": incident.target},
-            )  # fmt: skip
-            status = await self._run_triage(incident)
-            await store.finish_work(work, status)
+            await self.incidents.triage(incident)
         finally:
             self._running.discard(incident.id)
 
-    async def _run_triage(self, incident: Incident) -> str:
-        walkthrough = self.walkthrough
-        binding = walkthrough.catalogue.bindings[incident.runbook]
-        view = walkthrough.target_view(binding, incident.target)
-        progress = await walkthrough.progress(incident)
-        text, running = (
-            render.header_text(view),
-            render.header_blocks(view, replace(progress, running=True)),
-        )
-        header = incident.step_messages.get("header")
-        if header is None:
-            header = await walkthrough.poster.post(
-                incident.channel, text=text, blocks=running, thread_ts=incident.thread_ts
-            )
-            await walkthrough.store.set_step_message(incident.id, "header", header)
-            if incident.thread_ts is None:
-                await walkthrough.store.set_thread(incident.id, header)
-        else:
-            await walkthrough.poster.update(incident.channel, header, text=text, blocks=running)
-        result = await walkthrough.engine_for(binding, incident).run_all(
-            incident.target, alert=incident.alert, unattended=True
-        )
-        for step in result.steps:
-            await walkthrough.store.record_run(
-                incident.id, step.id, by=incident.opened_by, result=step.to_json()
-            )
-        actor = Actor(incident.opened_by, f"auto-{incident.id}")
-        await walkthrough.audit(
-            actor, "auto_triage", incident.id, {"target": incident.target}, outcome=result.status
-        )
-        await walkthrough.refresh_header(incident.id)
-        return result.status
-
     async def retriage(self, incident_id: int) -> None:
         """Run an unfinished triage again (start-up repair)."""
-        incident = await self.walkthrough.store.incident(incident_id)
+        incident = await self.incidents.store.incident(incident_id)
         if incident.status == "open" and incident.id not in self._running:
             await self._triage(incident)
 
@@ -298,7 +260,7 @@ class AutoTriage:
         known = self._matchers.get(binding.fingerprint)
         if known is not None:
             return known
-        incident = await self.walkthrough.store.incident(binding.incident_id)
+        incident = await self.incidents.store.incident(binding.incident_id)
         scope = incident.alert
         if scope.get("source") != "alertmanager" or not scope.get("name"):
             return {}
@@ -306,7 +268,7 @@ class AutoTriage:
             source="alertmanager", status="firing", name=str(scope["name"]),
             labels={str(k): str(v) for k, v in dict(scope.get("labels") or {}).items()},
         )  # fmt: skip
-        found = identity(opener, self.walkthrough.catalogue.bindings)
+        found = identity(opener, self.incidents.catalogue.bindings)
         return found.matchers if found.key == binding.fingerprint else {}
 
     async def _again(
@@ -321,7 +283,7 @@ class AutoTriage:
         """The recovery line, once per incident (a second path's resolution
         of the same alert finds it resolved already), and the incident
         closed when all its alerts are."""
-        store = self.walkthrough.store
+        store = self.incidents.store
         for binding in await store.resolve_alert(alert.fingerprint):
             self._paths.pop((binding.incident_id, alert.fingerprint), None)
             incident = await store.incident(binding.incident_id)
@@ -343,9 +305,9 @@ class AutoTriage:
             if closed:
                 await store.resolve(incident.id, by=f"alert:{alert.source}")
             self.counts["resolved"] += 1
-            await self.walkthrough.refresh_header(incident.id)
+            await self.incidents.refresh_header(incident.id)
             if closed:  # after the thread shows the resolve (bot.timeline.postmortem)
-                await self.walkthrough.after_resolve(incident.id)
+                await self.incidents.after_resolve(incident.id)
 
     async def _storm_check(self, channel: str, target: str) -> None:
         now = self._clock()
@@ -369,13 +331,11 @@ class AutoTriage:
 
     async def say(self, channel: str, thread_ts: str | None, text: str) -> None:
         blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-        await self.walkthrough.poster.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)
+        await self.poster.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)
 
     async def _permalink(self, channel: str, ts: str) -> str | None:
         try:
-            response = await self.walkthrough.poster.client.chat_getPermalink(
-                channel=channel, message_ts=ts
-            )
+            response = await self.poster.client.chat_getPermalink(channel=channel, message_ts=ts)
         except Exception:  # a link is a courtesy; never lose the note over it
             log.warning("no permalink for %s/%s", channel, ts, exc_info=True)
             return None

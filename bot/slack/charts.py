@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 from bot.charts.draw import Drawn, draw
 from bot.charts.series import NoChart, fetch
 from bot.charts.spark import alt_text
 from bot.charts.spec import ChartSpec, Unchartable, declared, specs
 from bot.checks.context import VantageSettings
+from bot.incidents.records import StepRecord
 from bot.runbooks.binding import Binding
 from bot.slack.mrkdwn import escape
 from bot.slack.poster import Poster
@@ -38,7 +38,7 @@ async def post_charts(
     poster: Poster,
     vantage: VantageSettings,
     incident: Incident,
-    result: dict[str, Any],
+    record: StepRecord,
     *,
     binding: Binding | None = None,
 ) -> list[Drawn]:
@@ -46,9 +46,9 @@ async def post_charts(
     points = {n: p.url for n, p in vantage.points.items() if p.kind == "prometheus"}
     marker = await alert_start(store, incident)
     now, target = time.time(), incident.target
-    wanted = specs(result, points, now=now, marker=marker, target=target)
+    wanted = specs(record.to_json(), points, now=now, marker=marker, target=target)
     steps = binding.runbook.steps if binding else []
-    step = next((s for s in steps if s.id == result.get("id")), None)
+    step = next((s for s in steps if s.id == record.id), None)
     if binding is not None and step is not None and step.chart is not None:
         scope = binding.scope(target, alert=incident.alert)
         wanted.append(declared(step.chart, scope, points, now=now, marker=marker, target=target))
@@ -64,7 +64,7 @@ async def post_charts(
             continue
         await poster.upload(
             incident.channel, incident.thread_ts,
-            filename=f"incident-{incident.id}-{result.get('id')}-{n}.png", content=chart.png,
+            filename=f"incident-{incident.id}-{record.id}-{n}.png", content=chart.png,
             title=spec.title, alt_txt=alt_text(spec.title, chart.plotted),
         )  # fmt: skip
         drawn.append(chart)

@@ -18,21 +18,25 @@ from slack_sdk.errors import SlackApiError
 from bot.actions.plan import Plan, plan_for
 from bot.actions.policy import Policy, policy_for
 from bot.actions.run import ActionFailed, Journal, carry_out, read_state
+from bot.incidents.service import Actor, IncidentService
 from bot.runbooks.actions import Action, Allow
 from bot.runbooks.templates import TemplateError
 from bot.slack import render_actions
 from bot.slack.mrkdwn import escape, mention
 from bot.slack.payloads import ButtonValue
-from bot.slack.walkthrough import Actor, Walkthrough
+from bot.slack.poster import Poster
 from bot.store import Incident
 
 log = logging.getLogger(__name__)
 GROUP_CACHE_S = 60.0
 
 
-class Escalation:
-    def __init__(self, walkthrough: Walkthrough, site_allow: dict[str, Allow]) -> None:
-        self.walkthrough = walkthrough
+class EscalationActions:
+    def __init__(
+        self, incidents: IncidentService, poster: Poster, site_allow: dict[str, Allow]
+    ) -> None:
+        self.incidents = incidents
+        self.poster = poster
         self.site_allow = site_allow
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
         self._running: set[int] = set()  # incidents with an action under way
@@ -49,9 +53,9 @@ class Escalation:
         error: str | None = "dry run: the state is not read"
         if not incident.dry_run:
             state, error = await self._state(plan)
-        value = ButtonValue(i=incident.id, s=action.id)
+        value = ButtonValue(incident=incident.id, step=action.id)
         view = render_actions.confirm_view(plan, state, error, value)
-        await self.walkthrough.poster.client.views_open(trigger_id=trigger_id, view=view)
+        await self.poster.client.views_open(trigger_id=trigger_id, view=view)
         return None
 
     async def confirm(self, incident_id: int, action_id: str, actor: Actor) -> str | None:
@@ -65,14 +69,14 @@ class Escalation:
             return None
         if not action.approval:
             return await self._run(incident, action, plan, actor, approved_by=None)
-        store = self.walkthrough.store
+        store = self.incidents.store
         approval = await store.request_approval(
             incident.id, action.id, requester=actor.user, ttl=action.approval_ttl
         )
-        value = ButtonValue(i=incident.id, s=action.id, r=approval.id)
+        value = ButtonValue(incident=incident.id, step=action.id, request=approval.id)
         expires = datetime.fromtimestamp(approval.expires_at, UTC).strftime("%H:%M UTC")
         blocks = render_actions.approval_blocks(plan, actor.user, value, expires)
-        ts = await self.walkthrough.poster.post(
+        ts = await self.poster.post(
             incident.channel,
             text=f"Approval asked: {escape(plan.title)}",
             blocks=blocks,
@@ -83,7 +87,7 @@ class Escalation:
         return None
 
     async def decide(self, approval_id: int, actor: Actor, *, approve: bool) -> str | None:
-        store = self.walkthrough.store
+        store = self.incidents.store
         try:
             approval = await store.approval(approval_id)
         except KeyError:
@@ -109,7 +113,7 @@ class Escalation:
             blocks = render_actions.decided_blocks(
                 plan, approval.requester, f"{verdict} by {mention(actor.user)}"
             )
-            await self.walkthrough.poster.update(
+            await self.poster.update(
                 incident.channel, approval.message_ts, text=verdict, blocks=blocks
             )
         if approve:
@@ -134,7 +138,7 @@ class Escalation:
         blocks = render_actions.progress_blocks(
             plan, lines, by=f"dry run by {mention(actor.user)}", done="🧪 dry run, nothing changed"
         )
-        await self.walkthrough.poster.post(
+        await self.poster.post(
             incident.channel,
             text=f"Dry run: {escape(plan.title)}",
             blocks=blocks,
@@ -173,7 +177,7 @@ class Escalation:
         *,
         approved_by: str | None,
     ) -> None:
-        poster, lines = self.walkthrough.poster, list[str]()
+        poster, lines = self.poster, list[str]()
         by = f"started by {mention(actor.user)}" + (
             f", approved by {mention(approved_by)}" if approved_by else ""
         )
@@ -196,13 +200,11 @@ class Escalation:
             incident.channel, text=escape(plan.title), blocks=blocks, thread_ts=incident.thread_ts
         )
         journal = Journal(
-            self.walkthrough.store, incident.id, actor.user, actor.request_id,
+            self.incidents.store, incident.id, actor.user, actor.request_id,
             plan.audit_params(approved_by), message_ts=ts,
         )  # fmt: skip
         try:
-            outcome = await carry_out(
-                action, plan, self.walkthrough.settings.aws, progress, journal
-            )
+            outcome = await carry_out(action, plan, self.incidents.settings.aws, progress, journal)
         except (ActionFailed, TimeoutError) as exc:
             failed = str(exc) or f"no result within {action.timeout:g} s"
             await self._audit(
@@ -212,20 +214,20 @@ class Escalation:
         else:
             await self._audit(actor, "run_action", incident, plan, outcome, approved_by=approved_by)
             await show(f"✅ {outcome}")
-        await self.walkthrough.refresh_header(incident.id)
+        await self.incidents.refresh_header(incident.id)
 
     async def _allowed(
         self, incident_id: int, action_id: str, actor: Actor, stage: str
     ) -> tuple[Incident, Action, Plan] | str:
         """The incident, action and plan, if this person may; else why not
         (audited either way a refusal happens)."""
-        store = self.walkthrough.store
+        store = self.incidents.store
         try:
             incident = await store.incident(incident_id)
         except KeyError:
             await self.refused(actor, stage, "no such incident", i=incident_id, s=action_id)
             return "This incident no longer exists."
-        binding = self.walkthrough.catalogue.bindings[incident.runbook]
+        binding = self.incidents.catalogue.bindings[incident.runbook]
         escalation = binding.runbook.escalation
         action = next(
             (a for a in (escalation.actions if escalation else []) if a.id == action_id), None
@@ -268,7 +270,7 @@ class Escalation:
         if cached and time.monotonic() - cached[0] < GROUP_CACHE_S:
             return cached[1]
         try:
-            response = await self.walkthrough.poster.client.usergroups_users_list(usergroup=group)
+            response = await self.poster.client.usergroups_users_list(usergroup=group)
             users = frozenset(response.get("users") or [])
         except SlackApiError:
             log.warning("could not list members of user group %s", group, exc_info=True)
@@ -278,7 +280,7 @@ class Escalation:
 
     async def _state(self, plan: Plan) -> tuple[dict[str, Any] | None, str | None]:
         try:
-            return await read_state(plan, self.walkthrough.settings.aws), None
+            return await read_state(plan, self.incidents.settings.aws), None
         except ActionFailed as exc:
             return None, str(exc)
 
@@ -286,7 +288,7 @@ class Escalation:
         """Audits a refusal that has no plan (a bad value, an unknown id, a
         replay) and returns the reason, to tell the person who clicked."""
         incident_id = ids.get("i")
-        await self.walkthrough.store.audit(
+        await self.incidents.store.audit(
             actor=actor.user,
             action=stage,
             outcome=f"refused: {reason}",
@@ -313,7 +315,7 @@ class Escalation:
         }
         if approved_by:
             params["approved_by"] = approved_by
-        await self.walkthrough.store.audit(
+        await self.incidents.store.audit(
             actor=actor.user,
             action=action,
             outcome=outcome,

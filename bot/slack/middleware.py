@@ -1,4 +1,4 @@
-"""Cross-cutting concerns: the walkthrough in every listener's context, a
+"""Cross-cutting concerns: the bot's parts in every listener's context, a
 request id for the audit log, and Slack's retried deliveries dropped."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
+from bot.incidents.service import IncidentService
 from bot.slack.autotriage import AutoTriage
-from bot.slack.escalation import Escalation
-from bot.slack.walkthrough import Walkthrough
+from bot.slack.escalation import EscalationActions
 from bot.store.aio import AsyncStore
 
 log = logging.getLogger(__name__)
@@ -27,10 +27,11 @@ Next = Callable[[], Awaitable[BoltResponse | None]]
 
 
 def register(
-    app: AsyncApp, walkthrough: Walkthrough, autotriage: AutoTriage, escalation: Escalation
+    app: AsyncApp, incidents: IncidentService, autotriage: AutoTriage, escalation: EscalationActions
 ) -> None:
     async def inject(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
-        context["walkthrough"] = walkthrough
+        context["incidents"] = incidents
+        context["poster"] = autotriage.poster
         context["autotriage"] = autotriage
         context["escalation"] = escalation
         context["request_id"] = uuid.uuid4().hex[:16]
@@ -46,19 +47,19 @@ def register(
         if not event_id:
             return await next()
         key = f"event:{event_id}"
-        claimed = await _claim(walkthrough.store, key)
+        claimed = await _claim(incidents.store, key)
         if claimed is False:
             log.info("dropped a repeated delivery of %s", event_id)
             return BoltResponse(status=200, body="")
         try:
             response = await next()
         except BaseException:
-            await walkthrough.store.release(key)
+            await incidents.store.release(key)
             raise
         if response is not None and response.status >= 400:
-            await walkthrough.store.release(key)
+            await incidents.store.release(key)
         else:
-            await walkthrough.store.finish_claim(key)
+            await incidents.store.finish_claim(key)
         return response
 
     app.middleware(inject)

@@ -6,7 +6,9 @@ validated on the way back: a forged or stale value is refused, not guessed at.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,17 +38,44 @@ class Act(StrEnum):
 CONFIRM_VIEW = "triage.confirm"
 
 
+# The version a button's value is written in. Version 1 had one-letter
+# keys and no `v`; buttons on messages posted before the upgrade still carry
+# it, so it is read (and only read) as well.
+VERSION = 2
+_STEP = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
 class ButtonValue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    i: int = Field(ge=1, description="incident id")
-    s: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="step id")
-    q: int | None = Field(None, ge=0, le=19, description="question index within its message")
-    a: int | None = Field(None, ge=0, le=4, description="answer index within its question")
-    r: int | None = Field(None, ge=1, description="approval request id")
+    v: Literal[2] = 2  # VERSION
+    incident: int = Field(ge=1)
+    step: str | None = Field(None, pattern=_STEP, description="step (or action) id")
+    question: int | None = Field(None, ge=0, le=19, description="index within its message")
+    answer: int | None = Field(None, ge=0, le=4, description="index within its question")
+    request: int | None = Field(None, ge=1, description="approval request id")
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)
+
+    def audited(self) -> dict[str, object]:
+        """What an audit record keeps of it."""
+        return self.model_dump(exclude_none=True, exclude={"v"})
+
+
+class _Version1(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    i: int = Field(ge=1)
+    s: str | None = Field(None, pattern=_STEP)
+    q: int | None = Field(None, ge=0, le=19)
+    a: int | None = Field(None, ge=0, le=4)
+    r: int | None = Field(None, ge=1)
+
+    def upgraded(self) -> ButtonValue:
+        return ButtonValue(
+            incident=self.i, step=self.s, question=self.q, answer=self.a, request=self.r
+        )
 
 
 class BadValue(ValueError):
@@ -54,9 +83,17 @@ class BadValue(ValueError):
 
 
 def decode(raw: str | None) -> ButtonValue:
+    """A button's value, of either version, validated: anything else (forged,
+    garbled, oversized, a field too many) is BadValue."""
     if not raw or len(raw) > MAX_VALUE:
         raise BadValue("missing or oversized button value")
     try:
-        return ButtonValue.model_validate_json(raw)
+        parsed = json.loads(raw)
+    except ValueError as exc:
+        raise BadValue("malformed button value: not JSON") from exc
+    try:
+        if isinstance(parsed, dict) and "v" in parsed:
+            return ButtonValue.model_validate(parsed)
+        return _Version1.model_validate(parsed).upgraded()
     except ValidationError as exc:
         raise BadValue(f"malformed button value: {exc.error_count()} problem(s)") from exc

@@ -26,33 +26,36 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from bot.actions.plan import plan_for
 from bot.actions.run import ActionFailed, read_state
-from bot.slack import render, render_actions, viewbuild
+from bot.incidents.presenter import Pending
+from bot.incidents.service import IncidentService
+from bot.slack import render, render_actions
 from bot.slack.autotriage import AutoTriage
 from bot.slack.mrkdwn import cut, escape, mention
-from bot.slack.walkthrough import Walkthrough
+from bot.slack.poster import Poster
 from bot.store import Incident, Work
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "interrupted"
 
 
-async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[str]:
+async def repair(autotriage: AutoTriage) -> Counter[str]:
     """Repair every piece of unfinished work; returns how many of each kind."""
     repaired: Counter[str] = Counter()
-    for work in await walkthrough.store.unfinished_work():
+    incidents, poster = autotriage.incidents, autotriage.poster
+    for work in await incidents.store.unfinished_work():
         try:
-            incident = await walkthrough.store.incident(work.incident_id)
-            await walkthrough.store.finish_work(work.id, INTERRUPTED)
+            incident = await incidents.store.incident(work.incident_id)
+            await incidents.store.finish_work(work.id, INTERRUPTED)
             if work.kind == "step":
-                await _step(walkthrough, incident, work)
+                await _step(incidents, poster, incident, work)
             elif work.kind == "triage":
                 await autotriage.retriage(incident.id)
             else:
-                await _action(walkthrough, incident, work)
+                await _action(incidents, poster, incident, work)
             repaired[work.kind] += 1
         except Exception:  # one bad row must not stop the others' repair
             log.exception("could not repair %s work %d", work.kind, work.id)
-    for incident_id in await walkthrough.store.headless_alert_incidents():
+    for incident_id in await incidents.store.headless_alert_incidents():
         try:
             await autotriage.retriage(incident_id)
             repaired["headless"] += 1
@@ -63,29 +66,24 @@ async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[st
     return repaired
 
 
-async def _step(walkthrough: Walkthrough, incident: Incident, work: Work) -> None:
-    binding = walkthrough.catalogue.bindings[incident.runbook]
-    step = binding.runbook.step(work.key)
-    ts = str(work.params.get("ts") or incident.step_messages.get(step.id) or "")
-    if ts:
-        view = viewbuild.step_view(binding, incident, step)
-        await walkthrough.poster.update(
-            incident.channel,
-            ts,
-            text=render.step_text(step.title),
-            blocks=render.step_blocks(view, incident.id),
-        )
+async def _step(incidents: IncidentService, poster: Poster, incident: Incident, work: Work) -> None:
+    view = incidents.step_view(incident, work.key)
+    ts = str(work.params.get("ts") or incident.step_messages.get(view.id) or "")
+    if ts:  # its Run button back
+        await incidents.presenter.step(incident, view, Pending(), at=ts)
     await _say(
-        walkthrough,
+        poster,
         incident,
-        f"⚠️ The bot restarted while *{escape(step.title)}* was running (started by"
+        f"⚠️ The bot restarted while *{escape(view.title)}* was running (started by"
         f" {mention(work.actor)} at {_clock(work.started_at)}); that run did not finish."
         " Press *Run step* on it to run it again.",
     )
 
 
-async def _action(walkthrough: Walkthrough, incident: Incident, work: Work) -> None:
-    binding = walkthrough.catalogue.bindings[incident.runbook]
+async def _action(
+    incidents: IncidentService, poster: Poster, incident: Incident, work: Work
+) -> None:
+    binding = incidents.catalogue.bindings[incident.runbook]
     escalation = binding.runbook.escalation
     action = next(a for a in (escalation.actions if escalation else []) if a.id == work.key)
     plan = plan_for(action, binding.scope(incident.target, alert=incident.alert))
@@ -94,11 +92,11 @@ async def _action(walkthrough: Walkthrough, incident: Incident, work: Work) -> N
         blocks = render_actions.progress_blocks(
             plan, [], by=f"started by {mention(work.actor)}", done="⚠️ interrupted by a restart"
         )
-        await walkthrough.poster.update(
+        await poster.update(
             incident.channel, message_ts, text=f"{escape(plan.title)}: interrupted", blocks=blocks
         )
     try:
-        state = await read_state(plan, walkthrough.settings.aws)
+        state = await read_state(plan, incidents.settings.aws)
         now = _state(state)
     except ActionFailed as exc:
         now = f"could not be read ({escape(str(exc))})"
@@ -117,16 +115,12 @@ async def _action(walkthrough: Walkthrough, incident: Incident, work: Work) -> N
         SectionBlock(text=MarkdownTextObject(text=cut(text, 3000))).to_dict(),
         render.action_blocks([(action.id, action.title)], incident.id)[0].to_dict(),
     ]
-    await walkthrough.poster.post(
-        incident.channel, text=text, blocks=blocks, thread_ts=incident.thread_ts
-    )
+    await poster.post(incident.channel, text=text, blocks=blocks, thread_ts=incident.thread_ts)
 
 
-async def _say(walkthrough: Walkthrough, incident: Incident, text: str) -> None:
+async def _say(poster: Poster, incident: Incident, text: str) -> None:
     blocks = [SectionBlock(text=MarkdownTextObject(text=cut(text, 3000))).to_dict()]
-    await walkthrough.poster.post(
-        incident.channel, text=text, blocks=blocks, thread_ts=incident.thread_ts
-    )
+    await poster.post(incident.channel, text=text, blocks=blocks, thread_ts=incident.thread_ts)
 
 
 def _state(state: dict[str, Any] | None) -> str:

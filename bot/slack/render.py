@@ -22,11 +22,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
+from bot.engine.results import ManualView, RunResult
+from bot.incidents.records import CheckRecord, StepRecord
+from bot.incidents.views import ESCALATION_ID, Progress, StepView, TargetView
 from bot.slack import limits
 from bot.slack.mrkdwn import cut, cut_plain, escape, lines, link, mention
 from bot.slack.payloads import Act, ButtonValue
-from bot.slack.viewmodels import Progress, StepView, TargetView
 
 Blocks = list[dict[str, Any]]
 
@@ -39,9 +40,6 @@ LIST_MAX = 1000  # the names of a step's checks
 RESULTS_MAX = 2500  # a step's check lines (the rest: Details)
 MANUAL_MAX = 3000  # a step's manual items together
 CHECK_LINE_MAX = 600
-# The escalation's answer buttons carry this in place of a step id (the
-# schema reserves it: no step may take it).
-ESCALATION_ID = "escalation"
 ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️", "manual": "📝"}
 
 
@@ -87,7 +85,7 @@ def header_blocks(target: TargetView, progress: Progress) -> Blocks:
 
 
 def _header_buttons(progress: Progress) -> ActionsBlock:
-    value = ButtonValue(i=progress.incident_id)
+    value = ButtonValue(incident=progress.incident_id)
     first = (
         _button("Walk through", Act.WALK, value, primary=True)
         if progress.walk
@@ -134,7 +132,7 @@ def step_blocks(
     view: StepView,
     incident_id: int,
     *,
-    result: StepResult | None = None,
+    result: StepRecord | None = None,
     running: bool = False,
     skipped_by: str | None = None,
 ) -> Blocks:
@@ -159,36 +157,32 @@ def step_blocks(
     return _dump(*blocks)
 
 
-def step_text(title: str, result: StepResult | None = None, *, skipped: bool = False) -> str:
+def step_text(title: str, result: StepRecord | None = None, *, skipped: bool = False) -> str:
     """A step message's fallback text (notifications, screen readers)."""
     if skipped:
         return cut(f"Skipped: {escape(title)}", 1000)
     if result is None:
         return cut(escape(title), 1000)
-    said = f": {escape(result.conclusion.say)}" if result.conclusion else ""
+    said = f": {escape(result.conclusion)}" if result.conclusion else ""
     return cut(f"{escape(title)} [{result.status}]{said}", 2000)
 
 
-def _results(result: StepResult) -> list[Block]:
-    found = [_check_line(run) for run in result.checks if run.applicable]
+def _results(result: StepRecord) -> list[Block]:
+    found = [_check_line(check) for check in result.checks if check.applicable]
     blocks: list[Block] = [_section(lines(found, RESULTS_MAX))] if found else []
     if result.conclusion:
-        blocks.append(_section(f"➡️ {escape(result.conclusion.say)}", INTRO_MAX))
+        blocks.append(_section(f"➡️ {escape(result.conclusion)}", INTRO_MAX))
     return blocks
 
 
-def _check_line(run: CheckRun) -> str:
-    r = run.result
-    kind = f"{r.error_kind}, " if r.error_kind else ""
-    name = escape(run.title or run.id)
-    return cut(
-        f"{ICONS[r.status.value]} *{name}*: {escape(r.summary)} _({kind}{r.duration_ms:.0f} ms)_",
-        CHECK_LINE_MAX,
-    )
+def _check_line(c: CheckRecord) -> str:
+    took = (f"{c.error_kind}, " if c.error_kind else "") + f"{c.duration_ms:.0f} ms"
+    line = f"{ICONS[c.status]} *{escape(c.name)}*: {escape(c.summary)} _({took})_"
+    return cut(line, CHECK_LINE_MAX)
 
 
 def _step_buttons(view: StepView, incident_id: int, *, ran: bool) -> ActionsBlock:
-    value = ButtonValue(i=incident_id, s=view.id)
+    value = ButtonValue(incident=incident_id, step=view.id)
     if ran:
         elements = [
             _button("Re-run", Act.RERUN, value),
@@ -224,7 +218,7 @@ def _manual(
                 _button(
                     label,
                     Act.ANSWER,
-                    ButtonValue(i=incident_id, s=step_id, q=asked, a=k),
+                    ButtonValue(incident=incident_id, step=step_id, question=asked, answer=k),
                     suffix=f":{k}",
                 )
                 for k, (label, _) in enumerate(item.answers)
@@ -244,9 +238,7 @@ def run_all_blocks(result: RunResult, *, by: str) -> Blocks:
         for s in result.steps
         if s.applies
     ]
-    failing = [
-        f"❌ {_check_line(c)[2:]}" for c in result.checks if c.status.value in ("fail", "error")
-    ]
+    failing = [f"❌ {_check_line(c)[2:]}" for c in map(CheckRecord.of, result.checks) if c.failing]
     blocks: list[Block] = [
         _section(
             f"*Run all* by {mention(by)}: {result.status.upper()}"
@@ -286,7 +278,12 @@ def action_blocks(actions: list[tuple[str, str]], incident_id: int) -> list[Acti
         ActionsBlock(
             block_id="escalation:actions" + (f":{start // per}" if start else ""),
             elements=[
-                _button(title, Act.ACTION, ButtonValue(i=incident_id, s=action_id), suffix=f":{n}")
+                _button(
+                    title,
+                    Act.ACTION,
+                    ButtonValue(incident=incident_id, step=action_id),
+                    suffix=f":{n}",
+                )
                 for n, (action_id, title) in enumerate(actions[start : start + per], start)
             ],
         )

@@ -59,7 +59,7 @@ def approval_blocks(plan: Plan, requester: str, value: ButtonValue, expires: str
             f"🔐 {mention(requester)} asks to run *{escape(plan.title)}*.\n{_calls(plan)}"
         ).to_dict(),
         _md(f"Another allowed person may approve until {expires}.").to_dict(),
-        ActionsBlock(block_id=f"approval:{value.r}", elements=buttons).to_dict(),
+        ActionsBlock(block_id=f"approval:{value.request}", elements=buttons).to_dict(),
     ]
 
 

@@ -24,14 +24,14 @@ from bot.slack.mrkdwn import escape
 from bot.store.models import AlertBinding
 
 if TYPE_CHECKING:
-    from bot.slack.walkthrough import Walkthrough
+    from bot.incidents.service import IncidentService
 
 
 class Triage(Protocol):
     """What polling needs of auto-triage (which starts it: a Protocol here
     rather than an import keeps the two modules out of a cycle)."""
 
-    walkthrough: Walkthrough
+    incidents: IncidentService
 
     async def matchers_for(self, binding: AlertBinding) -> Mapping[str, str]: ...
 
@@ -52,7 +52,7 @@ class Resolutions:
         self._autotriage = autotriage
         self._task: asyncio.Task[None] | None = None
         self._muted: set[tuple[int, str]] = set()  # said once per incident and alert
-        config = autotriage.walkthrough.catalogue.site.alertmanager
+        config = autotriage.incidents.catalogue.site.alertmanager
         self.interval = config.poll_interval if config else 0.0
         self.api = (
             AlertmanagerAPI(str(config.url), timeout=config.timeout) if config is not None else None
@@ -83,7 +83,7 @@ class Resolutions:
     async def once(self) -> bool:
         """One round; whether anything was still firing to ask about."""
         assert self.api is not None
-        store = self._autotriage.walkthrough.store
+        store = self._autotriage.incidents.store
         firing = [b for b in await store.firing_alerts() if b.source == "alertmanager"]
         for binding in firing:
             matchers = await self._autotriage.matchers_for(binding)
@@ -108,7 +108,7 @@ class Resolutions:
             await self._autotriage.resolved(resolved, by="Alertmanager no longer holds it")
         elif state in MUTED_NOTE and key not in self._muted:
             self._muted.add(key)
-            incident = await self._autotriage.walkthrough.store.incident(binding.incident_id)
+            incident = await self._autotriage.incidents.store.incident(binding.incident_id)
             text = (
                 f"🔕 {escape(binding.name)} {MUTED_NOTE[state]}; the incident stays open until"
                 " it resolves or someone resolves it."

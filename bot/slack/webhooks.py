@@ -145,7 +145,7 @@ class Webhooks:
         autotriage = self.autotriage
         hosted = await asyncio.gather(*(autotriage.hosted_by_slack(a) for a in new))
         lines = [a for a, by_slack in zip(new, hosted, strict=True) if not by_slack]
-        poster = autotriage.walkthrough.poster
+        poster = autotriage.poster
         posted: dict[int, str] = {}
         if len(lines) <= SINGLY:
             for alert in lines:
@@ -165,7 +165,7 @@ class Webhooks:
         courtesy, so a failure is logged and the alert goes on."""
         assert self.channel is not None
         try:
-            await self.autotriage.walkthrough.poster.upload(
+            await self.autotriage.poster.upload(
                 self.channel, ts, filename="alert.txt", content=alert_in_full(alert),
                 title=f"{alert.name} in full",
             )  # fmt: skip

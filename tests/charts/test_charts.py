@@ -1,7 +1,7 @@
 """Charts against Debian's real Prometheus on loopback, scraping an exporter
 whose value the test flips from 1 to 0: the PNG is a PNG of a sensible size,
 and what was plotted is what Prometheus holds (compared point by point, not
-pixel by pixel). Through the Walkthrough: the chart is uploaded to the
+pixel by pixel). Through the incident service: the chart is uploaded to the
 thread after the step's findings, and a chart that cannot be drawn says so
 in one line."""
 
@@ -22,10 +22,11 @@ from bot.charts.series import NoChart, fetch
 from bot.charts.spark import sparkline
 from bot.charts.spec import ChartSpec
 from bot.cli.run import settings
+from bot.incidents.service import Actor, IncidentService
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.loader import load_site
 from bot.slack.poster import Poster
-from bot.slack.walkthrough import Actor, Walkthrough
+from bot.slack.presenter import slack_incidents
 from bot.store import SqliteStore
 from tests.charts.exporter import Exporter, running_exporter
 from tests.peers import prometheus_server as prom
@@ -131,9 +132,9 @@ DECLARED = """
 """
 
 
-def walkthrough(
+def incidents(
     slack_api: SlackStandIn, tmp_path: Path, prometheus_url: str, where: str = "prom"
-) -> Walkthrough:
+) -> IncidentService:
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "runbooks" / "history.yaml").write_text(RUNBOOK + DECLARED)
     site = load_site(
@@ -148,14 +149,14 @@ def walkthrough(
     catalogue = Catalogue.load([tmp_path / "runbooks"], site)
     client = AsyncWebClient(base_url=slack_api.url, token=slack_api.token)
     poster = Poster(client, post_interval=0.0, edit_interval=0.0)
-    return Walkthrough(catalogue, SqliteStore(tmp_path / "t.db"), poster, settings(site))
+    return slack_incidents(catalogue, SqliteStore(tmp_path / "t.db"), poster, settings(site))
 
 
 async def test_a_step_with_a_prometheus_check_gets_its_chart_after_the_findings(
     slack_api: SlackStandIn, tmp_path: Path, flipped: tuple[prom.Prometheus, Exporter, float]
 ) -> None:
     prometheus, _, _ = flipped
-    w = walkthrough(slack_api, tmp_path, prometheus.url)
+    w = incidents(slack_api, tmp_path, prometheus.url)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "history", actor)
@@ -179,7 +180,7 @@ async def test_a_step_with_a_prometheus_check_gets_its_chart_after_the_findings(
 async def test_a_chart_that_cannot_be_drawn_says_so_in_one_line(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
-    w = walkthrough(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}")
+    w = incidents(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}")
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "history", actor)
@@ -192,7 +193,7 @@ async def test_a_chart_that_cannot_be_drawn_says_so_in_one_line(
 def test_matplotlib_is_not_imported_until_a_chart_is_drawn() -> None:
     """Start-up and `triage lint` do not pay for it (about a second)."""
     code = (
-        "import sys, bot.cli, bot.slack.app, bot.slack.walkthrough, bot.slack.charts;"
+        "import sys, bot.cli, bot.app.build, bot.slack.presenter, bot.slack.charts;"
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run(
@@ -206,7 +207,7 @@ async def test_a_steps_own_chart_is_drawn_with_its_threshold_and_window(
     slack_api: SlackStandIn, tmp_path: Path, flipped: tuple[prom.Prometheus, Exporter, float]
 ) -> None:
     prometheus, _, _ = flipped
-    w = walkthrough(slack_api, tmp_path, prometheus.url)
+    w = incidents(slack_api, tmp_path, prometheus.url)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "declared", actor)
@@ -219,7 +220,7 @@ async def test_a_steps_own_chart_is_drawn_with_its_threshold_and_window(
 async def test_a_chart_naming_no_vantage_point_says_so(
     slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
 ) -> None:
-    w = walkthrough(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}", where="nowhere")
+    w = incidents(slack_api, tmp_path, f"http://127.0.0.1:{closed_port.port}", where="nowhere")
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="smtp-relay", runbook="history", actor=actor)
     await w.run_step(incident.id, "declared", actor)
@@ -233,3 +234,26 @@ def test_the_sparkline_follows_the_values() -> None:
     assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
     assert len(sparkline([float(v % 3) for v in range(1000)], width=20)) <= 20
     assert sparkline([]) == ""
+
+
+async def test_an_alerts_unattended_triage_gets_the_charts_after_its_findings(
+    slack_api: SlackStandIn, tmp_path: Path, flipped: tuple[prom.Prometheus, Exporter, float]
+) -> None:
+    """The one run path: an alert's triage draws what a click's run draws."""
+    prometheus, _, _ = flipped
+    w = incidents(slack_api, tmp_path, prometheus.url)
+    opener = Actor("alert:alertmanager", "")
+    incident = await w.open(
+        channel="C1", target="smtp-relay", runbook="history", actor=opener, unattended=True
+    )
+    assert await w.triage(incident) == "fail"
+    w.store.close()
+    findings = [c for c in slack_api.calls("chat.update") if "history/history" in str(c.args)]
+    uploads = slack_api.calls("files.getUploadURLExternal")
+    assert findings and len(uploads) == 2  # the check's series, and the step's own chart
+    assert findings[0].at < uploads[0].at  # the findings first, then the pictures
+    titles = sorted(u.title for u in slack_api.uploads() if u.completed)
+    assert titles == [
+        "Probe history: smtp-relay (from prom)",
+        "Probe success: smtp-relay (from prom)",
+    ]

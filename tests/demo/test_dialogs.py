@@ -23,7 +23,10 @@ PLAN = Plan(
 
 def test_the_confirmation_dialog_shows_state_calls_and_how_to_answer() -> None:
     modal = confirm_view(
-        PLAN, {"running": 1, "desired": 2, "status": "ACTIVE"}, None, ButtonValue(i=1, s="x")
+        PLAN,
+        {"running": 1, "desired": 2, "status": "ACTIVE"},
+        None,
+        ButtonValue(incident=1, step="x"),
     )
     text = render_view(View("V1", "t", modal, "h"))
     lines = text.splitlines()

@@ -13,8 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.demo.slackapi import Note, SlackRecorder
 from bot.demo.terminal import render_note
 from bot.engine.results import ManualView
+from bot.incidents.views import StepView
 from bot.slack import render
-from bot.slack.viewmodels import StepView
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "fine"}}
 

@@ -10,9 +10,10 @@ from bot.checks.result import CheckResult, ErrorKind
 from bot.demo.slackapi import Message, Note
 from bot.demo.terminal import plain, render_note, render_thread
 from bot.engine.results import CheckRun, Conclusion, StepResult
+from bot.incidents.records import StepRecord
+from bot.incidents.views import Progress
 from bot.slack import render
 from bot.slack.payloads import Act
-from bot.slack.viewmodels import Progress
 from tests.slack.samples import STEP, TARGET
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "thread.txt"
@@ -44,7 +45,7 @@ def thread() -> list[Message]:
             "C1",
             "1.000003",
             "step",
-            render.step_blocks(STEP, 7, result=FAILED),
+            render.step_blocks(STEP, 7, result=StepRecord.of(FAILED)),
             thread_ts="1.000001",
             edits=2,
         ),

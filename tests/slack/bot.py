@@ -14,16 +14,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.app.build import Bot as BuiltBot
+from bot.app.build import build_bot
+from bot.app.settings import BotSettings
 from bot.checks import aws
-from bot.cli.run import settings
-from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.loader import load_site
-from bot.slack.app import Bot as BuiltBot
-from bot.slack.app import build
 from bot.slack.config import SlackConfig
 from bot.slack.server import EVENTS_PATH, start_http
-from bot.slack.walkthrough import Walkthrough
-from bot.slack.webhooks import Webhooks
 from bot.store import SqliteStore
 
 ROOT = Path(__file__).parents[2]
@@ -53,18 +50,17 @@ def running_bot(
 ) -> Iterator[Bot]:
     """Start the bot on 127.0.0.1:0; stop it (and its loop thread) on exit."""
     store = SqliteStore(db)
-    built = make_bot(api_url, store, sets, signing_secret=SECRET, post_interval=post_interval)
-    alerts = built.autotriage.config
-    webhooks = Webhooks(
-        built.autotriage,
-        secret=alert_secret,
-        channel=alerts.webhook_channel or next(iter(alerts.channels), None),
-    )
+    built = make_bot(
+        api_url, store, sets, signing_secret=SECRET, post_interval=post_interval,
+        alert_secret=alert_secret,
+    )  # fmt: skip
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True, name="bot")
     thread.start()
     runner, port = asyncio.run_coroutine_threadsafe(
-        start_http(built.app, host="127.0.0.1", port=0, webhooks=webhooks, metrics=built.metrics),
+        start_http(
+            built.app, host="127.0.0.1", port=0, webhooks=built.webhooks, metrics=built.metrics
+        ),
         loop,
     ).result(timeout=10)
     try:
@@ -84,11 +80,14 @@ def make_bot(
     *,
     signing_secret: str | None,
     post_interval: float = 0.01,
+    alert_secret: str | None = None,
 ) -> BuiltBot:
     """The bot as `triage serve` builds it, with fast pacing for tests."""
     aws.clear_clients()  # boto3 clients keep the endpoint and credentials they were built with
     site = load_site(None, sets or [])
-    catalogue = Catalogue.load([ROOT / "runbooks"], site)
+    settings = BotSettings(
+        site=site, db=Path(store.path), runbook_dirs=[ROOT / "runbooks"], alert_secret=alert_secret
+    )
     config = SlackConfig(
         bot_token=TOKEN,
         signing_secret=signing_secret,
@@ -96,12 +95,7 @@ def make_bot(
         post_interval=post_interval,
         edit_interval=0.01,
     )
-    return build(
-        config,
-        lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
-        site.alerts,
-        site.actions,
-    )
+    return build_bot(settings, slack=config, store=store)
 
 
 def make_app(

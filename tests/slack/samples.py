@@ -4,7 +4,7 @@ terminal snapshot tests."""
 from __future__ import annotations
 
 from bot.engine.results import ManualView
-from bot.slack.viewmodels import StepView, TargetView
+from bot.incidents.views import StepView, TargetView
 
 TARGET = TargetView(
     name="smtp-relay",

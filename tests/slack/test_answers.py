@@ -1,5 +1,5 @@
 """Answering questions: in a step with two of them, and in the escalation
-(issue #12, item 5). Driven through the Walkthrough against the strict
+(issue #12, item 5). Driven through the incident service (Slack presenter) against the strict
 Slack stand-in, with a runbook written for the purpose."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from pathlib import Path
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli.run import settings
+from bot.incidents.service import Actor, IncidentService
+from bot.incidents.views import ESCALATION_ID
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.loader import load_site
 from bot.slack.poster import Poster
-from bot.slack.render import ESCALATION_ID
-from bot.slack.walkthrough import Actor, Walkthrough
+from bot.slack.presenter import slack_incidents
 from bot.store import SqliteStore
 from tests.peers.slack import SlackStandIn
 
@@ -49,20 +50,20 @@ escalation:
 """
 
 
-def walkthrough(slack_api: SlackStandIn, tmp_path: Path) -> Walkthrough:
+def incidents(slack_api: SlackStandIn, tmp_path: Path) -> IncidentService:
     (tmp_path / "runbooks").mkdir()
     (tmp_path / "runbooks" / "asks.yaml").write_text(RUNBOOK)
     site = load_site(None, [])
     catalogue = Catalogue.load([tmp_path / "runbooks"], site)
     client = AsyncWebClient(base_url=slack_api.url, token=slack_api.token)
     poster = Poster(client, post_interval=0.0, edit_interval=0.0)
-    return Walkthrough(catalogue, SqliteStore(tmp_path / "t.db"), poster, settings(site))
+    return slack_incidents(catalogue, SqliteStore(tmp_path / "t.db"), poster, settings(site))
 
 
 async def test_each_answer_button_records_its_own_questions_answer(
     slack_api: SlackStandIn, tmp_path: Path
 ) -> None:
-    w = walkthrough(slack_api, tmp_path)
+    w = incidents(slack_api, tmp_path)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="web", runbook="asks", actor=actor)
     await w.answer(incident.id, "ask", 1, 1, actor)  # question 2, answer "No"
@@ -74,7 +75,7 @@ async def test_each_answer_button_records_its_own_questions_answer(
 async def test_a_question_in_the_escalation_can_be_answered(
     slack_api: SlackStandIn, tmp_path: Path
 ) -> None:
-    w = walkthrough(slack_api, tmp_path)
+    w = incidents(slack_api, tmp_path)
     actor = Actor("U1", "r1")
     incident = await w.open(channel="C1", target="web", runbook="asks", actor=actor)
     await w.escalate(incident.id, actor)

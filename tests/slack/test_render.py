@@ -12,11 +12,12 @@ import pytest
 
 from bot.checks.result import CheckResult, ErrorKind
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
+from bot.incidents.records import StepRecord
+from bot.incidents.views import Progress, StepView
 from bot.runbooks.catalogue import HelpEntry
 from bot.slack import render
 from bot.slack.help import help_blocks
 from bot.slack.payloads import Act, decode
-from bot.slack.viewmodels import Progress, StepView
 from tests.slack.samples import STEP, TARGET
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -48,6 +49,8 @@ FAILED = StepResult(
     conclusion=Conclusion(say="cabal-smtp-in runs 0 of 1 tasks", next="lb-health"),
 )
 
+RECORD = StepRecord.of(FAILED)
+
 
 def snapshot(name: str, blocks: list[dict[str, Any]]) -> None:
     path = SNAPSHOTS / f"{name}.json"
@@ -64,9 +67,9 @@ def snapshot(name: str, blocks: list[dict[str, Any]]) -> None:
     [
         ("step-pending", render.step_blocks(STEP, 7)),
         ("step-running", render.step_blocks(STEP, 7, running=True)),
-        ("step-failed", render.step_blocks(STEP, 7, result=FAILED)),
+        ("step-failed", render.step_blocks(STEP, 7, result=RECORD)),
         ("step-skipped", render.step_blocks(STEP, 7, skipped_by="U2")),
-        ("header-open", render.header_blocks(TARGET, Progress(incident_id=7, total_steps=3, opened_by="U1", runs={"ecs-health": FAILED.to_json()}))),  # noqa: E501
+        ("header-open", render.header_blocks(TARGET, Progress(incident_id=7, total_steps=3, opened_by="U1", runs={"ecs-health": RECORD}))),  # noqa: E501
         ("header-resolved", render.header_blocks(TARGET, Progress(incident_id=7, total_steps=3, opened_by="U1", status="resolved", resolved_by="U2"))),  # noqa: E501
         ("help", help_blocks([HelpEntry("probe-failure", "Probe failure", "imap", "IMAP (reading mail)")])),  # noqa: E501
         ("unknown", render.unknown_blocks("smtp-rely", ["smtp-relay"], "no such target")),
@@ -78,9 +81,9 @@ def test_blocks_match_their_snapshot(name: str, blocks: list[dict[str, Any]]) ->
 
 
 def test_peer_text_cannot_mention_anyone() -> None:
-    progress = Progress(incident_id=7, total_steps=3, opened_by="U1", runs={"s": FAILED.to_json()})
+    progress = Progress(incident_id=7, total_steps=3, opened_by="U1", runs={"s": RECORD})
     for blocks in (
-        render.step_blocks(STEP, 7, result=FAILED),
+        render.step_blocks(STEP, 7, result=RECORD),
         render.header_blocks(TARGET, progress),
     ):
         text = json.dumps(blocks)
@@ -89,7 +92,7 @@ def test_peer_text_cannot_mention_anyone() -> None:
 
 
 def test_buttons_carry_small_typed_values_that_decode() -> None:
-    blocks = render.step_blocks(STEP, 7, result=FAILED)
+    blocks = render.step_blocks(STEP, 7, result=RECORD)
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     ids = [b["action_id"] for b in buttons]
     assert set(ids) >= {Act.RERUN, Act.NEXT, Act.DETAILS, f"{Act.ANSWER}:0", f"{Act.ANSWER}:1"}
@@ -100,7 +103,7 @@ def test_buttons_carry_small_typed_values_that_decode() -> None:
     for button in buttons:
         assert len(button["value"]) < 100
         value = decode(button["value"])
-        assert (value.i, value.s) == (7, "ecs-health")
+        assert (value.incident, value.step) == (7, "ecs-health")
 
 
 def test_long_text_is_cut_to_block_kit_limits() -> None:

@@ -18,6 +18,8 @@ from bot.alerts.model import Alert
 from bot.checks.result import CheckResult, CheckStatus
 from bot.engine.conclude import render_manual
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
+from bot.incidents.records import StepRecord
+from bot.incidents.views import Progress, StepView, TargetView
 from bot.runbooks.catalogue import HelpEntry
 from bot.runbooks.schema import EscalationSpec, Step
 from bot.slack import limits, render, render_actions
@@ -25,7 +27,6 @@ from bot.slack.help import help_blocks
 from bot.slack.mrkdwn import escape, plain
 from bot.slack.payloads import ButtonValue
 from bot.slack.render_alerts import alert_blocks, alert_text
-from bot.slack.viewmodels import Progress, StepView, TargetView
 from tests.peers.slack.webapi import TALLY
 
 EXAMPLES = int(os.environ.get("RENDER_EXAMPLES", "300"))
@@ -151,7 +152,7 @@ targets = st.builds(
 
 @st.composite
 def progresses(draw: st.DrawFn) -> Progress:
-    runs = {f"s{n}": draw(step_results(20)).to_json() for n in range(draw(st.integers(0, 3)))}
+    runs = {f"s{n}": StepRecord.of(draw(step_results(20))) for n in range(draw(st.integers(0, 3)))}
     status = draw(st.sampled_from(["open", "resolved"]))
     return Progress(
         incident_id=draw(st.integers(1, 10**9)), total_steps=draw(st.integers(1, 60)),
@@ -167,11 +168,12 @@ def progresses(draw: st.DrawFn) -> Progress:
 def test_every_step_message_is_one_slack_accepts(
     view: StepView, result: StepResult | None, mode: int, user: str
 ) -> None:
+    record = StepRecord.of(result) if result is not None else None
     blocks = render.step_blocks(
-        view, 7, result=result if mode == 1 else None, running=mode == 2,
+        view, 7, result=record if mode == 1 else None, running=mode == 2,
         skipped_by=user or "U1" if mode == 3 else None,
     )  # fmt: skip
-    accepted(blocks, render.step_text(view.title, result, skipped=mode == 3))
+    accepted(blocks, render.step_text(view.title, record, skipped=mode == 3))
 
 
 @PROFILE
@@ -273,7 +275,7 @@ def test_every_action_message_and_dialog_is_one_slack_accepts(
     plan: Plan, state: dict[str, Any] | None, error: str | None, user: str,
     *, lines: list[str], done: str | None,
 ) -> None:  # fmt: skip
-    value = ButtonValue(i=1, s="a", r=2)
+    value = ButtonValue(incident=1, step="a", request=2)
     accepted_view(render_actions.confirm_view(plan, state, error, value))
     accepted(render_actions.approval_blocks(plan, user or "U1", value, "12:00"))
     accepted(render_actions.decided_blocks(plan, user or "U1", "approved"))

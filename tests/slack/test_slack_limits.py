@@ -15,6 +15,8 @@ from bot.actions.plan import Plan
 from bot.alerts.model import Alert
 from bot.checks.result import CheckResult
 from bot.engine.results import CheckRun, Conclusion, ManualView, RunResult, StepResult
+from bot.incidents.records import StepRecord
+from bot.incidents.views import Progress, StepView
 from bot.runbooks.catalogue import HelpEntry
 from bot.runbooks.schema import MAX_MANUAL_ITEMS, EscalationSpec, Step
 from bot.slack import limits, render, render_actions
@@ -22,7 +24,6 @@ from bot.slack.help import help_blocks
 from bot.slack.mrkdwn import cut, escape, lines, plain
 from bot.slack.payloads import ButtonValue, decode
 from bot.slack.render_alerts import alert_blocks, alert_text
-from bot.slack.viewmodels import Progress, StepView
 from tests.slack.samples import STEP, TARGET
 
 CHANNEL_PING = "<!channel> disk full & <@U0ALL> <target>"
@@ -80,7 +81,7 @@ def test_the_escalation_with_fifty_actions_and_the_most_questions_fits_one_messa
     actions = [(f"act-{n}", f"Action {n} " + "t" * 80) for n in range(50)]
     blocks = render.escalation_blocks("why " * 500, [ask] * MAX_MANUAL_ITEMS, actions, 7)
     accepted(blocks)
-    ids = [decode(e["value"]).s for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    ids = [decode(e["value"]).step for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert [i for i in ids if i and i.startswith("act-")] == [a for a, _ in actions]
 
 
@@ -104,9 +105,9 @@ def test_a_step_with_the_most_manual_items_and_long_results_fits_one_message() -
     for blocks in (
         render.step_blocks(view, 1),
         render.step_blocks(view, 1, running=True),
-        render.step_blocks(view, 1, result=result),
+        render.step_blocks(view, 1, result=StepRecord.of(result)),
     ):
-        accepted(blocks, render.step_text(view.title, result))
+        accepted(blocks, render.step_text(view.title, StepRecord.of(result)))
 
 
 # 4. Unescaped data in mrkdwn.
@@ -134,8 +135,8 @@ def test_runbook_placeholders_and_check_output_are_escaped_in_blocks_and_text() 
         manual=[ManualView(say="run", command="aws ecs execute-command --task <task-id>")],
     )  # fmt: skip
     result = step_result(run("<b>", CHANNEL_PING), say=f"quoting: {CHANNEL_PING}")
-    blocks = render.step_blocks(view, 1, result=result)
-    text = render.step_text(view.title, result)
+    blocks = render.step_blocks(view, 1, result=StepRecord.of(result))
+    text = render.step_text(view.title, StepRecord.of(result))
     accepted(blocks, text)
     assert "--task <task-id>" in shown(render.step_blocks(view, 1))
     assert CHANNEL_PING in plain(text)
@@ -149,7 +150,7 @@ def test_an_incident_resolved_by_an_alert_names_the_alert_in_words() -> None:
         status="resolved",
         resolved_by="alert:kuma",
         alerts=[f"🔔 {CHANNEL_PING} (kuma): firing"],
-        runs={"s": step_result(run("t", CHANNEL_PING)).to_json()},
+        runs={"s": StepRecord.of(step_result(run("t", CHANNEL_PING)))},
     )
     blocks = render.header_blocks(TARGET, progress)
     accepted(blocks, render.header_text(TARGET))
@@ -159,7 +160,7 @@ def test_an_incident_resolved_by_an_alert_names_the_alert_in_words() -> None:
 
 def test_the_confirm_dialog_escapes_the_state_aws_reported() -> None:
     plan = Plan("scale", "Scale <svc>", None, [], "desired <n>", approval=False)
-    value = ButtonValue(i=1, s="scale")
+    value = ButtonValue(incident=1, step="scale")
     state = {"running": 0, "desired": 1, "status": "<!channel>"}
     view = render_actions.confirm_view(plan, state, None, value)
     assert limits.check_view(view) is None
@@ -183,7 +184,12 @@ def test_answer_buttons_of_two_questions_name_the_question_and_the_answer() -> N
         for e in b["elements"]
     ]
     assert len(set(values)) == 4
-    assert {(decode(v).q, decode(v).a) for v in values} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert {(decode(v).question, decode(v).answer) for v in values} == {
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (1, 1),
+    }
     accepted(blocks)
 
 
@@ -201,7 +207,7 @@ def test_a_step_may_not_take_a_message_roles_id(reserved: str) -> None:
 
 def test_forty_check_lines_show_how_many_were_left_out() -> None:
     result = step_result(*[run(f"check {n}", "z" * 400) for n in range(40)])
-    blocks = render.step_blocks(STEP, 7, result=result)
+    blocks = render.step_blocks(STEP, 7, result=StepRecord.of(result))
     accepted(blocks)
     assert "more" in shown(blocks) and "check 0" in shown(blocks)
 
@@ -231,9 +237,9 @@ def test_lines_say_how_many_more_and_stay_within_the_limit() -> None:
 
 def test_the_header_stays_under_slacks_block_text_limit_with_endless_findings() -> None:
     runs = {
-        f"s{n}": step_result(
-            *[run(f"c{m}", "f" * 2000) for m in range(20)], say="x" * 3000
-        ).to_json()
+        f"s{n}": StepRecord.of(
+            step_result(*[run(f"c{m}", "f" * 2000) for m in range(20)], say="x" * 3000)
+        )
         for n in range(30)
     }
     alerts = [f"🔔 alert {n} " + "a" * 500 for n in range(100)]

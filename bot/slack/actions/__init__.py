@@ -1,19 +1,21 @@
-"""Buttons of the walkthrough, one handler per action id; anything else is
-refused and audited (a forged or outdated click is an attempt too)."""
+"""Buttons, one declaration per action id (bot.slack.actions.incident and
+.escalate), each behind the one wrapper (bot.slack.actions.button); anything
+else is refused and audited (a forged or outdated click is an attempt too)."""
 
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
-from bot.slack.actions import escalate, walkthrough
-from bot.slack.walkthrough import Walkthrough
+from bot.incidents.service import IncidentService
+from bot.slack.actions import escalate, incident
+from bot.slack.actions.button import NOT_VALID, handler
 
 
 def register(app: AsyncApp) -> None:
-    for act, handler in {**walkthrough.HANDLERS, **escalate.HANDLERS}.items():
+    for act, button in {**incident.BUTTONS, **escalate.BUTTONS}.items():
         # Answer buttons share a block, so their ids carry a ":<n>" suffix.
-        app.action(re.compile(rf"^{re.escape(act.value)}(:\d+)?$"))(handler)
+        app.action(re.compile(rf"^{re.escape(act.value)}(:\d+)?$"))(handler(act, button))
     # Registered last: Bolt runs the first listener that matches.
     app.action(re.compile(r"(?s).*"))(on_unknown)
 
@@ -22,9 +24,9 @@ async def on_unknown(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
-    wt: Walkthrough = context["walkthrough"]
+    incidents: IncidentService = context["incidents"]
     action = (body.get("actions") or [{}])[0] or {}
-    await wt.store.audit(
+    await incidents.store.audit(
         actor=str((body.get("user") or {}).get("id") or "unknown"),
         action="unknown_action",
         outcome="refused: unknown action id",
@@ -33,8 +35,4 @@ async def on_unknown(
                 "value": str(action.get("value"))[:200]},
     )  # fmt: skip
     if body.get("response_url"):
-        await respond(
-            text="This button is not valid any more.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        await respond(text=NOT_VALID, response_type="ephemeral", replace_original=False)

@@ -11,19 +11,19 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
+from bot.incidents.service import Actor, IncidentService
 from bot.metrics import Metrics
 from bot.runbooks.catalogue import Help, Unknown
 from bot.slack import render
 from bot.slack.ackflush import after_ack
 from bot.slack.help import help_blocks
-from bot.slack.walkthrough import Actor, Walkthrough
 
 log = logging.getLogger(__name__)
 
 
 async def handle(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
-    walkthrough: Walkthrough = context["walkthrough"]
-    catalogue = walkthrough.catalogue
+    incidents: IncidentService = context["incidents"]
+    catalogue = incidents.catalogue
     choice = catalogue.choose(command.get("text") or "")
     if isinstance(choice, Help):
         blocks = help_blocks(catalogue.entries(), choice.query)
@@ -36,7 +36,7 @@ async def handle(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltConte
         return
     await ack()
     await after_ack()
-    incident = await walkthrough.open(
+    incident = await incidents.open(
         channel=command["channel_id"],
         target=choice.target,
         runbook=choice.runbook,

@@ -49,7 +49,7 @@ async def _expanded(
     BlackboxProbeFailure critical`) stands for the alerts Alertmanager holds
     for it, when the site config says where Alertmanager is; otherwise the
     bot says once, in its thread, what is missing (bot.alerts.grouped)."""
-    bindings = autotriage.walkthrough.catalogue.bindings
+    bindings = autotriage.incidents.catalogue.bindings
     lines = [line for a in alerts if (line := missing_line(a, bindings)) is not None]
     if not lines:
         return alerts

@@ -9,22 +9,23 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
 
+from bot.incidents.service import Actor, IncidentService
 from bot.metrics import Metrics
 from bot.runbooks.catalogue import Open
 from bot.slack import render
-from bot.slack.walkthrough import Actor, Walkthrough
+from bot.slack.poster import Poster
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
 async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
-    walkthrough: Walkthrough = context["walkthrough"]
+    incidents: IncidentService = context["incidents"]
     text = _MENTION.sub(" ", event.get("text") or "")
-    choice = walkthrough.catalogue.choose(text)
+    choice = incidents.catalogue.choose(text)
     thread = event.get("thread_ts") or event["ts"]
     if isinstance(choice, Open):
-        incident = await walkthrough.open(
+        incident = await incidents.open(
             channel=event["channel"], target=choice.target, runbook=choice.runbook,
             actor=Actor(event.get("user", "?"), context["request_id"]), thread_ts=thread,
         )  # fmt: skip
@@ -36,6 +37,7 @@ async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
     blocks = render.unknown_blocks(
         word, getattr(choice, "suggestions", []), getattr(choice, "reason", "no target given")
     )
-    await walkthrough.poster.post(
+    poster: Poster = context["poster"]
+    await poster.post(
         event["channel"], text="triage: which target?", blocks=blocks, thread_ts=thread
     )

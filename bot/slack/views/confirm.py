@@ -10,10 +10,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.incidents.service import Actor
 from bot.slack.ackflush import after_ack
-from bot.slack.escalation import Escalation
+from bot.slack.escalation import EscalationActions
 from bot.slack.payloads import BadValue, decode
-from bot.slack.walkthrough import Actor
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def handle(
 ) -> None:  # fmt: skip
     await ack()
     await after_ack()
-    escalation: Escalation = context["escalation"]
+    escalation: EscalationActions = context["escalation"]
     user = body["user"]["id"]
     actor = Actor(user, context["request_id"])
     try:
@@ -37,17 +37,17 @@ async def handle(
     # (Slack's view id) does nothing more. Kept in the store, so it holds
     # across a restart of the bot.
     view_id = str(view.get("id") or "")
-    if not view_id or not await escalation.walkthrough.store.once(f"view:{view_id}"):
+    if not view_id or not await escalation.incidents.store.once(f"view:{view_id}"):
         await escalation.refused(
-            actor, "confirm", "this dialog was already submitted", i=value.i, s=value.s,
+            actor, "confirm", "this dialog was already submitted", i=value.incident, s=value.step,
             view=view_id,
         )  # fmt: skip
         return
     try:
-        refusal = await escalation.confirm(value.i, value.s or "", actor)
+        refusal = await escalation.confirm(value.incident, value.step or "", actor)
     except KeyError:
         refusal = "This incident no longer exists."
-    channel = await _channel(escalation, value.i)
+    channel = await _channel(escalation, value.incident)
     if refusal and channel:
         await client.chat_postEphemeral(channel=channel, user=user, text=refusal)
 
@@ -57,7 +57,7 @@ async def unknown(
 ) -> None:
     """A dialog this bot never opens: closed, refused, audited."""
     await ack()
-    escalation: Escalation = context["escalation"]
+    escalation: EscalationActions = context["escalation"]
     user = str((body.get("user") or {}).get("id") or "unknown")
     await escalation.refused(
         Actor(user, context["request_id"]), "unknown_dialog", "unknown dialog",
@@ -65,8 +65,8 @@ async def unknown(
     )  # fmt: skip
 
 
-async def _channel(escalation: Escalation, incident_id: int) -> str | None:
+async def _channel(escalation: EscalationActions, incident_id: int) -> str | None:
     try:
-        return (await escalation.walkthrough.store.incident(incident_id)).channel
+        return (await escalation.incidents.store.incident(incident_id)).channel
     except KeyError:
         return None

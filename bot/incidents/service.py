@@ -1,8 +1,11 @@
-"""The incident walkthrough: open, run a step, skip, next, run all, resolve.
+"""The incident service: the one place an incident is opened and its steps
+run, for every front end (Slack buttons, /triage, mentions, alerts).
 
-Slack-shaped but free of Bolt: listeners acknowledge, then call in here. All
-state lives in the store, so a click on a message posted before a restart
-works the same as one posted a second ago.
+It decides and records: the store, the audit log, work claims (a run is
+recorded as work before it starts, so one cut short by a restart is
+repaired at start-up, bot.slack.recovery). What to show goes to a
+Presenter; where the presenter put a message comes back as an opaque
+reference that is kept in the store, so a click after a restart finds it.
 """
 
 from __future__ import annotations
@@ -10,20 +13,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.engine.conclude import render_manual
 from bot.engine.dryrun import dry_run
-from bot.engine.results import CheckRun, ManualView, StepResult
+from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
+from bot.incidents import views
+from bot.incidents.presenter import Pending, Presenter, Ran, Running, Skipped
+from bot.incidents.records import StepRecord
+from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
-from bot.slack import render, viewbuild
-from bot.slack.charts import post_charts
-from bot.slack.poster import Poster
-from bot.slack.viewmodels import Progress, StepView, TargetView
 from bot.store import Incident, SqliteStore
 from bot.store.aio import AsyncStore
 from bot.timeline import render as render_timeline
@@ -32,30 +34,28 @@ from bot.timeline.postmortem import postmortem as build_postmortem
 
 log = logging.getLogger(__name__)
 
-ESCALATION = render.ESCALATION_ID
-
 
 @dataclass(frozen=True)
 class Actor:
     user: str
     request_id: str
     # The message whose button was clicked, when there was one: a step is
-    # edited where the responder clicked, even if its ts is not stored yet.
-    message_ts: str | None = None
+    # edited where the responder clicked, even if its reference is not stored yet.
+    message: str | None = None
 
 
-class Walkthrough:
+class IncidentService:
     def __init__(
         self,
         catalogue: Catalogue,
         store: SqliteStore | AsyncStore,
-        poster: Poster,
+        presenter: Presenter,
         settings: Settings,
     ) -> None:
         self.catalogue = catalogue
         # Off the event loop: a locked store file must not stall acks.
         self.store = store if isinstance(store, AsyncStore) else AsyncStore(store)
-        self.poster = poster
+        self.presenter = presenter
         self.settings = settings
         # Told of every finished check (the composition root hangs the metrics here).
         self.on_check: OnCheck | None = None
@@ -75,106 +75,55 @@ class Walkthrough:
         actor: Actor,
         thread_ts: str | None = None,
         alert: dict[str, Any] | None = None,
+        unattended: bool = False,
     ) -> Incident:
-        """Post the header (or, given `thread_ts`, use that thread) and step 1."""
+        """Open an incident: shown with its header and first step, or, for an
+        alert (`unattended`), only recorded: `triage` shows it as it runs."""
         binding = self.catalogue.bindings[runbook]
         incident = await self.store.open_incident(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
             opened_by=actor.user, thread_ts=thread_ts, alert=alert,
         )  # fmt: skip
-        view = self.target_view(binding, target)
-        blocks = render.header_blocks(view, await self.progress(incident))
-        ts = await self.poster.post(
-            channel, text=render.header_text(view), blocks=blocks, thread_ts=thread_ts
+        if unattended:
+            return incident
+        at = await self.presenter.header(
+            incident, views.target_view(binding, target), await self.progress(incident), at=None
         )
-        await self.store.set_thread(incident.id, thread_ts or ts)
-        await self.store.set_step_message(incident.id, "header", ts)
+        await self.store.set_thread(incident.id, thread_ts or at)
+        await self.store.set_step_message(incident.id, HEADER, at)
         await self.audit(actor, "open", incident.id, {"target": target, "runbook": runbook})
-        first = self._following(binding, target, None)
+        first = _following(binding, target, None)
         if first is not None:
             await self._post_step(await self.store.incident(incident.id), first)
         return await self.store.incident(incident.id)
 
-    # Buttons
+    # Running: the one path from the engine to the store
 
     async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult:
         incident = await self.store.incident(incident_id)
         binding, step = self._step(incident, step_id)
-        ts = actor.message_ts or await self._step_message(incident, step)
-        view = self._step_view(binding, incident, step)
+        at = actor.message or await self._step_message(incident, step)
+        view = views.step_view(binding, incident, step)
         # Recorded before it starts: a run cut short by a restart is shown as
         # such, with its Run button back, at start-up (bot.slack.recovery).
         work = await self.store.start_work(
             "step", incident.id, key=step.id, actor=actor.user, request_id=actor.request_id,
-            params={"ts": ts},
+            params={"ts": at},
         )  # fmt: skip
         try:
-            await self.poster.update(
-                incident.channel,
-                ts,
-                text=render.step_text(step.title),
-                blocks=render.step_blocks(view, incident.id, running=True),
-            )
+            await self.presenter.step(incident, view, Running(), at=at)
         except Exception:  # "running" is a courtesy; the run itself must happen
             log.warning("could not mark step %s running; running it anyway", step.id, exc_info=True)
         result = await self.engine_for(binding, incident).run_step(
             step.id, incident.target, alert=incident.alert
         )
-        await self.store.record_run(incident.id, step.id, by=actor.user, result=result.to_json())
+        (record,) = await self._record(incident, [result], by=actor.user)
         await self.audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
-        blocks = render.step_blocks(view, incident.id, result=result)
-        text = render.step_text(step.title, result)
-        await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
+        await self.presenter.step(incident, view, Ran(record), at=at)
         await self.store.finish_work(work, result.status)
         await self.refresh_header(incident.id)
-        await self.charts(incident, result.to_json())  # after the findings, never before
+        await self._charts(incident, [record])  # after the findings, never before
         return result
-
-    async def charts(self, incident: Incident, result: dict[str, Any]) -> None:
-        try:
-            binding = self.catalogue.bindings[incident.runbook]
-            await post_charts(
-                self.store, self.poster, self.settings.vantage, incident, result, binding=binding
-            )
-        except Exception:  # a chart is a courtesy; the findings are already posted
-            log.exception("could not post the charts of incident %d", incident.id)
-
-    async def skip(self, incident_id: int, step_id: str, actor: Actor) -> None:
-        incident = await self.store.incident(incident_id)
-        binding, step = self._step(incident, step_id)
-        ts = actor.message_ts or await self._step_message(incident, step)
-        view = self._step_view(binding, incident, step)
-        blocks = render.step_blocks(view, incident.id, skipped_by=actor.user)
-        text = render.step_text(step.title, skipped=True)
-        await self.poster.update(incident.channel, ts, text=text, blocks=blocks)
-        await self.audit(actor, "skip", incident.id, {"step": step.id})
-        await self.next(incident_id, step_id, actor, audit=False)
-
-    async def next(
-        self, incident_id: int, step_id: str, actor: Actor, *, audit: bool = True
-    ) -> None:
-        """Post the step after `step_id` (or the one its conclusion named), or
-        the escalation when none is left. A step already posted is not posted twice."""
-        incident = await self.store.incident(incident_id)
-        binding, _ = self._step(incident, step_id)
-        run = (await self.store.latest_runs(incident.id)).get(step_id)
-        suggested = run.result.get("next") if run else None
-        following = self._following(binding, incident.target, step_id, suggested)
-        if audit:
-            await self.audit(actor, "next", incident.id, {"step": step_id})
-        if following is None:
-            await self.escalate(incident_id, actor, audit=False)
-        elif following.id not in incident.step_messages:
-            await self._post_step(incident, following)
-
-    async def walk(self, incident_id: int, actor: Actor) -> None:
-        """Post the first step (after an auto-triage, which posts none)."""
-        incident = await self.store.incident(incident_id)
-        binding = self.catalogue.bindings[incident.runbook]
-        first = self._following(binding, incident.target, None)
-        if first is not None and first.id not in incident.step_messages:
-            await self.audit(actor, "walk", incident.id, {})
-            await self._post_step(incident, first)
 
     async def run_all(self, incident_id: int, actor: Actor) -> None:
         """Every step not run yet, at once; one summary in the thread."""
@@ -186,43 +135,113 @@ class Walkthrough:
             for s in binding.runbook.steps
             if s.id not in done and step_applies(s, incident.target)
         ]
-        result = await self.engine_for(binding, incident).run_all(
-            incident.target, alert=incident.alert, steps=remaining
+        result, records = await self._run_all(
+            incident, actor, "run_all", {"steps": remaining}, steps=remaining
         )
-        for step_result in result.steps:
-            await self.store.record_run(
-                incident.id, step_result.id, by=actor.user, result=step_result.to_json()
-            )
-        await self.audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
-        blocks = render.run_all_blocks(result, by=actor.user)
-        await self.poster.post(
-            incident.channel,
-            text=render.run_all_text(result),
-            blocks=blocks,
-            thread_ts=incident.thread_ts,
+        await self.presenter.run_all_summary(incident, result, by=actor.user)
+        await self.refresh_header(incident.id)
+        await self._charts(incident, records)
+
+    async def triage(self, incident: Incident) -> str:
+        """Unattended (an alert's): show the header running, run every
+        check, then show the findings. Recorded as work before it starts and
+        finished after, so a triage cut short is run again: by the target's
+        next alert, or at start-up (bot.slack.recovery). Returns its status."""
+        work = await self.store.start_work(
+            "triage", incident.id, actor=incident.opened_by,
+            request_id=f"auto-{incident.id}", params={"target": incident.target},
+        )  # fmt: skip
+        binding = self.catalogue.bindings[incident.runbook]
+        progress = replace(await self.progress(incident), running=True)
+        header = incident.step_messages.get(HEADER)
+        view = views.target_view(binding, incident.target)
+        at = await self.presenter.header(incident, view, progress, at=header)
+        if header is None:
+            await self.store.set_step_message(incident.id, HEADER, at)
+            if incident.thread_ts is None:
+                await self.store.set_thread(incident.id, at)
+        actor = Actor(incident.opened_by, f"auto-{incident.id}")
+        result, records = await self._run_all(
+            incident, actor, "auto_triage", {"target": incident.target}, unattended=True
         )
         await self.refresh_header(incident.id)
+        await self.store.finish_work(work, result.status)
+        await self._charts(await self.store.incident(incident.id), records)
+        return result.status
+
+    async def _run_all(
+        self, incident: Incident, actor: Actor, action: str, params: dict[str, Any], *,
+        steps: list[str] | None = None, unattended: bool = False,
+    ) -> tuple[RunResult, list[StepRecord]]:  # fmt: skip
+        binding = self.catalogue.bindings[incident.runbook]
+        result = await self.engine_for(binding, incident).run_all(
+            incident.target, alert=incident.alert, steps=steps, unattended=unattended
+        )
+        records = await self._record(incident, result.steps, by=actor.user)
+        await self.audit(actor, action, incident.id, params, outcome=result.status)
+        return result, records
+
+    async def _record(
+        self, incident: Incident, results: list[StepResult], *, by: str
+    ) -> list[StepRecord]:
+        records = [StepRecord.of(r) for r in results]
+        for record in records:
+            await self.store.record_run(incident.id, record.id, by=by, result=record.to_json())
+        return records
+
+    async def _charts(self, incident: Incident, records: list[StepRecord]) -> None:
+        """After the findings are shown, never before; never an error."""
+        binding = self.catalogue.bindings[incident.runbook]
+        for record in records:
+            try:
+                await self.presenter.charts(incident, record, binding)
+            except Exception:  # a chart is a courtesy; the findings are already shown
+                log.exception("could not show the charts of incident %d", incident.id)
+
+    # The walk through the steps
+
+    async def skip(self, incident_id: int, step_id: str, actor: Actor) -> None:
+        incident = await self.store.incident(incident_id)
+        binding, step = self._step(incident, step_id)
+        at = actor.message or await self._step_message(incident, step)
+        view = views.step_view(binding, incident, step)
+        await self.presenter.step(incident, view, Skipped(actor.user), at=at)
+        await self.audit(actor, "skip", incident.id, {"step": step.id})
+        await self.next(incident_id, step_id, actor, audit=False)
+
+    async def next(
+        self, incident_id: int, step_id: str, actor: Actor, *, audit: bool = True
+    ) -> None:
+        """Post the step after `step_id` (or the one its conclusion named), or
+        the escalation when none is left. A step already posted is not posted twice."""
+        incident = await self.store.incident(incident_id)
+        binding, _ = self._step(incident, step_id)
+        run = (await self.store.latest_runs(incident.id)).get(step_id)
+        suggested = StepRecord.from_json(run.result).next if run else None
+        following = _following(binding, incident.target, step_id, suggested)
+        if audit:
+            await self.audit(actor, "next", incident.id, {"step": step_id})
+        if following is None:
+            await self.escalate(incident_id, actor, audit=False)
+        elif following.id not in incident.step_messages:
+            await self._post_step(incident, following)
+
+    async def walk(self, incident_id: int, actor: Actor) -> None:
+        """Post the first step (after an auto-triage, which posts none)."""
+        incident = await self.store.incident(incident_id)
+        binding = self.catalogue.bindings[incident.runbook]
+        first = _following(binding, incident.target, None)
+        if first is not None and first.id not in incident.step_messages:
+            await self.audit(actor, "walk", incident.id, {})
+            await self._post_step(incident, first)
 
     async def escalate(self, incident_id: int, actor: Actor, *, audit: bool = True) -> None:
         incident = await self.store.incident(incident_id)
-        if ESCALATION in incident.step_messages:
+        if ESCALATION_ID in incident.step_messages:
             return
         binding = self.catalogue.bindings[incident.runbook]
-        escalation = binding.runbook.escalation
-        scope = binding.scope(incident.target, alert=incident.alert)
-        manual = render_manual(escalation.manual, scope) if escalation else []
-        actions = [
-            (a.id, a.title)
-            for a in (escalation.actions if escalation else [])
-            if a.targets is None or incident.target in a.targets
-        ]
-        blocks = render.escalation_blocks(
-            escalation.why if escalation else "", manual, actions, incident.id
-        )
-        ts = await self.poster.post(
-            incident.channel, text="Escalation", blocks=blocks, thread_ts=incident.thread_ts
-        )
-        await self.store.set_step_message(incident.id, ESCALATION, ts)
+        at = await self.presenter.escalation(incident, views.escalation_view(binding, incident))
+        await self.store.set_step_message(incident.id, ESCALATION_ID, at)
         if audit:
             await self.audit(actor, "escalate", incident.id, {})
 
@@ -230,7 +249,7 @@ class Walkthrough:
         self, incident_id: int, step_id: str, question: int, index: int, actor: Actor
     ) -> None:
         """Answer `index` of question `question` of a step (or of the
-        escalation, whose button carries ESCALATION in place of a step id)."""
+        escalation, whose button carries ESCALATION_ID in place of a step id)."""
         incident = await self.store.incident(incident_id)
         questions = [m for m in self._manual(incident, step_id) if m.ask]
         if question >= len(questions) or index >= len(questions[question].answers):
@@ -238,23 +257,17 @@ class Walkthrough:
         label, say = questions[question].answers[index]
         params = {"step": step_id, "question": question, "answer": label}
         await self.audit(actor, "answer", incident.id, params)
-        blocks = render.answer_blocks(actor.user, label, say)
-        await self.poster.post(
-            incident.channel,
-            text=render.answer_text(label, say),
-            blocks=blocks,
-            thread_ts=incident.thread_ts,
-        )
+        await self.presenter.answer(incident, by=actor.user, label=label, say=say)
 
     def _manual(self, incident: Incident, step_id: str) -> list[ManualView]:
         """The manual items shown in a step's message, or the escalation's."""
         binding = self.catalogue.bindings[incident.runbook]
-        if step_id == ESCALATION:
-            escalation = binding.runbook.escalation
-            scope = binding.scope(incident.target, alert=incident.alert)
-            return render_manual(escalation.manual, scope) if escalation else []
+        if step_id == ESCALATION_ID:
+            return views.escalation_view(binding, incident).manual
         _, step = self._step(incident, step_id)
-        return self._step_view(binding, incident, step).manual
+        return views.step_view(binding, incident, step).manual
+
+    # Files
 
     async def details(self, incident_id: int, step_id: str, actor: Actor) -> None:
         """The step's last results in full, as a file in the thread."""
@@ -262,10 +275,10 @@ class Walkthrough:
         run = (await self.store.latest_runs(incident.id)).get(step_id)
         if run is None:
             raise LookupError(f"step {step_id} has not run yet")
-        content = json.dumps(run.result, indent=2, default=str)
-        await self.poster.upload(
-            incident.channel, incident.thread_ts,
-            filename=f"incident-{incident.id}-{step_id}.json", content=content,
+        record = StepRecord.from_json(run.result)
+        await self.presenter.file(
+            incident, filename=f"incident-{incident.id}-{step_id}.json",
+            content=json.dumps(record.to_json(), indent=2, default=str),
             title=f"{step_id}: details",
         )  # fmt: skip
         await self.audit(actor, "details", incident.id, {"step": step_id})
@@ -274,12 +287,13 @@ class Walkthrough:
         """The incident's story so far (bot.timeline), as a file in the thread."""
         told = await self.store.call(build_timeline, self.store.sync, incident_id)
         incident = await self.store.incident(incident_id)
-        await self.poster.upload(
-            incident.channel, incident.thread_ts,
-            filename=f"incident-{incident.id}-timeline.md", content=render_timeline.markdown(told),
-            title=f"Incident {incident.id}: timeline",
+        await self.presenter.file(
+            incident, filename=f"incident-{incident.id}-timeline.md",
+            content=render_timeline.markdown(told), title=f"Incident {incident.id}: timeline",
         )  # fmt: skip
         await self.audit(actor, "timeline", incident.id, {})
+
+    # State
 
     async def toggle_dry_run(self, incident_id: int, actor: Actor) -> None:
         incident = await self.store.incident(incident_id)
@@ -293,12 +307,7 @@ class Walkthrough:
             return
         await self.store.resolve(incident.id, by=actor.user)
         await self.audit(actor, "resolve", incident.id, {})
-        await self.poster.post(
-            incident.channel,
-            text="Resolved",
-            blocks=render.resolved_blocks(actor.user),
-            thread_ts=incident.thread_ts,
-        )
+        await self.presenter.resolved(incident, by=actor.user)
         await self.refresh_header(incident.id)
         await self.after_resolve(incident.id)
 
@@ -320,9 +329,8 @@ class Walkthrough:
             incident = await self.store.incident(incident_id)
             binding = self.catalogue.bindings[incident.runbook]
             draft = await self.store.call(build_postmortem, self.store.sync, binding, incident.id)
-            await self.poster.upload(
-                incident.channel, incident.thread_ts,
-                filename=f"incident-{incident.id}-postmortem.md", content=draft,
+            await self.presenter.file(
+                incident, filename=f"incident-{incident.id}-postmortem.md", content=draft,
                 title=f"Incident {incident.id}: postmortem draft",
             )  # fmt: skip
         except Exception:
@@ -331,16 +339,11 @@ class Walkthrough:
     async def refresh_header(self, incident_id: int) -> None:
         incident = await self.store.incident(incident_id)
         binding = self.catalogue.bindings[incident.runbook]
-        view = self.target_view(binding, incident.target)
-        blocks = render.header_blocks(view, await self.progress(incident))
-        await self.poster.update(
-            incident.channel,
-            incident.step_messages["header"],
-            text=render.header_text(view),
-            blocks=blocks,
-        )
+        view = views.target_view(binding, incident.target)
+        progress = await self.progress(incident)
+        await self.presenter.header(incident, view, progress, at=incident.step_messages[HEADER])
 
-    # Helpers
+    # Views and helpers
 
     def engine_for(self, binding: Binding, incident: Incident | None = None) -> Engine:
         """An engine for this incident: in dry-run mode it only describes calls."""
@@ -349,6 +352,14 @@ class Walkthrough:
         if incident is not None and self.on_target_check is not None:
             on_check = _also(on_check, self.on_target_check, incident.runbook, incident.target)
         return Engine(binding, settings=self.settings, on_check=on_check, execute=execute)
+
+    def step_view(self, incident: Incident, step_id: str) -> StepView:
+        binding, step = self._step(incident, step_id)
+        return views.step_view(binding, incident, step)
+
+    async def progress(self, incident: Incident) -> Progress:
+        binding = self.catalogue.bindings[incident.runbook]
+        return await self.store.call(views.progress, binding, self.store.sync, incident)
 
     def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
         binding = self.catalogue.bindings[incident.runbook]
@@ -360,36 +371,10 @@ class Walkthrough:
         return incident.step_messages[step.id]
 
     async def _post_step(self, incident: Incident, step: Step) -> str:
-        binding = self.catalogue.bindings[incident.runbook]
-        view = self._step_view(binding, incident, step)
-        blocks = render.step_blocks(view, incident.id)
-        ts = await self.poster.post(
-            incident.channel,
-            text=render.step_text(step.title),
-            blocks=blocks,
-            thread_ts=incident.thread_ts,
-        )
-        await self.store.set_step_message(incident.id, step.id, ts)
-        return ts
-
-    def _following(
-        self, binding: Binding, target: str, after: str | None, suggested: str | None = None
-    ) -> Step | None:
-        steps = binding.runbook.steps
-        if suggested:
-            return binding.runbook.step(suggested)
-        start = 0 if after is None else [s.id for s in steps].index(after) + 1
-        return next((s for s in steps[start:] if step_applies(s, target)), None)
-
-    def target_view(self, binding: Binding, target: str) -> TargetView:
-        return viewbuild.target_view(binding, target)
-
-    async def progress(self, incident: Incident) -> Progress:
-        binding = self.catalogue.bindings[incident.runbook]
-        return await self.store.call(viewbuild.progress, binding, self.store.sync, incident)
-
-    def _step_view(self, binding: Binding, incident: Incident, step: Step) -> StepView:
-        return viewbuild.step_view(binding, incident, step)
+        view = self.step_view(incident, step.id)
+        at = await self.presenter.step(incident, view, Pending(), at=None)
+        await self.store.set_step_message(incident.id, step.id, at)
+        return at
 
     async def audit(
         self,
@@ -404,6 +389,16 @@ class Walkthrough:
             actor=actor.user, action=action, outcome=outcome,
             request_id=actor.request_id, incident_id=incident_id, params=params,
         )  # fmt: skip
+
+
+def _following(
+    binding: Binding, target: str, after: str | None, suggested: str | None = None
+) -> Step | None:
+    steps = binding.runbook.steps
+    if suggested:
+        return binding.runbook.step(suggested)
+    start = 0 if after is None else [s.id for s in steps].index(after) + 1
+    return next((s for s in steps[start:] if step_applies(s, target)), None)
 
 
 def _also(

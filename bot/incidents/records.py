@@ -1,0 +1,116 @@
+"""A step's findings as stored: typed, versioned, read back in one place.
+
+The engine's StepResult holds live objects (check results, conclusions);
+what the store keeps is this record's JSON, with a schema version `v`. Every
+reader (the header, the step message, Details) gets a StepRecord from
+`from_json`, never the raw dict: a field renamed on one side fails loudly
+here instead of silently emptying whatever read it by its old name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.engine.results import CheckRun, ManualView, StepResult
+
+# Rows written before versioning carry no `v`: they read as version 0, whose
+# fields are today's minus `applicable` (shown, as it was then).
+SCHEMA = 1
+FAILING = ("fail", "error")
+
+
+class RecordError(ValueError):
+    """A stored row this code cannot read (garbled, or from a newer bot)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckRecord:
+    id: str
+    type: str
+    title: str
+    status: str  # bot.checks.result.CheckStatus's value
+    summary: str
+    error_kind: str | None = None
+    duration_ms: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+    applicable: bool = True
+
+    @property
+    def failing(self) -> bool:
+        return self.status in FAILING
+
+    @property
+    def name(self) -> str:
+        return self.title or self.id
+
+    @classmethod
+    def of(cls, run: CheckRun) -> CheckRecord:
+        r = run.result
+        return cls(
+            id=run.id, type=run.type, title=run.title, status=r.status.value, summary=r.summary,
+            error_kind=r.error_kind.value if r.error_kind else None, duration_ms=r.duration_ms,
+            details=dict(r.details), applicable=run.applicable,
+        )  # fmt: skip
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> CheckRecord:
+        return cls(
+            id=str(row["id"]), type=str(row["type"]), title=str(row.get("title") or ""),
+            status=str(row["status"]), summary=str(row["summary"]),
+            error_kind=row.get("error_kind"), duration_ms=float(row.get("duration_ms") or 0.0),
+            details=dict(row.get("details") or {}), applicable=bool(row.get("applicable", True)),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRecord:
+    id: str
+    title: str
+    status: str  # pass, fail, error, skipped or manual (StepResult.status)
+    checks: list[CheckRecord] = field(default_factory=list)
+    conclusion: str | None = None
+    next: str | None = None  # the step the conclusion sends the responder to
+    manual: list[ManualView] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    @property
+    def failing(self) -> list[CheckRecord]:
+        return [c for c in self.checks if c.failing]
+
+    @classmethod
+    def of(cls, result: StepResult) -> StepRecord:
+        said = result.conclusion
+        return cls(
+            id=result.id, title=result.title, status=result.status,
+            checks=[CheckRecord.of(c) for c in result.checks],
+            conclusion=said.say if said else None, next=said.next if said else None,
+            manual=list(result.manual), duration_ms=result.duration_ms,
+        )  # fmt: skip
+
+    def to_json(self) -> dict[str, Any]:
+        return {"v": SCHEMA, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> StepRecord:
+        """Any stored version up to SCHEMA (a row without `v` is version 0)."""
+        version = row.get("v", 0)
+        if not isinstance(version, int) or not 0 <= version <= SCHEMA:
+            raise RecordError(f"step record version {version!r}: this bot reads up to {SCHEMA}")
+        try:
+            return cls(
+                id=str(row["id"]), title=str(row.get("title") or ""), status=str(row["status"]),
+                checks=[CheckRecord.from_json(c) for c in row["checks"]],
+                conclusion=row.get("conclusion"), next=row.get("next"),
+                manual=[_manual(m) for m in row.get("manual") or []],
+                duration_ms=float(row.get("duration_ms") or 0.0),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RecordError(f"step record {row.get('id')!r} is not readable: {exc!r}") from exc
+
+
+def _manual(row: dict[str, Any]) -> ManualView:
+    answers = [(str(label), str(say)) for label, say in row.get("answers") or []]
+    return ManualView(
+        say=str(row["say"]), command=row.get("command"), ask=row.get("ask"), answers=answers
+    )

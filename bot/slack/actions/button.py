@@ -1,0 +1,140 @@
+"""One wrapper for every button: ack at once, decode the value, look up the
+incident, refuse what this button may not do (each button declares it), and
+audit every refusal; only then the button's own work.
+
+A handler gets a Click (the incident, the typed value, who clicked) and
+returns None when it went ahead, or a reason to tell the person who clicked
+(already audited by whoever refused). A forged or stale value, an unknown
+step or answer, is refused and audited here, never guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+
+from bot.actions.policy import policy_of
+from bot.incidents.service import Actor, IncidentService
+from bot.slack.ackflush import after_ack
+from bot.slack.escalation import EscalationActions
+from bot.slack.mrkdwn import mention
+from bot.slack.payloads import Act, BadValue, ButtonValue, decode
+from bot.store import Incident
+
+NOT_VALID = "This button is not valid any more."
+# The names a runbook's `buttons:` restricts (bot.runbooks.actions.Buttons).
+Gate = Literal["run", "dry_run", "resolve"]
+
+
+@dataclass(frozen=True)
+class Click:
+    incident: Incident
+    value: ButtonValue
+    actor: Actor
+    incidents: IncidentService
+    escalation: EscalationActions
+    trigger_id: str  # for a dialog this click opens
+
+    @property
+    def step(self) -> str:
+        """The step (or action) the button names; every button that uses
+        this declares `needs="step"`, so the wrapper checked it is there."""
+        return self.value.step or ""
+
+
+Work = Callable[[Click], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class Button:
+    work: Work
+    # Refused once the incident is resolved (Details and Timeline still work).
+    needs_open: bool = True
+    # Whom the runbook's `buttons:` allows, when it names anyone.
+    gate: Gate | None = None
+    # Value fields it cannot do without.
+    needs: tuple[Literal["step", "request"], ...] = ()
+
+
+def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+    ) -> None:
+        await ack()
+        await after_ack()
+        refusal = await _press(act, button, body, context)
+        if refusal:
+            await respond(text=refusal, response_type="ephemeral", replace_original=False)
+
+    handle.__name__ = f"on_{act.name.lower()}"
+    return handle
+
+
+async def _press(
+    act: Act, button: Button, body: dict[str, Any], context: AsyncBoltContext
+) -> str | None:
+    """None when the button's work went ahead, else what to tell the clicker."""
+    incidents: IncidentService = context["incidents"]
+    escalation: EscalationActions = context["escalation"]
+    message = (body.get("container") or {}).get("message_ts")
+    actor = Actor(body["user"]["id"], context["request_id"], message)
+    refuse = _Refuser(incidents, act, actor)
+    try:
+        value = decode(body["actions"][0].get("value"))
+        incident = await incidents.store.incident(value.incident)
+    except (BadValue, KeyError) as exc:
+        raw = str(((body.get("actions") or [{}])[0] or {}).get("value"))[:200]
+        return await refuse(f"bad button value: {exc}", NOT_VALID, None, {"value": raw})
+    trigger = str(body.get("trigger_id") or "")
+    click = Click(incident, value, actor, incidents, escalation, trigger)
+    refused = await _refusal(button, click)
+    if refused is not None:
+        return await refuse(*refused, incident.id, value.audited())
+    try:
+        return await button.work(click)
+    except (BadValue, LookupError) as exc:  # no such step or answer
+        return await refuse(str(exc), NOT_VALID, incident.id, value.audited())
+
+
+@dataclass(frozen=True)
+class _Refuser:
+    incidents: IncidentService
+    act: Act
+    actor: Actor
+
+    async def __call__(
+        self, why: str, tell: str, incident: int | None, params: dict[str, Any]
+    ) -> str:
+        """Audit the refusal; return what to tell the person who clicked."""
+        await self.incidents.store.audit(
+            actor=self.actor.user, action=self.act.value, outcome=f"refused: {why}",
+            request_id=self.actor.request_id, incident_id=incident, params=params,
+        )  # fmt: skip
+        return tell
+
+
+async def _refusal(button: Button, click: Click) -> tuple[str, str] | None:
+    """Why this click may not go ahead (for the audit, for the clicker), or None."""
+    incident = click.incident
+    if button.needs_open and incident.status != "open":
+        by = mention(incident.resolved_by or "?")
+        return "the incident is resolved", f"Incident {incident.id} is resolved (by {by})."
+    if not await _may_press(button.gate, click):
+        return "not allowed", "You may not press this button in this runbook; this is audited."
+    # After the allow list: a stranger's click lacking them is refused by it as before.
+    missing = [name for name in button.needs if getattr(click.value, name) is None]
+    if missing:
+        return f"this button lacks its {' and '.join(missing)}", NOT_VALID
+    return None
+
+
+async def _may_press(gate: Gate | None, click: Click) -> bool:
+    """Anyone, unless the incident's runbook names who may press this button."""
+    if gate is None:
+        return True
+    binding = click.incidents.catalogue.bindings.get(click.incident.runbook)
+    allow = getattr(binding.runbook.buttons, gate) if binding else None
+    return allow is None or await click.escalation.may(click.actor.user, policy_of(allow))

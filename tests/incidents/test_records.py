@@ -1,0 +1,99 @@
+"""Step results in and out of the store: typed, versioned, and rows written
+before the version existed still read (a migration path for SQLite files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.checks.result import CheckResult, ErrorKind
+from bot.engine.results import CheckRun, Conclusion, ManualView, StepResult
+from bot.incidents.records import SCHEMA, RecordError, StepRecord
+from bot.incidents.views import Progress, records
+from bot.slack import render
+from bot.store import SqliteStore
+from tests.slack.samples import STEP, TARGET
+
+FAILED = StepResult(
+    id="ecs-health", title="Is the ECS service running?", why="Fewer tasks than desired.",
+    checks=[
+        CheckRun(
+            id="service", type="aws", title="ECS service running vs desired", outcome_name="s",
+            result=CheckResult.failed("runs 0 of 1 tasks", details={"events": ["pull failed"]}),
+        ),
+        CheckRun(
+            id="tg", type="aws", title="", outcome_name="t",
+            result=CheckResult.errored(ErrorKind.DENIED, "denied"),
+        ),
+        CheckRun(
+            id="other", type="tcp", title="Only for IMAP", outcome_name="o",
+            result=CheckResult.skipped("not for this target"), applicable=False,
+        ),
+    ],
+    conclusion=Conclusion(say="The service cannot start its task.", next="logs"),
+    manual=[ManualView(say="Look.", ask="Restart?", answers=[("Yes", "restarting")])],
+    duration_ms=12.5,
+)  # fmt: skip
+
+
+def test_a_record_reads_back_as_it_was_written() -> None:
+    record = StepRecord.of(FAILED)
+    stored = record.to_json()
+    assert stored["v"] == SCHEMA
+    assert StepRecord.from_json(stored) == record
+    assert [c.applicable for c in record.checks] == [True, True, False]
+    assert record.next == "logs" and [c.id for c in record.failing] == ["service", "tg"]
+
+
+def test_a_row_in_the_shape_written_before_versions_still_reads() -> None:
+    """StepResult.to_json() is what the store held until now: no `v`, no
+    `applicable`, answers as JSON lists."""
+    old = FAILED.to_json()
+    assert "v" not in old
+    record = StepRecord.from_json(old)
+    assert record.conclusion == "The service cannot start its task." and record.next == "logs"
+    assert [(c.id, c.status, c.summary) for c in record.failing] == [
+        ("service", "fail", "runs 0 of 1 tasks"),
+        ("tg", "error", "denied"),
+    ]
+    assert record.manual == FAILED.manual  # answers back as tuples
+
+
+def test_a_row_this_bot_cannot_read_is_an_error_not_an_empty_header() -> None:
+    """A field renamed on one side only fails loudly: the header would
+    otherwise show no findings at all, silently."""
+    renamed = StepRecord.of(FAILED).to_json()
+    renamed["check_runs"] = renamed.pop("checks")
+    with pytest.raises(RecordError):
+        StepRecord.from_json(renamed)
+    with pytest.raises(RecordError, match="reads up to"):
+        StepRecord.from_json({**StepRecord.of(FAILED).to_json(), "v": SCHEMA + 1})
+
+
+def test_the_header_and_the_step_message_show_the_same_findings() -> None:
+    """Both are drawn from the one typed record, as read back from the store."""
+    record = StepRecord.from_json(StepRecord.of(FAILED).to_json())
+    step = str(render.step_blocks(STEP, 7, result=record))
+    progress = Progress(incident_id=7, total_steps=3, opened_by="U1", runs={record.id: record})
+    header = str(render.header_blocks(TARGET, progress))
+    for check in record.failing:
+        assert check.summary in step and check.summary in header
+    assert "ecs-health/service" in header and "ecs-health/tg" in header
+    assert "Only for IMAP" not in step  # not applicable: not shown as a finding
+
+
+def test_an_existing_sqlite_file_with_old_rows_reads_into_the_header(tmp_path: Path) -> None:
+    """The migration path: rows already in a store file are read as they are."""
+    store = SqliteStore(tmp_path / "t.db")
+    incident = store.open_incident(
+        channel="C1", runbook="probe-failure", target="smtp-relay", variables={}, opened_by="U1"
+    )
+    store.record_run(incident.id, "ecs-health", by="U1", result=FAILED.to_json())
+    store.close()
+    reopened = SqliteStore(tmp_path / "t.db")
+    runs = records(reopened, incident.id)
+    reopened.close()
+    progress = Progress(incident_id=incident.id, total_steps=3, runs=runs)
+    assert progress.failing == ["ecs-health/service", "ecs-health/tg"]
+    assert ("➡️", "", "The service cannot start its task.") in progress.findings
