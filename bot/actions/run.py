@@ -25,7 +25,7 @@ from bot.actions.plan import Call, Plan
 from bot.checks import aws
 from bot.checks.context import AwsSettings
 from bot.runbooks.actions import Action, EcsRestartAction
-from bot.store.aio import AsyncStore
+from bot.store import Store
 
 Progress = Callable[[str], Awaitable[None]]
 
@@ -61,7 +61,7 @@ async def read_state(plan: Plan, settings: AwsSettings) -> dict[str, Any] | None
 class Journal:
     """Where a run is recorded before and after it acts."""
 
-    store: AsyncStore
+    store: Store
     incident_id: int
     actor: str
     request_id: str

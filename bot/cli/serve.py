@@ -14,6 +14,7 @@ from bot.cli.startup import imports_done
 
 if TYPE_CHECKING:
     from bot.slack.app import Bot
+    from bot.store import Store
 
 
 def add(subparsers: Any) -> None:
@@ -42,7 +43,9 @@ def handle(args: argparse.Namespace) -> int:
     from bot.slack.server import serve_http, serve_socket
     from bot.slack.walkthrough import Walkthrough
     from bot.slack.webhooks import Webhooks
-    from bot.store import SqliteStore, StoreUnavailable, default_path
+    from bot.store import StoreUnavailable
+    from bot.store import select as store_select
+    from bot.store.health import StoreHealth
 
     imports_done()
     try:
@@ -54,12 +57,9 @@ def handle(args: argparse.Namespace) -> int:
         print(f"triage serve: {exc}", file=sys.stderr)
         return 2
     try:
-        store = SqliteStore(default_path())
+        store = store_select.store_for(store_select.configured())
     except StoreUnavailable as exc:
-        # One clear line and a distinct exit code, not a traceback on every
-        # restart (a crash loop on ECS that says nothing).
-        print(f"triage serve: {exc} (set TRIAGE_DB to a writable file)", file=sys.stderr)
-        return 2
+        return _unavailable(exc)
     bot = build(
         config,
         lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
@@ -71,7 +71,11 @@ def handle(args: argparse.Namespace) -> int:
         secret=os.environ.get("TRIAGE_ALERT_SECRET") or None,
         channel=site.alerts.webhook_channel or next(iter(site.alerts.channels), None),
     )
-    where = {"host": args.host, "port": args.port, "webhooks": webhooks, "metrics": bot.metrics}
+    health = StoreHealth(store)
+    where = {
+        "host": args.host, "port": args.port, "webhooks": webhooks, "metrics": bot.metrics,
+        "health": health,
+    }  # fmt: skip
     # SIGINT and SIGTERM end either cleanly (both serve_* handle them).
     serving = (
         serve_socket(
@@ -81,19 +85,36 @@ def handle(args: argparse.Namespace) -> int:
         else serve_http(bot.app, **where)
     )
     try:
-        asyncio.run(_with_repair(serving, bot))
+        asyncio.run(_with_repair(serving, bot, store))
+    except StoreUnavailable as exc:
+        return _unavailable(exc)
     except KeyboardInterrupt:
         return 0
-    finally:
-        store.close()
     return 0
 
 
-async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
-    """Serve, and meanwhile repair what a killed predecessor left halfway."""
+def _unavailable(exc: Exception) -> int:
+    # One clear line and a distinct exit code, not a traceback on every
+    # restart (a crash loop on ECS that says nothing). No password: the
+    # message names host, port and database only.
+    print(f"triage serve: {exc} (check TRIAGE_DB)", file=sys.stderr)
+    return 2
+
+
+async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot, store: Store) -> None:
+    """Connect the store (PostgreSQL: pool and migrations), serve, and
+    meanwhile repair what a killed predecessor left halfway."""
     from bot.checks import vantage
     from bot.slack import recovery
+    from bot.store import StoreUnavailable
+    from bot.store import select as store_select
 
+    try:
+        await store_select.connect(store)
+    except StoreUnavailable:
+        serving.close()  # never started
+        await store.aclose()
+        raise
     repair = asyncio.create_task(recovery.repair(bot.walkthrough, bot.autotriage))
     bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is configured
     try:
@@ -102,6 +123,7 @@ async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
         repair.cancel()
         await bot.autotriage.resolutions.stop()
         await vantage.aclose_clients()  # the checks' shared HTTP clients
+        await store.aclose()
 
 
 def _has_app_token() -> bool:

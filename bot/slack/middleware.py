@@ -15,7 +15,7 @@ from slack_bolt.response import BoltResponse
 from bot.slack.autotriage import AutoTriage
 from bot.slack.escalation import Escalation
 from bot.slack.walkthrough import Walkthrough
-from bot.store.aio import AsyncStore
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 # Slack wants an answer within 3 s. A store that cannot say within this
@@ -65,7 +65,7 @@ def register(
     app.middleware(drop_retries)
 
 
-async def _claim(store: AsyncStore, key: str) -> bool | None:
+async def _claim(store: Store, key: str) -> bool | None:
     """True: ours to handle; False: a repeat; None: the store did not answer in time."""
     try:
         return await asyncio.wait_for(store.claim(key), CLAIM_WAIT_S)

@@ -6,7 +6,7 @@ from bot.engine.conclude import render_manual
 from bot.runbooks.binding import Binding
 from bot.runbooks.schema import Step
 from bot.slack.viewmodels import Progress, StepView, TargetView
-from bot.store import Incident, SqliteStore
+from bot.store import AlertBinding, Incident, StepRun
 
 # Messages in an incident's thread that are not steps.
 NOT_STEPS = frozenset({"header", "escalation"})
@@ -33,11 +33,12 @@ def step_view(binding: Binding, incident: Incident, step: Step) -> StepView:
     )  # fmt: skip
 
 
-def progress(binding: Binding, store: SqliteStore, incident: Incident) -> Progress:
-    runs = store.latest_runs(incident.id)
+def progress(
+    binding: Binding, incident: Incident, runs: dict[str, StepRun], bindings: list[AlertBinding]
+) -> Progress:
     alerts = [
         f"🔔 {a.name} ({a.source}): {a.status}" + (f", {a.times} times" if a.times > 1 else "")
-        for a in store.alerts_of(incident.id)
+        for a in bindings
     ]
     return Progress(
         incident_id=incident.id,

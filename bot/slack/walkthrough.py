@@ -24,7 +24,7 @@ from bot.slack import render, viewbuild
 from bot.slack.charts import post_charts
 from bot.slack.poster import Poster
 from bot.slack.viewmodels import Progress, StepView, TargetView
-from bot.store import Incident, SqliteStore
+from bot.store import Incident, SqliteStore, Store
 from bot.store.aio import AsyncStore
 from bot.timeline import render as render_timeline
 from bot.timeline.build import timeline as build_timeline
@@ -48,13 +48,13 @@ class Walkthrough:
     def __init__(
         self,
         catalogue: Catalogue,
-        store: SqliteStore | AsyncStore,
+        store: SqliteStore | Store,
         poster: Poster,
         settings: Settings,
     ) -> None:
         self.catalogue = catalogue
         # Off the event loop: a locked store file must not stall acks.
-        self.store = store if isinstance(store, AsyncStore) else AsyncStore(store)
+        self.store: Store = AsyncStore(store) if isinstance(store, SqliteStore) else store
         self.poster = poster
         self.settings = settings
         # Told of every finished check (the composition root hangs the metrics here).
@@ -386,7 +386,9 @@ class Walkthrough:
 
     async def progress(self, incident: Incident) -> Progress:
         binding = self.catalogue.bindings[incident.runbook]
-        return await self.store.call(viewbuild.progress, binding, self.store.sync, incident)
+        runs = await self.store.latest_runs(incident.id)
+        alerts = await self.store.alerts_of(incident.id)
+        return viewbuild.progress(binding, incident, runs, alerts)
 
     def _step_view(self, binding: Binding, incident: Incident, step: Step) -> StepView:
         return viewbuild.step_view(binding, incident, step)

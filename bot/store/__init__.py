@@ -1,4 +1,5 @@
-"""Incidents, step runs and the audit log (SQLite by default)."""
+"""Incidents, step runs and the audit log: a SQLite file by default, or a
+PostgreSQL database shared by several replicas (TRIAGE_DB=postgresql://...)."""
 
 from bot.store.connection import StoreUnavailable
 from bot.store.models import (
@@ -10,6 +11,7 @@ from bot.store.models import (
     TimelineEvent,
     Work,
 )
+from bot.store.protocol import Store
 from bot.store.sqlite import SqliteStore, default_path
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "Incident",
     "SqliteStore",
     "StepRun",
+    "Store",
     "StoreUnavailable",
     "TimelineEvent",
     "Work",

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.store import migrations
 from bot.store.schema import ADDED_COLUMNS, SCHEMA
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class Connection:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._retrying(lambda: self._db.executescript(SCHEMA))
             self._retrying(self._migrate)
+            self._upgrade()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot use the store {self.path}: {exc}") from exc
 
@@ -124,6 +126,22 @@ class Connection:
             for name, definition in added:
                 if name not in columns:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
+    def _upgrade(self) -> None:
+        """The numbered steps after version 1 (the schema above), each once:
+        under the write lock, so two processes opening one file upgrade once."""
+        with self._tx() as db:
+            db.execute(migrations.VERSION_TABLE)
+            current = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+            if current < 1:
+                db.execute("INSERT INTO schema_version VALUES (1, ?)", (time.time(),))
+            for version, statements in migrations.pending(migrations.SQLITE, max(current, 1)):
+                for statement in statements:
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, time.time()))
+
+    def schema_version(self) -> int:
+        return int(self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
 
     def close(self) -> None:
         self._db.close()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from bot import redact
 from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
+
+# A sqlite3.Row or a psycopg dict row: both are read by column name.
+Row = Mapping[str, Any]
 
 
 def dump(value: dict[str, Any]) -> str:
@@ -20,7 +23,7 @@ def dump_redacted(value: dict[str, Any]) -> str:
     return dump(redact.active().redact_tree(value))
 
 
-def incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
+def incident(row: Row, step_messages: dict[str, str]) -> Incident:
     return Incident(
         id=row["id"],
         channel=row["channel"],
@@ -39,7 +42,7 @@ def incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
     )
 
 
-def alert_binding(row: sqlite3.Row) -> AlertBinding:
+def alert_binding(row: Row) -> AlertBinding:
     return AlertBinding(
         fingerprint=row["fingerprint"],
         incident_id=row["incident_id"],
@@ -54,7 +57,7 @@ def alert_binding(row: sqlite3.Row) -> AlertBinding:
     )
 
 
-def run(row: sqlite3.Row) -> StepRun:
+def run(row: Row) -> StepRun:
     return StepRun(
         incident_id=row["incident_id"],
         step_id=row["step_id"],
@@ -64,7 +67,7 @@ def run(row: sqlite3.Row) -> StepRun:
     )
 
 
-def audit(row: sqlite3.Row) -> AuditRecord:
+def audit(row: Row) -> AuditRecord:
     return AuditRecord(
         id=row["id"],
         at=row["at"],

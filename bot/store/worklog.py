@@ -6,6 +6,7 @@ the delivery over when Slack retries it, and repairs the rest at start-up."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from typing import Any
 
@@ -73,12 +74,56 @@ class WorkLog(Connection):
         params: dict[str, Any] | None = None,
     ) -> int:
         with self._tx() as db:
-            cursor = db.execute(
-                "INSERT INTO work (kind, incident_id, key, actor, request_id, params, started_at,"
-                " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind, incident_id, key, actor, request_id, _dump(params), time.time(), self.owner),
+            return self._insert_work(
+                db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
             )
-            work_id = cursor.lastrowid
+
+    def start_run(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int | None:
+        """start_work, unless this process runs the same work now (None).
+        Another owner's unfinished run is a dead process's (one process per
+        file): it is finished as interrupted and this one starts."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, owner FROM work WHERE kind = ? AND incident_id = ? AND key = ?"
+                " AND finished_at IS NULL",
+                (kind, incident_id, key),
+            ).fetchall()
+            if any(r["owner"] == self.owner for r in rows):
+                return None
+            db.executemany(
+                "UPDATE work SET finished_at = ?, outcome = 'interrupted' WHERE id = ?",
+                [(time.time(), r["id"]) for r in rows],
+            )
+            return self._insert_work(
+                db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
+            )
+
+    def _insert_work(
+        self,
+        db: sqlite3.Connection,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None,
+    ) -> int:
+        cursor = db.execute(
+            "INSERT INTO work (kind, incident_id, key, actor, request_id, params, started_at,"
+            " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, incident_id, key, actor, request_id, _dump(params), time.time(), self.owner),
+        )
+        work_id = cursor.lastrowid
         assert work_id is not None
         return work_id
 

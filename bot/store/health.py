@@ -1,0 +1,62 @@
+"""Is the store reachable? Asked in the background, answered from memory:
+/healthz and /readyz never wait on a locked or hung store (a health check
+that hangs would get a healthy task killed by its load balancer)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from bot.store.protocol import Store
+
+log = logging.getLogger(__name__)
+State = Literal["ok", "unreachable"]
+EVERY_S = 5.0
+DEADLINE_S = 2.0
+
+
+class StoreHealth:
+    def __init__(
+        self, store: Store, *, every: float = EVERY_S, deadline: float = DEADLINE_S
+    ) -> None:
+        self.store = store
+        self.every = every
+        self.deadline = deadline
+        # The store answered at start-up (serve opens it before serving).
+        self.state: State = "ok"
+        self.checked = asyncio.Event()  # set after each check (tests wait on it)
+
+    async def check(self) -> State:
+        try:
+            await asyncio.wait_for(self.store.ping(), self.deadline)
+            state: State = "ok"
+        except Exception as exc:  # any failure to answer is "unreachable"
+            state = "unreachable"
+            if self.state == "ok":
+                log.warning(
+                    "the store is unreachable: %s",
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                )
+        if state == "ok" and self.state != "ok":
+            log.warning("the store is reachable again")
+        self.state = state
+        self.checked.set()
+        return state
+
+    async def watch(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(self.every)  # a period, not a wait for a condition
+
+    @contextlib.asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self.watch())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
