@@ -56,10 +56,11 @@ def handle(args: argparse.Namespace) -> int:
     except (ConfigError, RunbookError, BindError, UsageError) as exc:
         print(f"triage serve: {exc}", file=sys.stderr)
         return 2
+    location = store_select.configured()
     try:
-        store = store_select.store_for(store_select.configured())
+        store = store_select.store_for(location)
     except StoreUnavailable as exc:
-        return _unavailable(exc)
+        return _unavailable(exc, location)
     bot = build(
         config,
         lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
@@ -87,17 +88,20 @@ def handle(args: argparse.Namespace) -> int:
     try:
         asyncio.run(_with_repair(serving, bot, store))
     except StoreUnavailable as exc:
-        return _unavailable(exc)
+        return _unavailable(exc, location)
     except KeyboardInterrupt:
         return 0
     return 0
 
 
-def _unavailable(exc: Exception) -> int:
+def _unavailable(exc: Exception, location: str) -> int:
     # One clear line and a distinct exit code, not a traceback on every
     # restart (a crash loop on ECS that says nothing). No password: the
-    # message names host, port and database only.
-    print(f"triage serve: {exc} (check TRIAGE_DB)", file=sys.stderr)
+    # PostgreSQL message names host, port and database only.
+    from bot.store.postgres import is_url
+
+    hint = "check TRIAGE_DB" if is_url(location) else "set TRIAGE_DB to a writable file"
+    print(f"triage serve: {exc} ({hint})", file=sys.stderr)
     return 2
 
 
