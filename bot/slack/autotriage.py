@@ -29,7 +29,7 @@ from bot.slack.mrkdwn import escape
 from bot.slack.resolutions import Resolutions
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
-from bot.store.aio import AsyncStore
+from bot.store.protocol import Store
 from bot.store.models import AlertBinding
 
 Path = Literal["webhook", "slack"]
@@ -382,7 +382,7 @@ class AutoTriage:
         return str(response.get("permalink") or "") or None
 
 
-async def _note(store: AsyncStore, incident_id: int, alert: Alert, times: int) -> None:
+async def _note(store: Store, incident_id: int, alert: Alert, times: int) -> None:
     """The alert's source time for the incident's timeline (bot.timeline):
     the alerts table keeps only receive times and a count."""
     kind = "alert_resolved" if not times else "alert_fired" if times == 1 else "alert_repeated"

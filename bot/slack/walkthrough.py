@@ -26,6 +26,7 @@ from bot.slack.poster import Poster
 from bot.slack.viewmodels import Progress, StepView, TargetView
 from bot.store import Incident, SqliteStore, Store
 from bot.store.aio import AsyncStore
+from bot.store.snapshot import snapshot
 from bot.timeline import render as render_timeline
 from bot.timeline.build import timeline as build_timeline
 from bot.timeline.postmortem import postmortem as build_postmortem
@@ -272,7 +273,7 @@ class Walkthrough:
 
     async def timeline(self, incident_id: int, actor: Actor) -> None:
         """The incident's story so far (bot.timeline), as a file in the thread."""
-        told = await self.store.call(build_timeline, self.store.sync, incident_id)
+        told = build_timeline(await snapshot(self.store, incident_id), incident_id)
         incident = await self.store.incident(incident_id)
         await self.poster.upload(
             incident.channel, incident.thread_ts,
@@ -319,7 +320,7 @@ class Walkthrough:
                 return
             incident = await self.store.incident(incident_id)
             binding = self.catalogue.bindings[incident.runbook]
-            draft = await self.store.call(build_postmortem, self.store.sync, binding, incident.id)
+            draft = build_postmortem(await snapshot(self.store, incident.id), binding, incident.id)
             await self.poster.upload(
                 incident.channel, incident.thread_ts,
                 filename=f"incident-{incident.id}-postmortem.md", content=draft,

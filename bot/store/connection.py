@@ -59,7 +59,7 @@ class _Result:
         return iter(self._rows)
 
 
-class _Guarded:
+class Guarded:
     """The one sqlite3 connection, used by one thread at a time.
 
     The store runs on its own thread (bot.store.aio), but a shutdown closes
@@ -108,7 +108,7 @@ class Connection:
                 self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
             )
             db.row_factory = sqlite3.Row
-            self._db = _Guarded(db, self._lock)
+            self._db = Guarded(db, self._lock)
             self._db.execute("PRAGMA journal_mode=WAL")
             # With WAL, NORMAL syncs at checkpoints instead of on every
             # commit. A crash of the bot loses nothing; only a power loss can
@@ -147,7 +147,7 @@ class Connection:
         self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[_Guarded]:
+    def _tx(self) -> Iterator[Guarded]:
         """One write transaction. BEGIN IMMEDIATE takes the write lock at
         once, so a lock held elsewhere is met (and waited out) there, never
         halfway through the transaction's statements."""

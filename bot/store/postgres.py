@@ -30,7 +30,16 @@ from bot import redact
 from bot.store import migrations
 from bot.store import rows as convert
 from bot.store.connection import StoreUnavailable
-from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun, Work, WorkKind
+from bot.store.models import (
+    AlertBinding,
+    Approval,
+    AuditRecord,
+    Incident,
+    StepRun,
+    TimelineEvent,
+    Work,
+    WorkKind,
+)
 from bot.store.worklog import CLAIM_LEASE_S
 
 # pg_advisory_xact_lock key for migrations ("triage" in ASCII, then 1).
@@ -277,14 +286,26 @@ class PostgresStore:
     # Alerts
 
     async def bind_alert(
-        self, incident_id: int, *, fingerprint: str, source: str, name: str
+        self,
+        incident_id: int,
+        *,
+        fingerprint: str,
+        source: str,
+        name: str,
+        starts_at: float | None = None,
     ) -> AlertBinding:
+        """As SqliteStore.bind_alert: a firing after a resolution takes the
+        new start, a repeat keeps the first known."""
         row = await self._one(
-            "INSERT INTO alerts (fingerprint, incident_id, source, name, status, fired_at)"
-            " VALUES (%s, %s, %s, %s, 'firing', %s) ON CONFLICT (fingerprint, incident_id)"
-            " DO UPDATE SET times = alerts.times + 1, status = 'firing', resolved_at = NULL"
-            " RETURNING *",
-            (fingerprint, incident_id, source, name, time.time()),
+            "INSERT INTO alerts (fingerprint, incident_id, source, name, status, fired_at,"
+            " starts_at) VALUES (%s, %s, %s, %s, 'firing', %s, %s)"
+            " ON CONFLICT (fingerprint, incident_id) DO UPDATE SET times = alerts.times + 1,"
+            " starts_at = CASE WHEN alerts.status = 'resolved' THEN EXCLUDED.starts_at"
+            " ELSE COALESCE(alerts.starts_at, EXCLUDED.starts_at) END,"
+            " fired_at = CASE WHEN alerts.status = 'resolved' THEN EXCLUDED.fired_at"
+            " ELSE alerts.fired_at END,"
+            " status = 'firing', resolved_at = NULL RETURNING *",
+            (fingerprint, incident_id, source, name, time.time(), starts_at),
         )
         return convert.alert_binding(row)
 
@@ -295,22 +316,54 @@ class PostgresStore:
         )
 
     async def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
-        await self._run(
+        """One statement: of two replicas resolving the same alert (its
+        webhook and its Slack message), only one gets the bindings back."""
+        rows = await self._all(
             "UPDATE alerts SET status = 'resolved', resolved_at = %s WHERE fingerprint = %s"
             " AND status = 'firing' AND incident_id IN"
-            " (SELECT id FROM incidents WHERE status = 'open')",
+            " (SELECT id FROM incidents WHERE status = 'open') RETURNING *",
             (time.time(), fingerprint),
-        )
-        rows = await self._all(
-            "SELECT a.* FROM alerts a JOIN incidents i ON i.id = a.incident_id"
-            " WHERE a.fingerprint = %s AND i.status = 'open' AND a.status = 'resolved'",
-            (fingerprint,),
         )
         return [convert.alert_binding(r) for r in rows]
 
     async def alerts_of(self, incident_id: int) -> list[AlertBinding]:
         rows = await self._all("SELECT * FROM alerts WHERE incident_id = %s", (incident_id,))
         return [convert.alert_binding(r) for r in rows]
+
+    async def firing_alerts(self) -> list[AlertBinding]:
+        rows = await self._all(
+            "SELECT a.* FROM alerts a JOIN incidents i ON i.id = a.incident_id"
+            " WHERE i.status = 'open' AND a.status = 'firing' ORDER BY a.incident_id"
+        )
+        return [convert.alert_binding(r) for r in rows]
+
+    async def runs_of(self, incident_id: int) -> list[StepRun]:
+        rows = await self._all(
+            "SELECT * FROM step_runs WHERE incident_id = %s ORDER BY id", (incident_id,)
+        )
+        return [convert.run(r) for r in rows]
+
+    # Timeline facts kept nowhere else (bot.store.eventlog)
+
+    async def note_event(
+        self,
+        incident_id: int,
+        kind: str,
+        *,
+        source_at: float | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        await self._run(
+            "INSERT INTO timeline (incident_id, at, kind, source_at, params)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (incident_id, time.time(), kind, source_at, convert.dump_redacted(params or {})),
+        )
+
+    async def events_of(self, incident_id: int) -> list[TimelineEvent]:
+        rows = await self._all(
+            "SELECT * FROM timeline WHERE incident_id = %s ORDER BY id", (incident_id,)
+        )
+        return [convert.event(r) for r in rows]
 
     # Approvals
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun, Work, WorkKind
+from bot.store.models import (
+    AlertBinding,
+    Approval,
+    AuditRecord,
+    Incident,
+    StepRun,
+    TimelineEvent,
+    Work,
+    WorkKind,
+)
 
 
 class Store(Protocol):
@@ -71,15 +80,43 @@ class Store(Protocol):
 
     async def latest_runs(self, incident_id: int) -> dict[str, StepRun]: ...
 
+    async def runs_of(self, incident_id: int) -> list[StepRun]:
+        """Every run of every step, oldest first."""
+        ...
+
     # Alerts
 
     async def bind_alert(
-        self, incident_id: int, *, fingerprint: str, source: str, name: str
+        self,
+        incident_id: int,
+        *,
+        fingerprint: str,
+        source: str,
+        name: str,
+        starts_at: float | None = None,
     ) -> AlertBinding: ...
 
     async def note_alert(self, incident_id: int, fingerprint: str) -> None: ...
-    async def resolve_alert(self, fingerprint: str) -> list[AlertBinding]: ...
+    async def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
+        """The bindings this call resolved: none if another path (or replica)
+        resolved the alert first, so its recovery line is posted once."""
+        ...
+
     async def alerts_of(self, incident_id: int) -> list[AlertBinding]: ...
+    async def firing_alerts(self) -> list[AlertBinding]: ...
+
+    # Timeline facts kept nowhere else
+
+    async def note_event(
+        self,
+        incident_id: int,
+        kind: str,
+        *,
+        source_at: float | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    async def events_of(self, incident_id: int) -> list[TimelineEvent]: ...
 
     # Approvals
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from bot import redact
-from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
+from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun, TimelineEvent
 
-# A sqlite3.Row or a psycopg dict row: both are read by column name.
-Row = Mapping[str, Any]
+class Row(Protocol):
+    """A sqlite3.Row or a psycopg dict row: both are read by column name."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
 
 
 def dump(value: dict[str, Any]) -> str:
@@ -77,4 +78,14 @@ def audit(row: Row) -> AuditRecord:
         params=json.loads(row["params"]),
         outcome=row["outcome"],
         request_id=row["request_id"],
+    )
+
+
+def event(row: Row) -> TimelineEvent:
+    return TimelineEvent(
+        incident_id=row["incident_id"],
+        at=row["at"],
+        kind=row["kind"],
+        source_at=row["source_at"],
+        params=json.loads(row["params"]),
     )

@@ -6,13 +6,13 @@ calls it directly."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from bot import redact
 from bot.store import rows as convert
+from bot.store.connection import Guarded
 from bot.store.eventlog import EventLog
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
 from bot.store.worklog import WorkLog
@@ -85,7 +85,7 @@ class SqliteStore(WorkLog, EventLog):
         return self.incident(found), False
 
     @staticmethod
-    def _open_for(db: sqlite3.Connection, runbook: str, target: str) -> int | None:
+    def _open_for(db: Guarded, runbook: str, target: str) -> int | None:
         row = db.execute(
             "SELECT id FROM incidents WHERE runbook = ? AND target = ? AND status = 'open'"
             " ORDER BY id DESC LIMIT 1",

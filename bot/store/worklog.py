@@ -6,13 +6,12 @@ the delivery over when Slack retries it, and repairs the rest at start-up."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from typing import Any
 
 from bot import redact
 from bot.store import rows as convert
-from bot.store.connection import Connection
+from bot.store.connection import Connection, Guarded
 from bot.store.models import Work, WorkKind
 
 # A delivery still in hand after this long is taken over by a retry even in
@@ -99,17 +98,18 @@ class WorkLog(Connection):
             ).fetchall()
             if any(r["owner"] == self.owner for r in rows):
                 return None
-            db.executemany(
-                "UPDATE work SET finished_at = ?, outcome = 'interrupted' WHERE id = ?",
-                [(time.time(), r["id"]) for r in rows],
-            )
+            for r in rows:
+                db.execute(
+                    "UPDATE work SET finished_at = ?, outcome = 'interrupted' WHERE id = ?",
+                    (time.time(), r["id"]),
+                )
             return self._insert_work(
                 db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
             )
 
     def _insert_work(
         self,
-        db: sqlite3.Connection,
+        db: Guarded,
         kind: WorkKind,
         incident_id: int,
         *,

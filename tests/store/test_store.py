@@ -115,3 +115,46 @@ async def test_dry_run_is_kept(store: Store) -> None:
     ).id
     assert (await store.set_dry_run(n, True)).dry_run
     assert not (await store.set_dry_run(n, False)).dry_run
+
+
+async def _alert_incident(store: Store) -> int:
+    incident = await store.open_incident(
+        channel="C1", runbook="r", target="t", variables={}, opened_by="alert:alertmanager"
+    )
+    return incident.id
+
+
+async def test_an_alert_resolves_once_and_keeps_its_first_start(store: Store) -> None:
+    incident = await _alert_incident(store)
+    await store.bind_alert(incident, fingerprint="k", source="am", name="A", starts_at=100.0)
+    again = await store.bind_alert(
+        incident, fingerprint="k", source="am", name="A", starts_at=200.0
+    )
+    await store.bind_alert(incident, fingerprint="other", source="am", name="B")
+    assert (again.times, again.starts_at) == (2, 100.0)
+
+    first = await store.resolve_alert("k")
+    second = await store.resolve_alert("k")  # the other path's (or replica's) copy
+    assert [b.fingerprint for b in first] == ["k"]
+    assert second == []
+    assert [b.fingerprint for b in await store.firing_alerts()] == ["other"]
+
+    refired = await store.bind_alert(
+        incident, fingerprint="k", source="am", name="A", starts_at=300.0
+    )
+    assert (refired.status, refired.starts_at) == ("firing", 300.0)
+
+
+async def test_timeline_events_and_every_run_in_order(store: Store) -> None:
+    incident = await _alert_incident(store)
+    await store.note_event(incident, "alert_fired", source_at=50.0, params={"name": "A"})
+    await store.note_event(incident, "alert_repeated")
+    await store.record_run(incident, "s1", by="U1", result={"status": "fail"})
+    await store.record_run(incident, "s1", by="U2", result={"status": "pass"})
+
+    events = await store.events_of(incident)
+    assert [(e.kind, e.source_at, e.params) for e in events] == [
+        ("alert_fired", 50.0, {"name": "A"}),
+        ("alert_repeated", None, {}),
+    ]
+    assert [r.by for r in await store.runs_of(incident)] == ["U1", "U2"]
