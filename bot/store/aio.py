@@ -219,6 +219,12 @@ class AsyncStore:
     async def release(self, key: str) -> None:
         await self.call(self.sync.release, key)
 
+    async def lease(self, name: str, *, ttl: float) -> bool:
+        return await self.call(self.sync.lease, name, ttl=ttl)
+
+    async def reserve(self, key: str, *, interval: float) -> float:
+        return await self.call(self.sync.reserve, key, interval=interval)
+
     async def start_work(
         self,
         kind: WorkKind,

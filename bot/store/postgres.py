@@ -463,6 +463,32 @@ class PostgresStore:
     async def release(self, key: str) -> None:
         await self._run("DELETE FROM seen WHERE key = %s AND done = 0", (key,))
 
+    # Jobs one replica runs at a time, and shared pacing
+
+    async def lease(self, name: str, *, ttl: float) -> bool:
+        """Held by one replica: taken over when it lapses or its holder is gone."""
+        now = time.time()
+        row = await self._maybe(
+            "INSERT INTO leases (name, owner, until) VALUES (%s, %s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until"
+            " WHERE leases.owner = EXCLUDED.owner OR leases.until < %s OR NOT "
+            + _ALIVE.format("leases.owner")
+            + " RETURNING name",
+            (name, self._owner, now + ttl, now),
+        )
+        return row is not None
+
+    async def reserve(self, key: str, *, interval: float) -> float:
+        """One statement, so replicas posting to one channel queue up in the
+        row's lock: each gets the slot after the last one booked."""
+        now = time.time()
+        row = await self._one(
+            "INSERT INTO pace (key, next_at) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE"
+            " SET next_at = GREATEST(pace.next_at, %s) + %s RETURNING next_at",
+            (key, now + interval, now, interval),
+        )
+        return max(0.0, float(row["next_at"]) - interval - now)
+
     # Work in progress
 
     async def start_work(

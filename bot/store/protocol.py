@@ -150,6 +150,16 @@ class Store(Protocol):
     async def finish_claim(self, key: str) -> None: ...
     async def release(self, key: str) -> None: ...
 
+    async def lease(self, name: str, *, ttl: float) -> bool:
+        """True if this process holds the periodic job `name` for `ttl`
+        seconds (renewed by asking again): one replica polls, repairs."""
+        ...
+
+    async def reserve(self, key: str, *, interval: float) -> float:
+        """Book the next free moment for `key`, one per `interval` seconds
+        across every replica; the seconds to wait until it."""
+        ...
+
     async def start_work(
         self,
         kind: WorkKind,

@@ -60,6 +60,33 @@ class WorkLog(Connection):
         with self._tx() as db:
             db.execute("DELETE FROM seen WHERE key = ? AND done = 0", (key,))
 
+    # Jobs one process runs at a time, and shared pacing
+
+    def lease(self, name: str, *, ttl: float) -> bool:
+        """True if this process holds the job `name` for the next `ttl`
+        seconds: nobody held it, its holder let it lapse, or it is ours."""
+        now = time.time()
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until"
+                " WHERE leases.owner = excluded.owner OR leases.until < ?",
+                (name, self.owner, now + ttl, now),
+            )
+            return cursor.rowcount == 1
+
+    def reserve(self, key: str, *, interval: float) -> float:
+        """Book the next free moment for `key` (one use per `interval`
+        seconds, whoever asks): the seconds to wait for it."""
+        now = time.time()
+        with self._tx() as db:
+            row = db.execute("SELECT next_at FROM pace WHERE key = ?", (key,)).fetchone()
+            slot = max(now, row["next_at"] if row else now)
+            db.execute(
+                "INSERT OR REPLACE INTO pace (key, next_at) VALUES (?, ?)", (key, slot + interval)
+            )
+        return slot - now
+
     # Work that changes a thread or the infrastructure
 
     def start_work(

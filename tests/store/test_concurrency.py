@@ -88,3 +88,22 @@ async def test_concurrent_clicks_on_one_step_start_one_run(stores: Stores) -> No
         )
     )
     assert sum(run is not None for run in started) == 1
+
+
+async def test_one_process_holds_a_lease_until_it_lapses(stores: Stores) -> None:
+    first, second = await stores.open(), await stores.open()
+    assert await first.lease("resolutions", ttl=60)
+    assert not await second.lease("resolutions", ttl=60)
+    assert await first.lease("resolutions", ttl=0)  # renewed by its holder, lapsing now
+    assert await second.lease("resolutions", ttl=60)  # ... and taken over
+    assert not await first.lease("resolutions", ttl=60)
+
+
+async def test_posting_slots_are_shared_by_every_process(stores: Stores) -> None:
+    first, second = await stores.open(), await stores.open()
+    waits = await asyncio.gather(
+        *(s.reserve("post:C1", interval=10) for s in [first, second, first, second])
+    )
+    # One slot now, then one each 10 s later, whichever process booked it.
+    assert sorted(round(w / 10) for w in waits) == [0, 1, 2, 3]
+    assert await first.reserve("post:C2", interval=10) < 1  # another channel is free
