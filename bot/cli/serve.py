@@ -15,6 +15,7 @@ from bot.cli.startup import imports_done
 if TYPE_CHECKING:
     from bot.slack.app import Bot
     from bot.store import Store
+    from bot.store.health import StoreHealth
 
 
 def add(subparsers: Any) -> None:
@@ -43,8 +44,7 @@ def handle(args: argparse.Namespace) -> int:
     from bot.slack.server import serve_http, serve_socket
     from bot.slack.walkthrough import Walkthrough
     from bot.slack.webhooks import Webhooks
-    from bot.store import StoreUnavailable
-    from bot.store import select as store_select
+    from bot.store import StoreUnavailable, open_store
     from bot.store.health import StoreHealth
 
     imports_done()
@@ -56,11 +56,12 @@ def handle(args: argparse.Namespace) -> int:
     except (ConfigError, RunbookError, BindError, UsageError) as exc:
         print(f"triage serve: {exc}", file=sys.stderr)
         return 2
-    location = store_select.configured()
     try:
-        store = store_select.store_for(location)
+        # A SQLite file that cannot be opened is a setting to fix (exit 2); a
+        # PostgreSQL server that does not answer is waited for while serving.
+        store = open_store()
     except StoreUnavailable as exc:
-        return _unavailable(exc, location)
+        return _unavailable(exc)
     bot = build(
         config,
         lambda poster: Walkthrough(catalogue, store, poster, settings(site)),
@@ -86,45 +87,44 @@ def handle(args: argparse.Namespace) -> int:
         else serve_http(bot.app, **where)
     )
     try:
-        asyncio.run(_with_repair(serving, bot, store))
-    except StoreUnavailable as exc:
-        return _unavailable(exc, location)
+        asyncio.run(_with_repair(serving, bot, store, health))
     except KeyboardInterrupt:
         return 0
     return 0
 
 
-def _unavailable(exc: Exception, location: str) -> int:
+def _unavailable(exc: Exception) -> int:
     # One clear line and a distinct exit code, not a traceback on every
-    # restart (a crash loop on ECS that says nothing). No password: the
-    # PostgreSQL message names host, port and database only.
-    from bot.store.postgres import is_url
-
-    hint = "check TRIAGE_DB" if is_url(location) else "set TRIAGE_DB to a writable file"
-    print(f"triage serve: {exc} ({hint})", file=sys.stderr)
+    # restart (a crash loop on ECS that says nothing).
+    print(f"triage serve: {exc} (set TRIAGE_DB to a writable file)", file=sys.stderr)
     return 2
 
 
-async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot, store: Store) -> None:
-    """Connect the store (PostgreSQL: pool and migrations), serve, and
-    meanwhile repair what a killed predecessor left halfway."""
+async def _with_repair(
+    serving: Coroutine[Any, Any, None], bot: Bot, store: Store, health: StoreHealth
+) -> None:
+    """Serve at once (/healthz answers, and says so, while the store does
+    not); once the store answers (PostgreSQL: pool open, schema migrated),
+    repair what a killed predecessor left halfway and start the jobs."""
     from bot.checks import vantage
     from bot.slack import recovery
-    from bot.store import StoreUnavailable
     from bot.store import select as store_select
 
+    server = asyncio.create_task(serving)
+    connecting = asyncio.create_task(store_select.connect(store))
+    jobs: list[asyncio.Task[Any]] = []
     try:
-        await store_select.connect(store)
-    except StoreUnavailable:
-        serving.close()  # never started
-        await store.aclose()
-        raise
-    repair = asyncio.create_task(recovery.repair(bot.walkthrough, bot.autotriage))
-    bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is configured
-    try:
-        await serving
+        await asyncio.wait({server, connecting}, return_when=asyncio.FIRST_COMPLETED)
+        if not server.done():
+            await health.check()  # /readyz says so now, not at the next period
+            jobs.append(
+                asyncio.create_task(recovery.keep_repairing(bot.walkthrough, bot.autotriage))
+            )
+            bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is set
+        await server
     finally:
-        repair.cancel()
+        for task in [connecting, *jobs]:
+            task.cancel()
         await bot.autotriage.resolutions.stop()
         await vantage.aclose_clients()  # the checks' shared HTTP clients
         await store.aclose()

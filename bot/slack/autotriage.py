@@ -29,8 +29,8 @@ from bot.slack.mrkdwn import escape
 from bot.slack.resolutions import Resolutions
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident
-from bot.store.protocol import Store
 from bot.store.models import AlertBinding
+from bot.store.protocol import Store
 
 Path = Literal["webhook", "slack"]
 

@@ -15,7 +15,7 @@ from slack_bolt.response import BoltResponse
 from bot.slack.autotriage import AutoTriage
 from bot.slack.escalation import Escalation
 from bot.slack.walkthrough import Walkthrough
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 # Slack wants an answer within 3 s. A store that cannot say within this
@@ -71,4 +71,7 @@ async def _claim(store: Store, key: str) -> bool | None:
         return await asyncio.wait_for(store.claim(key), CLAIM_WAIT_S)
     except TimeoutError:
         log.warning("the store is slow (locked?): handling %s without the duplicate check", key)
+        return None
+    except StoreUnavailable as exc:  # the handler meets it too, and says so in Slack
+        log.warning("no duplicate check for %s: %s", key, exc)
         return None

@@ -5,6 +5,7 @@ thread, so nothing stays "running" forever.
   thread says the run did not finish;
 - an auto-triage: run again (its checks are read-only), header and all;
   so is an incident an alert opened whose header was never posted;
+- a Run all: run again for whoever asked (the steps it recorded stay);
 - an escalation action: the thread is told what was started, by whom, what
   the service's state is now, with the action's button to finish it (the
   same confirmation, allow list and approval as any run; a restart picks up
@@ -16,6 +17,7 @@ second restart does not tell it twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import Counter
@@ -29,11 +31,13 @@ from bot.actions.run import ActionFailed, read_state
 from bot.slack import render, render_actions, viewbuild
 from bot.slack.autotriage import AutoTriage
 from bot.slack.mrkdwn import cut, escape, mention
-from bot.slack.walkthrough import Walkthrough
+from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident, Work
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "interrupted"
+# How often replicas sharing a store look for work a dead one left.
+REPAIR_EVERY_S = 5.0
 
 
 async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[str]:
@@ -47,6 +51,8 @@ async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[st
                 await _step(walkthrough, incident, work)
             elif work.kind == "triage":
                 await autotriage.retriage(incident.id)
+            elif work.kind == "run_all":
+                await _run_all(walkthrough, incident, work)
             else:
                 await _action(walkthrough, incident, work)
             repaired[work.kind] += 1
@@ -82,6 +88,34 @@ async def _step(walkthrough: Walkthrough, incident: Incident, work: Work) -> Non
         f" {mention(work.actor)} at {_clock(work.started_at)}); that run did not finish."
         " Press *Run step* on it to run it again.",
     )
+
+
+async def _run_all(walkthrough: Walkthrough, incident: Incident, work: Work) -> None:
+    """Run all again, for whoever asked: its checks are read-only, and the
+    steps that did record a run are not run twice."""
+    if incident.status != "open":
+        return
+    await walkthrough.run_all(incident.id, Actor(work.actor, work.request_id))
+
+
+async def keep_repairing(
+    walkthrough: Walkthrough, autotriage: AutoTriage, *, every: float = REPAIR_EVERY_S
+) -> None:
+    """Repair at start-up; on a store several replicas share, again every
+    `every` seconds, by whichever replica holds the lease: work of a
+    replica that died (kill -9, a lost host) is finished by the others,
+    with no restart needed."""
+    store = walkthrough.store
+    if not store.shared:
+        await repair(walkthrough, autotriage)
+        return
+    while True:
+        try:
+            if await store.lease("repair", ttl=every * 3):
+                await repair(walkthrough, autotriage)
+        except Exception:  # the store unreachable for a while: try again later
+            log.warning("could not look for unfinished work", exc_info=True)
+        await asyncio.sleep(every)  # the sweep's pace, not a wait on a condition
 
 
 async def _action(walkthrough: Walkthrough, incident: Incident, work: Work) -> None:

@@ -67,16 +67,16 @@ def _health(
     health: StoreHealth | None, *, ready: bool
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     """/healthz: the process answers (200 always, so a store outage never
-    gets a task killed) and says whether the store does, from the last
-    background check (never waiting on the store). /readyz: 503 while the
-    store is unreachable, so a load balancer sends Slack elsewhere."""
+    gets a task killed) and says whether the store does and, in Socket Mode,
+    whether its WebSocket to Slack is open, from the last background check
+    (never waiting on either). /readyz: 503 while either is down, so a load
+    balancer sends Slack elsewhere."""
 
     async def answer(request: web.Request) -> web.Response:
         if health is None:
             return web.json_response({"ok": True})
-        body = {"ok": True, "store": health.state}
-        status = 503 if ready and health.state != "ok" else 200
-        return web.json_response(body, status=status)
+        status = 503 if ready and not health.ready else 200
+        return web.json_response(health.report(), status=status)
 
     return answer
 
@@ -174,6 +174,8 @@ async def serve_socket(
         None, host=host, port=port, webhooks=webhooks, metrics=metrics, health=health
     )
     handler = socket_handler(app, app_token=app_token, ping_interval=ping_interval)
+    if health is not None:
+        health.slack = handler.client.is_connected
     print(f"triage: Socket Mode; /healthz and /metrics on http://{host}:{bound}", flush=True)
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]

@@ -98,17 +98,22 @@ class Walkthrough:
 
     # Buttons
 
-    async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult:
+    async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult | None:
+        """The step's result; None if it is running already (another click)."""
         incident = await self.store.incident(incident_id)
         binding, step = self._step(incident, step_id)
         ts = actor.message_ts or await self._step_message(incident, step)
         view = self._step_view(binding, incident, step)
         # Recorded before it starts: a run cut short by a restart is shown as
         # such, with its Run button back, at start-up (bot.slack.recovery).
-        work = await self.store.start_work(
+        # One run of a step at a time, whichever replica the click reached.
+        work = await self.store.start_run(
             "step", incident.id, key=step.id, actor=actor.user, request_id=actor.request_id,
             params={"ts": ts},
         )  # fmt: skip
+        if work is None:
+            log.info("step %s of incident %d is already running", step.id, incident.id)
+            return None
         try:
             await self.poster.update(
                 incident.channel,
@@ -187,6 +192,14 @@ class Walkthrough:
             for s in binding.runbook.steps
             if s.id not in done and step_applies(s, incident.target)
         ]
+        # Recorded, and one at a time: a replica killed halfway leaves it
+        # unfinished, and a live one runs it again (bot.slack.recovery).
+        work = await self.store.start_run(
+            "run_all", incident.id, key="", actor=actor.user, request_id=actor.request_id
+        )
+        if work is None:
+            log.info("run all of incident %d is already running", incident.id)
+            return
         result = await self.engine_for(binding, incident).run_all(
             incident.target, alert=incident.alert, steps=remaining
         )
@@ -194,6 +207,7 @@ class Walkthrough:
             await self.store.record_run(
                 incident.id, step_result.id, by=actor.user, result=step_result.to_json()
             )
+        await self.store.finish_work(work, result.status)
         await self.audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
         blocks = render.run_all_blocks(result, by=actor.user)
         await self.poster.post(

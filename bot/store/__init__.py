@@ -14,6 +14,15 @@ from bot.store.models import (
 from bot.store.protocol import Store
 from bot.store.sqlite import SqliteStore, default_path
 
+
+def open_store(where: str | None = None) -> Store:
+    """The store TRIAGE_DB (or `where`) names: a SQLite file, the default,
+    or a postgresql:// URL. Imported lazily: psycopg only when asked."""
+    from bot.store.select import open_store as opened  # noqa: PLC0415 (psycopg on demand)
+
+    return opened(where)
+
+
 __all__ = [
     "AlertBinding",
     "Approval",
@@ -26,4 +35,5 @@ __all__ = [
     "TimelineEvent",
     "Work",
     "default_path",
+    "open_store",
 ]

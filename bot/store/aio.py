@@ -39,6 +39,10 @@ class AsyncStore:
     def owner(self) -> str:
         return self.sync.owner
 
+    @property
+    def shared(self) -> bool:
+        return False  # one process per SQLite file
+
     async def call(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, functools.partial(call, *args, **kwargs))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Literal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Literal
 
 from bot.store.protocol import Store
 
@@ -25,9 +25,25 @@ class StoreHealth:
         self.store = store
         self.every = every
         self.deadline = deadline
-        # The store answered at start-up (serve opens it before serving).
-        self.state: State = "ok"
+        # Unknown until the first check, which runs as the server starts.
+        self.state: State = "unreachable"
         self.checked = asyncio.Event()  # set after each check (tests wait on it)
+        # In Socket Mode: is the WebSocket to Slack open? (bot.slack.server sets it)
+        self.slack: Callable[[], Awaitable[bool]] | None = None
+        self.slack_up: bool | None = None
+
+    def report(self) -> dict[str, Any]:
+        """/healthz's body: what the last checks found."""
+        body: dict[str, Any] = {"ok": True, "store": self.state}
+        if self.slack_up is not None:
+            body["slack"] = "connected" if self.slack_up else "disconnected"
+        return body
+
+    @property
+    def ready(self) -> bool:
+        """Whether to send this replica work: its store answers and, in
+        Socket Mode, its connection to Slack is open."""
+        return self.state == "ok" and self.slack_up is not False
 
     async def check(self) -> State:
         try:
@@ -43,6 +59,11 @@ class StoreHealth:
         if state == "ok" and self.state != "ok":
             log.warning("the store is reachable again")
         self.state = state
+        if self.slack is not None:
+            try:
+                self.slack_up = await asyncio.wait_for(self.slack(), self.deadline)
+            except Exception:
+                self.slack_up = False
         self.checked.set()
         return state
 

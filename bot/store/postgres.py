@@ -16,15 +16,19 @@ unfinished work are then taken over (a live replica's never are).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from bot import redact
 from bot.store import migrations
@@ -50,6 +54,13 @@ APP_PREFIX = "triage:"
 _ALIVE = "EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = 'triage:' || {})"
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
+log = logging.getLogger(__name__)
+# Between attempts to reach a server that did not answer at start-up.
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 30.0
+# What the driver and the pool raise when the server cannot be reached (or
+# the pool is not open yet): the bot sees StoreUnavailable, never these.
+_UNREACHABLE = (psycopg.OperationalError, PoolTimeout, PoolClosed)
 
 
 def is_url(where: str) -> bool:
@@ -60,6 +71,7 @@ class PostgresStore:
     def __init__(self, url: str, *, min_size: int = 2, max_size: int = 10) -> None:
         self.url = url
         self._owner = uuid.uuid4().hex
+        self.connected = asyncio.Event()  # set once the pool is open and migrated
         # min_size >= 1 keeps a session open for pg_stat_activity to show this
         # process alive; check_connection replaces sessions a server restart cut.
         self._pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
@@ -81,6 +93,10 @@ class PostgresStore:
     def owner(self) -> str:
         return self._owner
 
+    @property
+    def shared(self) -> bool:
+        return True
+
     async def connect(self) -> None:
         """Open the pool and bring the schema up to date; StoreUnavailable
         (one line, no password) if the server does not answer."""
@@ -93,13 +109,47 @@ class PostgresStore:
             await probe.close()
             await self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
             await self._migrate()
-        except (PoolTimeout, psycopg.OperationalError) as exc:
+        except _UNREACHABLE as exc:
             await self._pool.close()
-            where = conninfo_to_dict(self.url)
-            raise StoreUnavailable(
-                f"cannot use the PostgreSQL store at {where.get('host', '?')}:"
-                f"{where.get('port', 5432)}/{where.get('dbname', '?')}: {_first_line(exc)}"
-            ) from exc
+            raise self._unavailable(exc) from exc
+        self.connected.set()
+
+    async def connect_patiently(self) -> None:
+        """connect(), again and again until the server answers: a replica
+        started while PostgreSQL is down serves /healthz (and says "store
+        unavailable" in Slack) instead of exiting into a crash loop. Each
+        change of state is logged once, not every attempt."""
+        pause = RETRY_FIRST_S
+        said = ""
+        while True:
+            try:
+                await self.connect()
+            except StoreUnavailable as exc:
+                if str(exc) != said:
+                    log.error("%s; retrying every %.0f s at most", exc, RETRY_MAX_S)
+                    said = str(exc)
+                await asyncio.sleep(pause)  # a retry's pace, not a wait on a condition
+                pause = min(pause * 2, RETRY_MAX_S)
+                continue
+            if said:
+                log.warning("the PostgreSQL store answers now")
+            return
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+        where = conninfo_to_dict(self.url)
+        return StoreUnavailable(
+            f"cannot use the PostgreSQL store at {where.get('host', '?')}:"
+            f"{where.get('port', 5432)}/{where.get('dbname', '?')}: {_first_line(exc)}"
+        )
+
+    @asynccontextmanager
+    async def _conn(self) -> AsyncIterator[Conn]:
+        """A pooled connection; an unreachable server is StoreUnavailable."""
+        try:
+            async with self._pool.connection() as db:
+                yield db
+        except _UNREACHABLE as exc:
+            raise self._unavailable(exc) from exc
 
     async def _migrate(self) -> None:
         async with self._pool.connection() as db, db.transaction():
@@ -132,17 +182,17 @@ class PostgresStore:
         return row
 
     async def _maybe(self, sql: str, args: tuple[Any, ...] = ()) -> dict[str, Any] | None:
-        async with self._pool.connection() as db:
+        async with self._conn() as db:
             cur = await db.execute(sql.encode(), args)
             return await cur.fetchone()
 
     async def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        async with self._pool.connection() as db:
+        async with self._conn() as db:
             cur = await db.execute(sql.encode(), args)
             return await cur.fetchall()
 
     async def _run(self, sql: str, args: tuple[Any, ...] = ()) -> int:
-        async with self._pool.connection() as db:
+        async with self._conn() as db:
             cur = await db.execute(sql.encode(), args)
             return cur.rowcount
 
@@ -501,7 +551,7 @@ class PostgresStore:
         request_id: str,
         params: dict[str, Any] | None = None,
     ) -> int:
-        async with self._pool.connection() as db:
+        async with self._conn() as db:
             return await self._insert_work(
                 db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
             )
@@ -518,7 +568,7 @@ class PostgresStore:
     ) -> int | None:
         """The incident's row lock serialises replicas starting work on it;
         a live owner's unfinished run answers "already running" (None)."""
-        async with self._pool.connection() as db, db.transaction():
+        async with self._conn() as db, db.transaction():
             await db.execute(b"SELECT id FROM incidents WHERE id = %s FOR UPDATE", (incident_id,))
             cur = await db.execute(
                 (
@@ -563,7 +613,7 @@ class PostgresStore:
         return int(row["id"])
 
     async def note_work(self, work_id: int, params: dict[str, Any]) -> None:
-        async with self._pool.connection() as db, db.transaction():
+        async with self._conn() as db, db.transaction():
             cur = await db.execute(b"SELECT params FROM work WHERE id = %s FOR UPDATE", (work_id,))
             row = await cur.fetchone()
             if row is None:

@@ -28,6 +28,11 @@ class Store(Protocol):
         """This process, as the owner of the deliveries and work it takes."""
         ...
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes share this store (replicas on PostgreSQL)."""
+        ...
+
     async def ping(self) -> None:
         """Raise unless the database answers a trivial query."""
 

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from bot import redact
 from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun, TimelineEvent
 
+
 class Row(Protocol):
     """A sqlite3.Row or a psycopg dict row: both are read by column name."""
 

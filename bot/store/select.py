@@ -20,6 +20,11 @@ def configured() -> str:
     return os.environ.get("TRIAGE_DB") or DEFAULT
 
 
+def open_store(where: str | None = None) -> Store:
+    """The store TRIAGE_DB names (or `where`): see store_for."""
+    return store_for(where or configured())
+
+
 def store_for(where: str) -> Store:
     """The store at `where`. A SQLite file is opened (and upgraded) here,
     raising StoreUnavailable; a PostgreSQL store connects and upgrades on
@@ -30,8 +35,10 @@ def store_for(where: str) -> Store:
 
 
 async def connect(store: Store) -> None:
+    """Until the store answers (PostgreSQL: pool open and schema migrated;
+    retried with backoff, never given up). A SQLite store is open already."""
     if isinstance(store, PostgresStore):
-        await store.connect()
+        await store.connect_patiently()
 
 
 def describe(where: str) -> str:
