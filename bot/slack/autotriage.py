@@ -35,6 +35,9 @@ from bot.store.protocol import Store
 Path = Literal["webhook", "slack"]
 
 log = logging.getLogger(__name__)
+# On a shared store, an incident whose header is this late is not being
+# posted by the replica that opened it (dead, or its Slack call failed).
+STALL_GRACE_S = 30.0
 
 
 class AutoTriage:
@@ -171,7 +174,8 @@ class AutoTriage:
             incident = await store.open_incident_for(runbook, target)
             opened = incident is None or await self._stalled(incident)
             if incident is None:
-                incident = await self._open(alert, runbook, target, channel, message_ts)
+                # The database decides between replicas given the same alert.
+                incident, opened = await self._open(alert, runbook, target, channel, message_ts)
             elif opened:
                 log.warning("incident %d's triage never finished; this alert runs it", incident.id)
             if opened:
@@ -221,7 +225,10 @@ class AutoTriage:
         if incident.id in self._running:
             return False
         if "header" not in incident.step_messages:
-            return True
+            # On a store replicas share, the one that opened it may be
+            # posting the header right now: stalled only once that is late.
+            store = self.walkthrough.store
+            return not store.shared or time.time() - incident.opened_at > STALL_GRACE_S
         return await self.walkthrough.store.last_unfinished("triage", incident.id, "") is not None
 
     def _due(self, noted_at: float | None) -> bool:
@@ -229,9 +236,9 @@ class AutoTriage:
 
     async def _open(
         self, alert: Alert, runbook: str, target: str, channel: str, ts: str
-    ) -> Incident:
+    ) -> tuple[Incident, bool]:
         binding = self.walkthrough.catalogue.bindings[runbook]
-        return await self.walkthrough.store.open_incident(
+        return await self.walkthrough.store.open_outage(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
             opened_by=f"alert:{alert.source}", thread_ts=ts or None, alert=_alert_scope(alert),
         )  # fmt: skip
@@ -244,10 +251,14 @@ class AutoTriage:
         store = self.walkthrough.store
         self._running.add(incident.id)
         try:
-            work = await store.start_work(
-                "triage", incident.id, actor=incident.opened_by,
+            # One triage at a time, whichever replica got the alert.
+            work = await store.start_run(
+                "triage", incident.id, key="", actor=incident.opened_by,
                 request_id=f"auto-{incident.id}", params={"target": incident.target},
             )  # fmt: skip
+            if work is None:
+                log.info("incident %d is being triaged already", incident.id)
+                return
             status = await self._run_triage(incident)
             await store.finish_work(work, status)
         finally:

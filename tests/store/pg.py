@@ -49,6 +49,34 @@ def fresh_schema() -> Iterator[str]:
             db.execute(f'DROP SCHEMA "{name}" CASCADE'.encode())
 
 
+@contextmanager
+def fresh_database() -> Iterator[tuple[str, str]]:
+    """(URL, name) of a new, empty database; dropped afterwards with every
+    session still on it. For tests that cut the bot's sessions: those are
+    exactly the sessions on this database, nobody else's."""
+    require()
+    name = f"t_{uuid.uuid4().hex}"
+    with psycopg.connect(SERVER, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"'.encode())
+    try:
+        yield SERVER.rsplit("/", 1)[0] + f"/{name}", name
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+def terminate_sessions(database: str) -> int:
+    """pg_terminate_backend on every session of `database` (what a server
+    restart does to its clients); how many were cut."""
+    with psycopg.connect(SERVER, autocommit=True) as db:
+        rows = db.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchall()
+    return len(rows)
+
+
 def wait_gone(owner: str, deadline_s: float = 10.0) -> None:
     """Until PostgreSQL no longer lists a session of `owner` (its backends
     exit just after their clients close them)."""
