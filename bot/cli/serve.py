@@ -68,6 +68,8 @@ def handle(args: argparse.Namespace) -> int:
         site.alerts,
         site.actions,
     )
+    if store.shared:  # replicas keep one posting pace per channel, in the store
+        bot.walkthrough.poster.share_pace(store)
     webhooks = Webhooks(
         bot.autotriage,
         secret=os.environ.get("TRIAGE_ALERT_SECRET") or None,
