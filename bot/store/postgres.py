@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 # Between attempts to reach a server that did not answer at start-up.
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 30.0
+# Longest a store call may take, waits for another replica's row lock included.
+ANSWER_WITHIN_S = 10.0
 # What the driver and the pool raise when the server cannot be reached (or
 # the pool is not open yet): the bot sees StoreUnavailable, never these.
 _UNREACHABLE = (psycopg.OperationalError, PoolTimeout, PoolClosed)
@@ -135,7 +137,7 @@ class PostgresStore:
                 log.warning("the PostgreSQL store answers now")
             return
 
-    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+    def _unavailable(self, exc: BaseException | str) -> StoreUnavailable:
         where = conninfo_to_dict(self.url)
         return StoreUnavailable(
             f"cannot use the PostgreSQL store at {where.get('host', '?')}:"
@@ -144,10 +146,14 @@ class PostgresStore:
 
     @asynccontextmanager
     async def _conn(self) -> AsyncIterator[Conn]:
-        """A pooled connection; an unreachable server is StoreUnavailable."""
+        """A pooled connection; an unreachable server is StoreUnavailable,
+        and so is one that stops answering (a hung network sends no reset:
+        without a deadline a click would wait forever, and say nothing)."""
         try:
-            async with self._pool.connection() as db:
+            async with asyncio.timeout(ANSWER_WITHIN_S), self._pool.connection() as db:
                 yield db
+        except TimeoutError as exc:
+            raise self._unavailable(f"no answer within {ANSWER_WITHIN_S:.0f} s") from exc
         except _UNREACHABLE as exc:
             raise self._unavailable(exc) from exc
 
@@ -674,5 +680,5 @@ def _work(row: dict[str, Any]) -> Work:
     )  # fmt: skip
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException | str) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
