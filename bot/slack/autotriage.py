@@ -11,6 +11,7 @@ changes infrastructure ever runs from here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter, deque
@@ -259,7 +260,14 @@ class AutoTriage:
             if work is None:
                 log.info("incident %d is being triaged already", incident.id)
                 return
-            status = await self._run_triage(incident)
+            try:
+                status = await self._run_triage(incident)
+            except Exception:
+                # Finished as cut short: the next alert runs it again (an
+                # unfinished run of ours would read as still running).
+                with contextlib.suppress(Exception):
+                    await store.finish_work(work, "interrupted")
+                raise
             await store.finish_work(work, status)
         finally:
             self._running.discard(incident.id)

@@ -7,6 +7,7 @@ works the same as one posted a second ago.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -115,6 +116,27 @@ class Walkthrough:
             log.info("step %s of incident %d is already running", step.id, incident.id)
             return None
         try:
+            return await self._run_step(
+                incident, binding, step, view=view, ts=ts, actor=actor, work=work
+            )
+        except Exception:
+            # Not left "running": the next click may run it again.
+            with contextlib.suppress(Exception):
+                await self.store.finish_work(work, "failed")
+            raise
+
+    async def _run_step(
+        self,
+        incident: Incident,
+        binding: Binding,
+        step: Step,
+        *,
+        view: StepView,
+        ts: str,
+        actor: Actor,
+        work: int,
+    ) -> StepResult:
+        try:
             await self.poster.update(
                 incident.channel,
                 ts,
@@ -200,13 +222,18 @@ class Walkthrough:
         if work is None:
             log.info("run all of incident %d is already running", incident.id)
             return
-        result = await self.engine_for(binding, incident).run_all(
-            incident.target, alert=incident.alert, steps=remaining
-        )
-        for step_result in result.steps:
-            await self.store.record_run(
-                incident.id, step_result.id, by=actor.user, result=step_result.to_json()
+        try:
+            result = await self.engine_for(binding, incident).run_all(
+                incident.target, alert=incident.alert, steps=remaining
             )
+            for step_result in result.steps:
+                await self.store.record_run(
+                    incident.id, step_result.id, by=actor.user, result=step_result.to_json()
+                )
+        except Exception:
+            with contextlib.suppress(Exception):  # not left "running" for the next click
+                await self.store.finish_work(work, "failed")
+            raise
         await self.store.finish_work(work, result.status)
         await self.audit(actor, "run_all", incident.id, {"steps": remaining}, outcome=result.status)
         blocks = render.run_all_blocks(result, by=actor.user)

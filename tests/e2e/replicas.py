@@ -107,12 +107,18 @@ class Replica:
 
 @contextmanager
 def replicas(
-    count: int, *, url: str, slack_api: SlackStandIn, peer: Gate, tmp_path: Path
+    count: int,
+    *,
+    url: str,
+    slack_api: SlackStandIn,
+    peer: Gate,
+    tmp_path: Path,
+    runbook: str = RUNBOOK,
 ) -> Iterator[list[Replica]]:
     """`count` replicas, each ready (its store connected) before this yields."""
     runbooks = tmp_path / "runbooks"
     runbooks.mkdir(exist_ok=True)
-    (runbooks / "gate.yaml").write_text(RUNBOOK.replace("PORT", str(peer.port)))
+    (runbooks / "gate.yaml").write_text(runbook.replace("PORT", str(peer.port)))
     env = dict(os.environ, SLACK_API_URL=slack_api.url, SLACK_BOT_TOKEN="xoxb-test",
                SLACK_SIGNING_SECRET=SECRET, TRIAGE_DB=url, TRIAGE_RUNBOOKS=str(runbooks),
                TRIAGE_ALERT_SECRET=ALERT_SECRET)  # fmt: skip
