@@ -86,3 +86,34 @@ async def test_a_locked_sqlite_file_is_still_a_reachable_store(tmp_path: Path) -
             await asyncio.wait_for(writing, 30)
     finally:
         await store.aclose()
+
+
+async def test_in_socket_mode_a_closed_websocket_is_reported_and_not_ready(
+    tmp_path: Path,
+) -> None:
+    store = AsyncStore(SqliteStore(tmp_path / "t.db"))
+    health = StoreHealth(store, every=0.05, deadline=0.5)
+    connected = True
+
+    async def websocket_open() -> bool:  # as the Socket Mode client answers it
+        return connected
+
+    health.slack = websocket_open
+    try:
+        async with served(health) as client:
+            await until(health, "ok")
+            assert (await client.get("/healthz")).json() == {
+                "ok": True, "store": "ok", "slack": "connected",
+            }  # fmt: skip
+            assert (await client.get("/readyz")).status_code == 200
+            connected = False
+            health.checked.clear()
+            await asyncio.wait_for(health.checked.wait(), 10)
+            health.checked.clear()
+            await asyncio.wait_for(health.checked.wait(), 10)  # a whole check after the change
+            healthz = await client.get("/healthz")
+            readyz = await client.get("/readyz")
+    finally:
+        await store.aclose()
+    assert (healthz.status_code, healthz.json()["slack"]) == (200, "disconnected")
+    assert readyz.status_code == 503
