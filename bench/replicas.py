@@ -128,8 +128,10 @@ async def measure(
             for bolt in bolts:
                 await bolt.__aenter__()
             try:
-                ack = await acks(bolts, rounds)
+                # Findings first: each mention's reply is paced at one post
+                # a second per channel, and would queue ahead of the triages.
                 found = await findings([r.base for r in running], url)
+                ack = await acks(bolts, rounds)
             finally:
                 for bolt in bolts:
                     await bolt.__aexit__(None, None, None)

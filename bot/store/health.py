@@ -25,7 +25,7 @@ class StoreHealth:
         self.store = store
         self.every = every
         self.deadline = deadline
-        # Unknown until the first check, which runs as the server starts.
+        # Until the first check, made before the server listens (watching).
         self.state: State = "unreachable"
         self.checked = asyncio.Event()  # set after each check (tests wait on it)
         # In Socket Mode: is the WebSocket to Slack open? (bot.slack.server sets it)
@@ -69,11 +69,14 @@ class StoreHealth:
 
     async def watch(self) -> None:
         while True:
-            await self.check()
             await asyncio.sleep(self.every)  # a period, not a wait for a condition
+            await self.check()
 
     @contextlib.asynccontextmanager
     async def watching(self) -> AsyncIterator[None]:
+        """The first check before the server listens (at most `deadline`):
+        its first /healthz already says what is known, not a guess."""
+        await self.check()
         task = asyncio.create_task(self.watch())
         try:
             yield
