@@ -74,12 +74,16 @@ class PostgresStore:
         self.url = url
         self._owner = uuid.uuid4().hex
         self.connected = asyncio.Event()  # set once the pool is open and migrated
+        self._sizes = (min_size, max_size)
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> AsyncConnectionPool[Conn]:
         # min_size >= 1 keeps a session open for pg_stat_activity to show this
         # process alive; check_connection replaces sessions a server restart cut.
-        self._pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
-            url,
-            min_size=min_size,
-            max_size=max_size,
+        return AsyncConnectionPool(
+            self.url,
+            min_size=self._sizes[0],
+            max_size=self._sizes[1],
             open=False,
             timeout=CONNECT_TIMEOUT_S,
             check=AsyncConnectionPool.check_connection,
@@ -113,6 +117,7 @@ class PostgresStore:
             await self._migrate()
         except _UNREACHABLE as exc:
             await self._pool.close()
+            self._pool = self._new_pool()  # a closed pool cannot be opened again
             raise self._unavailable(exc) from exc
         self.connected.set()
 
