@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from bot.actions.plan import plan_for
 from bot.actions.run import ActionFailed, read_state
 from bot.slack import render, render_actions, viewbuild
-from bot.slack.autotriage import AutoTriage
+from bot.slack.autotriage import STALL_GRACE_S, AutoTriage
 from bot.slack.mrkdwn import cut, escape, mention
 from bot.slack.walkthrough import Actor, Walkthrough
 from bot.store import Incident, Work
@@ -60,6 +61,8 @@ async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[st
             log.exception("could not repair %s work %d", work.kind, work.id)
     for incident_id in await walkthrough.store.headless_alert_incidents():
         try:
+            if walkthrough.store.shared and not await _late(walkthrough, incident_id):
+                continue  # the live replica that opened it may be posting its header now
             await autotriage.retriage(incident_id)
             repaired["headless"] += 1
         except Exception:
@@ -67,6 +70,11 @@ async def repair(walkthrough: Walkthrough, autotriage: AutoTriage) -> Counter[st
     if repaired:
         log.warning("repaired work a previous process left unfinished: %s", dict(repaired))
     return repaired
+
+
+async def _late(walkthrough: Walkthrough, incident_id: int) -> bool:
+    incident = await walkthrough.store.incident(incident_id)
+    return time.time() - incident.opened_at > STALL_GRACE_S
 
 
 async def _step(walkthrough: Walkthrough, incident: Incident, work: Work) -> None:
