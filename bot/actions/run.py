@@ -28,7 +28,7 @@ from bot.actions.types import (
     read_state,
 )
 from bot.checks.context import AwsSettings
-from bot.store.aio import AsyncStore
+from bot.store import Store
 
 __all__ = ["ActionFailed", "Call", "Journal", "Progress", "carry_out", "invoke", "read_state"]
 
@@ -37,7 +37,7 @@ __all__ = ["ActionFailed", "Call", "Journal", "Progress", "carry_out", "invoke",
 class Journal:
     """Where a run is recorded before and after it acts."""
 
-    store: AsyncStore
+    store: Store
     incident_id: int
     actor: str
     request_id: str

@@ -16,7 +16,7 @@ from bot.slack.app import build
 from bot.slack.autotriage import AutoTriage
 from bot.slack.config import SlackConfig
 from bot.slack.webhooks import Webhooks
-from bot.store import SqliteStore
+from bot.store import SqliteStore, Store
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def build_bot(
     settings: BotSettings,
     *,
     slack: SlackConfig,
-    store: SqliteStore,
+    store: SqliteStore | Store,
     catalogue: Catalogue | None = None,
 ) -> Bot:
     """`catalogue` given (already loaded, e.g. to print it first), it is

@@ -25,7 +25,8 @@ DEFAULT_RUNBOOKS = "runbooks"
 @dataclass(frozen=True, kw_only=True)
 class BotSettings:
     site: SiteConfig
-    db: Path = Path(DEFAULT_DB)
+    # A SQLite file, or a postgresql:// URL shared by replicas (bot.store.select).
+    db: str = DEFAULT_DB
     runbook_dirs: list[Path] = field(default_factory=lambda: [Path(DEFAULT_RUNBOOKS)])
     # The shared secret Alertmanager's webhook sends (none: unauthenticated).
     alert_secret: str | None = None
@@ -37,7 +38,7 @@ class BotSettings:
         dirs = [Path(p) for p in (env.get("TRIAGE_RUNBOOKS") or "").split(os.pathsep) if p]
         return cls(
             site=site,
-            db=Path(env.get("TRIAGE_DB") or DEFAULT_DB),
+            db=env.get("TRIAGE_DB") or DEFAULT_DB,
             runbook_dirs=dirs or [Path(DEFAULT_RUNBOOKS)],
             alert_secret=env.get("TRIAGE_ALERT_SECRET") or None,
         )

@@ -59,9 +59,8 @@ def handle(args: argparse.Namespace) -> int:
         site = load_site(args.config, args.sets)
         redact.install(redact.Redactor.from_env(site.secrets))
         catalogue = Catalogue.load(BotSettings.from_env(site).runbook_dirs, site)
-    except (FileNotFoundError, RunbookError, BindError, UsageError) as exc:
-        print(f"triage console: {exc}", file=sys.stderr)
-        return 2
+    except (FileNotFoundError, RunbookError, BindError) as exc:
+        raise UsageError(str(exc)) from exc
     print(f"triage console: {HINT}.", flush=True)
     for line in group_lines(named_groups(catalogue, site), groups):
         print(line, flush=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,8 @@ from bot.cli.startup import imports_done
 
 if TYPE_CHECKING:
     from bot.app.build import Bot
+    from bot.store import Store
+    from bot.store.health import StoreHealth
 
 
 def add(subparsers: Any) -> None:
@@ -41,14 +42,15 @@ def handle(args: argparse.Namespace) -> int:
     from bot import redact
     from bot.app.build import build_bot
     from bot.app.settings import BotSettings
-    from bot.cli.run import UsageError
+    from bot.errors import UsageError
     from bot.runbooks.binding import BindError
     from bot.runbooks.catalogue import Catalogue
     from bot.runbooks.issues import RunbookError
     from bot.runbooks.loader import load_site
     from bot.slack.config import ConfigError, SlackConfig
     from bot.slack.server import serve_http, serve_socket
-    from bot.store import SqliteStore, StoreUnavailable
+    from bot.store import StoreUnavailable, open_store
+    from bot.store.health import StoreHealth
 
     _import_check_libraries()
     imports_done()
@@ -58,19 +60,21 @@ def handle(args: argparse.Namespace) -> int:
         redact.install(redact.Redactor.from_env(site.secrets))
         settings = BotSettings.from_env(site)
         catalogue = Catalogue.load(settings.runbook_dirs, site)
-    except (ConfigError, RunbookError, BindError, UsageError) as exc:
-        print(f"triage serve: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, RunbookError, BindError) as exc:
+        raise UsageError(str(exc)) from exc
     try:
-        store = SqliteStore(settings.db)
+        # A SQLite file that cannot be opened is a setting to fix (exit 2); a
+        # PostgreSQL server that does not answer is waited for while serving.
+        store = open_store(settings.db)
     except StoreUnavailable as exc:
         # One clear line and a distinct exit code, not a traceback on every
         # restart (a crash loop on ECS that says nothing).
-        print(f"triage serve: {exc} (set TRIAGE_DB to a writable file)", file=sys.stderr)
-        return 2
+        raise UsageError(f"{exc} (set TRIAGE_DB to a writable file)") from exc
     bot = build_bot(settings, slack=config, store=store, catalogue=catalogue)
+    health = StoreHealth(store)
     where = {
-        "host": args.host, "port": args.port, "webhooks": bot.webhooks, "metrics": bot.metrics
+        "host": args.host, "port": args.port, "webhooks": bot.webhooks, "metrics": bot.metrics,
+        "health": health,
     }  # fmt: skip
     # SIGINT and SIGTERM end either cleanly (both serve_* handle them).
     serving = (
@@ -81,27 +85,38 @@ def handle(args: argparse.Namespace) -> int:
         else serve_http(bot.app, **where)
     )
     try:
-        asyncio.run(_with_repair(serving, bot))
+        asyncio.run(_with_repair(serving, bot, store, health))
     except KeyboardInterrupt:
         return 0
-    finally:
-        store.close()
     return 0
 
 
-async def _with_repair(serving: Coroutine[Any, Any, None], bot: Bot) -> None:
-    """Serve, and meanwhile repair what a killed predecessor left halfway."""
+async def _with_repair(
+    serving: Coroutine[Any, Any, None], bot: Bot, store: Store, health: StoreHealth
+) -> None:
+    """Serve at once (/healthz answers, and says so, while the store does
+    not); once the store answers (PostgreSQL: pool open, schema migrated),
+    repair what a killed predecessor left halfway and start the jobs."""
     from bot.checks import vantage
     from bot.slack import recovery
+    from bot.store import select as store_select
 
-    repair = asyncio.create_task(recovery.repair(bot.autotriage))
-    bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is configured
+    server = asyncio.create_task(serving)
+    connecting = asyncio.create_task(store_select.connect(store))
+    jobs: list[asyncio.Task[Any]] = []
     try:
-        await serving
+        await asyncio.wait({server, connecting}, return_when=asyncio.FIRST_COMPLETED)
+        if not server.done():
+            await health.check()  # /readyz says so now, not at the next period
+            jobs.append(asyncio.create_task(recovery.keep_repairing(bot.autotriage)))
+            bot.autotriage.resolutions.start()  # open incidents' alerts, if Alertmanager is set
+        await server
     finally:
-        repair.cancel()
+        for task in [connecting, *jobs]:
+            task.cancel()
         await bot.autotriage.resolutions.stop()
         await vantage.aclose_clients()  # the checks' shared HTTP clients
+        await store.aclose()
 
 
 def _has_app_token() -> bool:

@@ -34,7 +34,9 @@ def local_slack(catalogue: Catalogue, site: SiteConfig, db: Path) -> Iterator[Ch
         post_interval=0.0,
         edit_interval=0.0,
     )
-    bot = build_bot(BotSettings(site=site, db=db), slack=config, store=store, catalogue=catalogue)
+    bot = build_bot(
+        BotSettings(site=site, db=str(db)), slack=config, store=store, catalogue=catalogue
+    )
     try:
         yield Chat(bot.app, recorder, secret)
     finally:

@@ -10,9 +10,10 @@ reference that is kept in the store, so a click after a restart finds it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,8 +27,9 @@ from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
-from bot.store import Incident, SqliteStore
+from bot.store import Incident, SqliteStore, Store
 from bot.store.aio import AsyncStore
+from bot.store.snapshot import snapshot
 from bot.timeline import render as render_timeline
 from bot.timeline.build import timeline as build_timeline
 from bot.timeline.postmortem import postmortem as build_postmortem
@@ -48,13 +50,13 @@ class IncidentService:
     def __init__(
         self,
         catalogue: Catalogue,
-        store: SqliteStore | AsyncStore,
+        store: SqliteStore | Store,
         presenter: Presenter,
         settings: Settings,
     ) -> None:
         self.catalogue = catalogue
         # Off the event loop: a locked store file must not stall acks.
-        self.store = store if isinstance(store, AsyncStore) else AsyncStore(store)
+        self.store: Store = AsyncStore(store) if isinstance(store, SqliteStore) else store
         self.presenter = presenter
         self.settings = settings
         # Told of every finished check (the composition root hangs the metrics here).
@@ -80,12 +82,16 @@ class IncidentService:
         """Open an incident: shown with its header and first step, or, for an
         alert (`unattended`), only recorded: `triage` shows it as it runs."""
         binding = self.catalogue.bindings[runbook]
+        if unattended:
+            incident, _ = await self.open_outage(
+                channel=channel, target=target, runbook=runbook, actor=actor,
+                thread_ts=thread_ts, alert=alert,
+            )  # fmt: skip
+            return incident
         incident = await self.store.open_incident(
             channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
             opened_by=actor.user, thread_ts=thread_ts, alert=alert,
         )  # fmt: skip
-        if unattended:
-            return incident
         at = await self.presenter.header(
             incident, views.target_view(binding, target), await self.progress(incident), at=None
         )
@@ -97,19 +103,54 @@ class IncidentService:
             await self._post_step(await self.store.incident(incident.id), first)
         return await self.store.incident(incident.id)
 
+    async def open_outage(
+        self,
+        *,
+        channel: str,
+        target: str,
+        runbook: str,
+        actor: Actor,
+        thread_ts: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> tuple[Incident, bool]:
+        """An alert's incident, recorded only (`triage` shows it): the open
+        one for this outage if there is one, else a new one. The database
+        decides between replicas given the same alert; True if this call
+        opened it."""
+        binding = self.catalogue.bindings[runbook]
+        return await self.store.open_outage(
+            channel=channel, runbook=runbook, target=target, variables=dict(binding.vars),
+            opened_by=actor.user, thread_ts=thread_ts, alert=alert,
+        )  # fmt: skip
+
     # Running: the one path from the engine to the store
 
-    async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult:
+    async def run_step(self, incident_id: int, step_id: str, actor: Actor) -> StepResult | None:
+        """The step's result; None if it is running already (another click,
+        on this replica or another)."""
         incident = await self.store.incident(incident_id)
         binding, step = self._step(incident, step_id)
         at = actor.message or await self._step_message(incident, step)
         view = views.step_view(binding, incident, step)
         # Recorded before it starts: a run cut short by a restart is shown as
         # such, with its Run button back, at start-up (bot.slack.recovery).
-        work = await self.store.start_work(
+        # One run of a step at a time, whichever replica the click reached.
+        work = await self.store.start_run(
             "step", incident.id, key=step.id, actor=actor.user, request_id=actor.request_id,
             params={"ts": at},
         )  # fmt: skip
+        if work is None:
+            log.info("step %s of incident %d is already running", step.id, incident.id)
+            return None
+        async with _finished_if_cut(self.store, work, "failed"):
+            return await self._run_step(
+                incident, binding, step, view, at=at, actor=actor, work=work
+            )
+
+    async def _run_step(
+        self, incident: Incident, binding: Binding, step: Step, view: StepView, *,
+        at: str, actor: Actor, work: int,
+    ) -> StepResult:  # fmt: skip
         try:
             await self.presenter.step(incident, view, Running(), at=at)
         except Exception:  # "running" is a courtesy; the run itself must happen
@@ -135,22 +176,42 @@ class IncidentService:
             for s in binding.runbook.steps
             if s.id not in done and step_applies(s, incident.target)
         ]
-        result, records = await self._run_all(
-            incident, actor, "run_all", {"steps": remaining}, steps=remaining
+        # Recorded, and one at a time: a replica killed halfway leaves it
+        # unfinished, and a live one runs it again (bot.slack.recovery).
+        work = await self.store.start_run(
+            "run_all", incident.id, key="", actor=actor.user, request_id=actor.request_id
         )
+        if work is None:
+            log.info("run all of incident %d is already running", incident.id)
+            return
+        async with _finished_if_cut(self.store, work, "failed"):
+            result, records = await self._run_all(
+                incident, actor, "run_all", {"steps": remaining}, steps=remaining
+            )
+        await self.store.finish_work(work, result.status)
         await self.presenter.run_all_summary(incident, result, by=actor.user)
         await self.refresh_header(incident.id)
         await self._charts(incident, records)
 
-    async def triage(self, incident: Incident) -> str:
+    async def triage(self, incident: Incident) -> str | None:
         """Unattended (an alert's): show the header running, run every
         check, then show the findings. Recorded as work before it starts and
         finished after, so a triage cut short is run again: by the target's
-        next alert, or at start-up (bot.slack.recovery). Returns its status."""
-        work = await self.store.start_work(
-            "triage", incident.id, actor=incident.opened_by,
+        next alert, or at start-up (bot.slack.recovery). Returns its status;
+        None if it is being run already (by this replica or another)."""
+        work = await self.store.start_run(
+            "triage", incident.id, key="", actor=incident.opened_by,
             request_id=f"auto-{incident.id}", params={"target": incident.target},
         )  # fmt: skip
+        if work is None:
+            log.info("incident %d is being triaged already", incident.id)
+            return None
+        # Finished as cut short: the next alert runs it again (an unfinished
+        # run would read as still running).
+        async with _finished_if_cut(self.store, work, "interrupted"):
+            return await self._triage(incident, work)
+
+    async def _triage(self, incident: Incident, work: int) -> str:
         binding = self.catalogue.bindings[incident.runbook]
         progress = replace(await self.progress(incident), running=True)
         header = incident.step_messages.get(HEADER)
@@ -285,7 +346,7 @@ class IncidentService:
 
     async def timeline(self, incident_id: int, actor: Actor) -> None:
         """The incident's story so far (bot.timeline), as a file in the thread."""
-        told = await self.store.call(build_timeline, self.store.sync, incident_id)
+        told = build_timeline(await snapshot(self.store, incident_id), incident_id)
         incident = await self.store.incident(incident_id)
         await self.presenter.file(
             incident, filename=f"incident-{incident.id}-timeline.md",
@@ -328,7 +389,7 @@ class IncidentService:
                 return
             incident = await self.store.incident(incident_id)
             binding = self.catalogue.bindings[incident.runbook]
-            draft = await self.store.call(build_postmortem, self.store.sync, binding, incident.id)
+            draft = build_postmortem(await snapshot(self.store, incident.id), binding, incident.id)
             await self.presenter.file(
                 incident, filename=f"incident-{incident.id}-postmortem.md", content=draft,
                 title=f"Incident {incident.id}: postmortem draft",
@@ -359,7 +420,9 @@ class IncidentService:
 
     async def progress(self, incident: Incident) -> Progress:
         binding = self.catalogue.bindings[incident.runbook]
-        return await self.store.call(views.progress, binding, self.store.sync, incident)
+        runs = await self.store.latest_runs(incident.id)
+        alerts = await self.store.alerts_of(incident.id)
+        return views.progress(binding, incident, runs, alerts)
 
     def _step(self, incident: Incident, step_id: str) -> tuple[Binding, Step]:
         binding = self.catalogue.bindings[incident.runbook]
@@ -410,3 +473,15 @@ def _also(
         then(runbook, target, run)
 
     return told
+
+
+@contextlib.asynccontextmanager
+async def _finished_if_cut(store: Store, work: int, outcome: str) -> AsyncIterator[None]:
+    """A run that raises is finished as `outcome`, not left "running": the
+    next click (or alert) may run it again. The error still propagates."""
+    try:
+        yield
+    except Exception:
+        with contextlib.suppress(Exception):
+            await store.finish_work(work, outcome)
+        raise

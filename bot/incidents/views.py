@@ -4,6 +4,7 @@ The header and a step's message are both drawn from StepRecords."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.engine.conclude import render_manual
@@ -11,7 +12,7 @@ from bot.engine.results import ManualView
 from bot.incidents.records import StepRecord
 from bot.runbooks.binding import Binding
 from bot.runbooks.schema import Step
-from bot.store import Incident, SqliteStore
+from bot.store import AlertBinding, Incident, StepRun
 
 # The escalation's answer buttons carry this in place of a step id (the
 # schema reserves it: no step may take it); also its message's name.
@@ -117,23 +118,27 @@ def escalation_view(binding: Binding, incident: Incident) -> EscalationView:
     )
 
 
-def records(store: SqliteStore, incident_id: int) -> dict[str, StepRecord]:
+def records(runs: Mapping[str, StepRun]) -> dict[str, StepRecord]:
     """Each step's latest run, typed (the one reader of stored results)."""
-    return {
-        step: StepRecord.from_json(run.result)
-        for step, run in store.latest_runs(incident_id).items()
-    }
+    return {step: StepRecord.from_json(run.result) for step, run in runs.items()}
 
 
-def progress(binding: Binding, store: SqliteStore, incident: Incident) -> Progress:
+def progress(
+    binding: Binding,
+    incident: Incident,
+    runs: Mapping[str, StepRun],
+    bindings: Sequence[AlertBinding],
+) -> Progress:
+    """The header's view from what the store holds (read by the caller, so
+    that this stays a pure function over either store)."""
     alerts = [
         f"🔔 {a.name} ({a.source}): {a.status}" + (f", {a.times} times" if a.times > 1 else "")
-        for a in store.alerts_of(incident.id)
+        for a in bindings
     ]
     return Progress(
         incident_id=incident.id,
         total_steps=len(binding.runbook.steps),
-        runs=records(store, incident.id),
+        runs=records(runs),
         status=incident.status,
         opened_by=incident.opened_by,
         resolved_by=incident.resolved_by,

@@ -29,7 +29,7 @@ from bot.slack.config import SlackConfig
 from bot.slack.escalation import EscalationActions
 from bot.slack.poster import Poster
 from bot.slack.presenter import slack_incidents
-from bot.store import SqliteStore
+from bot.store import SqliteStore, Store
 
 
 class AnyServerErrorRetryHandler(AsyncServerErrorRetryHandler):
@@ -75,7 +75,7 @@ def web_client(config: SlackConfig, metrics: Metrics) -> AsyncWebClient:
 def build(
     config: SlackConfig,
     catalogue: Catalogue,
-    store: SqliteStore,
+    store: SqliteStore | Store,
     settings: Settings,
     *,
     alerts: AlertsConfig | None = None,

@@ -30,12 +30,15 @@ from bot.slack.mrkdwn import escape
 from bot.slack.poster import Poster
 from bot.slack.resolutions import Resolutions
 from bot.store import Incident
-from bot.store.aio import AsyncStore
 from bot.store.models import AlertBinding
+from bot.store.protocol import Store
 
 Path = Literal["webhook", "slack"]
 
 log = logging.getLogger(__name__)
+# On a shared store, an incident whose header is this late is not being
+# posted by the replica that opened it (dead, or its Slack call failed).
+STALL_GRACE_S = 30.0
 
 
 class AutoTriage:
@@ -174,7 +177,8 @@ class AutoTriage:
             incident = await store.open_incident_for(runbook, target)
             opened = incident is None or await self._stalled(incident)
             if incident is None:
-                incident = await self._open(alert, runbook, target, channel, message_ts)
+                # The database decides between replicas given the same alert.
+                incident, opened = await self._open(alert, runbook, target, channel, message_ts)
             elif opened:
                 log.warning("incident %d's triage never finished; this alert runs it", incident.id)
             if opened:
@@ -224,7 +228,10 @@ class AutoTriage:
         if incident.id in self._running:
             return False
         if "header" not in incident.step_messages:
-            return True
+            # On a store replicas share, the one that opened it may be
+            # posting the header right now: stalled only once that is late.
+            store = self.incidents.store
+            return not store.shared or time.time() - incident.opened_at > STALL_GRACE_S
         return await self.incidents.store.last_unfinished("triage", incident.id, "") is not None
 
     def _due(self, noted_at: float | None) -> bool:
@@ -232,11 +239,12 @@ class AutoTriage:
 
     async def _open(
         self, alert: Alert, runbook: str, target: str, channel: str, ts: str
-    ) -> Incident:
-        """Recorded only: its triage shows it (the header, running)."""
-        return await self.incidents.open(
+    ) -> tuple[Incident, bool]:
+        """Recorded only: its triage shows it (the header, running). The
+        database decides between replicas given the same alert."""
+        return await self.incidents.open_outage(
             channel=channel, runbook=runbook, target=target, thread_ts=ts or None,
-            actor=Actor(f"alert:{alert.source}", ""), alert=_alert_scope(alert), unattended=True,
+            actor=Actor(f"alert:{alert.source}", ""), alert=_alert_scope(alert),
         )  # fmt: skip
 
     async def _triage(self, incident: Incident) -> None:
@@ -342,7 +350,7 @@ class AutoTriage:
         return str(response.get("permalink") or "") or None
 
 
-async def _note(store: AsyncStore, incident_id: int, alert: Alert, times: int) -> None:
+async def _note(store: Store, incident_id: int, alert: Alert, times: int) -> None:
     """The alert's source time for the incident's timeline (bot.timeline):
     the alerts table keeps only receive times and a count."""
     kind = "alert_resolved" if not times else "alert_fired" if times == 1 else "alert_repeated"

@@ -19,12 +19,12 @@ from bot.runbooks.binding import Binding
 from bot.slack.mrkdwn import escape
 from bot.slack.poster import Poster
 from bot.store import Incident
-from bot.store.aio import AsyncStore
+from bot.store.protocol import Store
 
 log = logging.getLogger(__name__)
 
 
-async def alert_start(store: AsyncStore, incident: Incident) -> float | None:
+async def alert_start(store: Store, incident: Incident) -> float | None:
     """The source's start of the incident's first alert, else its receive time."""
     fired = [e for e in await store.events_of(incident.id) if e.kind == "alert_fired"]
     if fired and fired[0].source_at is not None:
@@ -34,7 +34,7 @@ async def alert_start(store: AsyncStore, incident: Incident) -> float | None:
 
 
 async def post_charts(
-    store: AsyncStore,
+    store: Store,
     poster: Poster,
     vantage: VantageSettings,
     incident: Incident,

@@ -15,7 +15,7 @@ from slack_bolt.response import BoltResponse
 from bot.incidents.service import IncidentService
 from bot.slack.autotriage import AutoTriage
 from bot.slack.escalation import EscalationActions
-from bot.store.aio import AsyncStore
+from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 # Slack wants an answer within 3 s. A store that cannot say within this
@@ -54,22 +54,54 @@ def register(
         try:
             response = await next()
         except BaseException:
-            await incidents.store.release(key)
+            await _settle(incidents.store.release(key), wait=claimed is not None)
             raise
         if response is not None and response.status >= 400:
-            await incidents.store.release(key)
+            await _settle(incidents.store.release(key), wait=claimed is not None)
         else:
-            await incidents.store.finish_claim(key)
+            await _settle(incidents.store.finish_claim(key), wait=claimed is not None)
         return response
 
     app.middleware(inject)
     app.middleware(drop_retries)
 
 
-async def _claim(store: AsyncStore, key: str) -> bool | None:
-    """True: ours to handle; False: a repeat; None: the store did not answer in time."""
-    try:
-        return await asyncio.wait_for(store.claim(key), CLAIM_WAIT_S)
-    except TimeoutError:
+async def _claim(store: Store, key: str) -> bool | None:
+    """True: ours to handle; False: a repeat; None: the store did not answer
+    in time (or at all). Not cancelled when late: cancelling a call on a
+    hung network can itself hang, and the ack must not wait for it."""
+    task = asyncio.ensure_future(store.claim(key))
+    done, _ = await asyncio.wait({task}, timeout=CLAIM_WAIT_S)
+    if not done:
+        _keep(task)
         log.warning("the store is slow (locked?): handling %s without the duplicate check", key)
         return None
+    try:
+        return task.result()
+    except StoreUnavailable as exc:  # the handler meets it too, and says so in Slack
+        log.warning("no duplicate check for %s: %s", key, exc)
+        return None
+
+
+async def _settle(call: Awaitable[None], *, wait: bool) -> None:
+    """Mark a delivery done (or give it back): awaited when the store
+    answered the claim; in the background when it did not, so a slow or
+    unreachable store never holds up Slack's ack."""
+    if wait:
+        await call
+    else:
+        _keep(asyncio.ensure_future(call))
+
+
+_pending: set[asyncio.Future[Any]] = set()
+
+
+def _keep(task: asyncio.Future[Any]) -> None:
+    _pending.add(task)
+    task.add_done_callback(_done)
+
+
+def _done(task: asyncio.Future[Any]) -> None:
+    _pending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a late store call failed: %s", task.exception())

@@ -4,7 +4,9 @@ chat.postMessage allows about one message per second per channel, and a
 message edited many times a second is throttled too. Posts wait their turn
 per channel and edits per message, so bursts are spread out rather than
 refused. (A 429 that still happens is waited out by the Web client's
-RateLimitErrorRetryHandler.)
+RateLimitErrorRetryHandler.) Replicas sharing a PostgreSQL store take
+turns per channel through it (SharedPace): the budget is the channel's, not
+each process's.
 
 Everything goes out redacted (`bot.redact`): text, blocks and file content,
 so that a secret in a check's output or an AWS error never reaches Slack.
@@ -21,6 +23,8 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.redact import Redactor, active
+from bot.store import StoreUnavailable
+from bot.store.protocol import Store
 
 
 class Pace:
@@ -45,6 +49,30 @@ class Pace:
                 self._next[key] = self._clock() + self.interval
 
 
+class SharedPace:
+    """One post per `interval` seconds for each channel across every replica:
+    each turn books the next free slot in the store (Store.reserve), so
+    three replicas posting to one channel keep Slack's pace together. A
+    store that does not answer falls back to this process's own pace."""
+
+    def __init__(self, store: Store, interval: float) -> None:
+        self.store = store
+        self.interval = interval
+        self._local = Pace(interval)
+
+    @asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        try:
+            wait = await self.store.reserve(f"post:{key}", interval=self.interval)
+        except StoreUnavailable:
+            async with self._local.turn(key):
+                yield
+            return
+        if wait > 0:
+            await asyncio.sleep(wait)  # until the booked slot, not a wait on a condition
+        yield
+
+
 class Poster:
     def __init__(
         self,
@@ -56,8 +84,12 @@ class Poster:
     ) -> None:
         self.client = client
         self.redactor = redactor or active()
-        self._posts = Pace(post_interval)
+        self._posts: Pace | SharedPace = Pace(post_interval)
         self._edits = Pace(edit_interval)
+
+    def share_pace(self, store: Store) -> None:
+        """Pace posts per channel with the other replicas of `store`."""
+        self._posts = SharedPace(store, self._posts.interval)
 
     async def post(
         self, channel: str, *, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None

@@ -16,14 +16,14 @@ from bot.runbooks.catalogue import Catalogue
 from bot.slack import render
 from bot.slack.charts import post_charts
 from bot.slack.poster import Poster
-from bot.store import Incident, SqliteStore
+from bot.store import Incident, SqliteStore, Store
 from bot.store.aio import AsyncStore
 
 Blocks = render.Blocks
 
 
 class SlackPresenter:
-    def __init__(self, poster: Poster, store: AsyncStore, vantage: VantageSettings) -> None:
+    def __init__(self, poster: Poster, store: Store, vantage: VantageSettings) -> None:
         self.poster = poster
         self.store = store  # read only: when the incident's alert fired, for charts
         self.vantage = vantage
@@ -80,9 +80,11 @@ class SlackPresenter:
 
 
 def slack_incidents(
-    catalogue: Catalogue, store: SqliteStore | AsyncStore, poster: Poster, settings: Settings
+    catalogue: Catalogue, store: SqliteStore | Store, poster: Poster, settings: Settings
 ) -> IncidentService:
     """The incident service shown in Slack through `poster`."""
-    shared = store if isinstance(store, AsyncStore) else AsyncStore(store)
+    shared: Store = AsyncStore(store) if isinstance(store, SqliteStore) else store
+    if shared.shared:  # replicas keep one posting pace per channel, in the store
+        poster.share_pace(shared)
     presenter = SlackPresenter(poster, shared, settings.vantage)
     return IncidentService(catalogue, shared, presenter, settings)

@@ -5,6 +5,7 @@ thread, so nothing stays "running" forever.
   thread says the run did not finish;
 - an auto-triage: run again (its checks are read-only), header and all;
   so is an incident an alert opened whose header was never posted;
+- a Run all: run again for whoever asked (the steps it recorded stay);
 - an escalation action: the thread is told what was started, by whom, what
   the service's state is now, with the action's button to finish it (the
   same confirmation, allow list and approval as any run; a restart picks up
@@ -16,8 +17,10 @@ second restart does not tell it twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -27,15 +30,17 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from bot.actions.plan import plan_for
 from bot.actions.run import ActionFailed, read_state
 from bot.incidents.presenter import Pending
-from bot.incidents.service import IncidentService
+from bot.incidents.service import Actor, IncidentService
 from bot.slack import render, render_actions
-from bot.slack.autotriage import AutoTriage
+from bot.slack.autotriage import STALL_GRACE_S, AutoTriage
 from bot.slack.mrkdwn import cut, escape, mention
 from bot.slack.poster import Poster
 from bot.store import Incident, Work
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "interrupted"
+# How often replicas sharing a store look for work a dead one left.
+REPAIR_EVERY_S = 5.0
 
 
 async def repair(autotriage: AutoTriage) -> Counter[str]:
@@ -50,6 +55,8 @@ async def repair(autotriage: AutoTriage) -> Counter[str]:
                 await _step(incidents, poster, incident, work)
             elif work.kind == "triage":
                 await autotriage.retriage(incident.id)
+            elif work.kind == "run_all":
+                await _run_all(incidents, incident, work)
             else:
                 await _action(incidents, poster, incident, work)
             repaired[work.kind] += 1
@@ -57,6 +64,8 @@ async def repair(autotriage: AutoTriage) -> Counter[str]:
             log.exception("could not repair %s work %d", work.kind, work.id)
     for incident_id in await incidents.store.headless_alert_incidents():
         try:
+            if incidents.store.shared and not await _late(incidents, incident_id):
+                continue  # the live replica that opened it may be posting its header now
             await autotriage.retriage(incident_id)
             repaired["headless"] += 1
         except Exception:
@@ -64,6 +73,37 @@ async def repair(autotriage: AutoTriage) -> Counter[str]:
     if repaired:
         log.warning("repaired work a previous process left unfinished: %s", dict(repaired))
     return repaired
+
+
+async def keep_repairing(autotriage: AutoTriage, *, every: float = REPAIR_EVERY_S) -> None:
+    """Repair at start-up; on a store several replicas share, again every
+    `every` seconds, by whichever replica holds the lease: work of a
+    replica that died (kill -9, a lost host) is finished by the others,
+    with no restart needed."""
+    store = autotriage.incidents.store
+    if not store.shared:
+        await repair(autotriage)
+        return
+    while True:
+        try:
+            if await store.lease("repair", ttl=every * 3):
+                await repair(autotriage)
+        except Exception:  # the store unreachable for a while: try again later
+            log.warning("could not look for unfinished work", exc_info=True)
+        await asyncio.sleep(every)  # the sweep's pace, not a wait on a condition
+
+
+async def _late(incidents: IncidentService, incident_id: int) -> bool:
+    incident = await incidents.store.incident(incident_id)
+    return time.time() - incident.opened_at > STALL_GRACE_S
+
+
+async def _run_all(incidents: IncidentService, incident: Incident, work: Work) -> None:
+    """Run all again, for whoever asked: its checks are read-only, and the
+    steps that did record a run are not run twice."""
+    if incident.status != "open":
+        return
+    await incidents.run_all(incident.id, Actor(work.actor, work.request_id))
 
 
 async def _step(incidents: IncidentService, poster: Poster, incident: Incident, work: Work) -> None:

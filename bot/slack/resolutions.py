@@ -75,6 +75,10 @@ class Resolutions:
         while True:
             await asyncio.sleep(self.interval)  # the poll's pace, not a wait on a condition
             try:
+                store = self._autotriage.incidents.store
+                # Replicas sharing a store: one asks, the lease's holder.
+                if store.shared and not await store.lease("resolutions", ttl=self.interval * 3):
+                    continue
                 if not await self.once():
                     return  # nothing open; the next incident starts it again
             except Exception:  # one bad round must not end the watching

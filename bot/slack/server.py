@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.slack import http_limits, verify
 from bot.slack.webhooks import Webhooks
+from bot.store.health import StoreHealth
 
 EVENTS_PATH = "/slack/events"
 # Seconds between Socket Mode pings (SLACK_SOCKET_PING_INTERVAL).
@@ -30,6 +31,7 @@ def http_app(
     busy: set[RequestHandler] | None = None,
     body_timeout: float = http_limits.Limits.body_timeout,
     max_body: int = http_limits.Limits.max_body,
+    health: StoreHealth | None = None,
 ) -> web.Application:
     """Slack's commands, events and interactivity on /slack/events (HTTP
     mode only); /healthz for load balancers; /metrics for Prometheus;
@@ -44,7 +46,10 @@ def http_app(
         web_app.middlewares.append(verify.middleware(_signing_secret(app), EVENTS_PATH))
         bolt = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=app)
         web_app.router.add_post(EVENTS_PATH, bolt.handle_post_requests)
-    web_app.router.add_get("/healthz", _healthz)
+    web_app.router.add_get("/healthz", _health(health, ready=False))
+    web_app.router.add_get("/readyz", _health(health, ready=True))
+    if health is not None:
+        web_app.cleanup_ctx.append(_watching(health))
     if metrics is not None:
         web_app.router.add_get("/metrics", _exposition(metrics))
     if webhooks is not None:
@@ -58,8 +63,32 @@ def _signing_secret(app: AsyncApp) -> str:
     return str(getattr(app, "_signing_secret", "") or "")
 
 
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
+def _health(
+    health: StoreHealth | None, *, ready: bool
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """/healthz: the process answers (200 always, so a store outage never
+    gets a task killed) and says whether the store does and, in Socket Mode,
+    whether its WebSocket to Slack is open, from the last background check
+    (never waiting on either). /readyz: 503 while either is down, so a load
+    balancer sends Slack elsewhere."""
+
+    async def answer(request: web.Request) -> web.Response:
+        if health is None:
+            return web.json_response({"ok": True})
+        status = 503 if ready and not health.ready else 200
+        return web.json_response(health.report(), status=status)
+
+    return answer
+
+
+def _watching(health: StoreHealth) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The store's health is checked in the background while the server runs."""
+
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        async with health.watching():
+            yield
+
+    return context
 
 
 def _exposition(metrics: Metrics) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -77,12 +106,15 @@ async def start_http(
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
     bounds: http_limits.Limits = http_limits.DEFAULT,
+    health: StoreHealth | None = None,
 ) -> tuple[web.AppRunner, int]:
     """Serve until the runner is cleaned up; port 0 picks a free port.
     Slow clients are bounded (header and body timeouts, a connection cap
     that closes the oldest idle connection first): see bot/slack/http_limits.py."""
     busy: set[RequestHandler] = set()
-    web_app = http_app(app, webhooks, metrics, busy=busy, body_timeout=bounds.body_timeout)
+    web_app = http_app(
+        app, webhooks, metrics, busy=busy, body_timeout=bounds.body_timeout, health=health
+    )
     runner = web.AppRunner(web_app, **http_limits.runner_options(bounds))
     await runner.setup()
     site = http_limits.CappedSite(runner, host, port, cap=bounds.max_connections, busy=busy)
@@ -97,11 +129,14 @@ async def serve_http(
     port: int,
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
+    health: StoreHealth | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM (ECS stops a task with SIGTERM), then
     close the HTTP server."""
     stop = _stop_on_signals()
-    runner, bound = await start_http(app, host=host, port=port, webhooks=webhooks, metrics=metrics)
+    runner, bound = await start_http(
+        app, host=host, port=port, webhooks=webhooks, metrics=metrics, health=health
+    )
     print(f"triage: listening on http://{host}:{bound}{EVENTS_PATH}", flush=True)
     try:
         await stop.wait()
@@ -130,12 +165,17 @@ async def serve_socket(
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
     ping_interval: float = DEFAULT_PING_INTERVAL,
+    health: StoreHealth | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM, then close the WebSocket, the handler's
     and the Web client's sessions and the HTTP server, in that order."""
     stop = _stop_on_signals()
-    runner, bound = await start_http(None, host=host, port=port, webhooks=webhooks, metrics=metrics)
+    runner, bound = await start_http(
+        None, host=host, port=port, webhooks=webhooks, metrics=metrics, health=health
+    )
     handler = socket_handler(app, app_token=app_token, ping_interval=ping_interval)
+    if health is not None:
+        health.slack = handler.client.is_connected
     print(f"triage: Socket Mode; /healthz and /metrics on http://{host}:{bound}", flush=True)
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]

@@ -1,4 +1,5 @@
-"""Incidents, step runs and the audit log (SQLite by default)."""
+"""Incidents, step runs and the audit log: a SQLite file by default, or a
+PostgreSQL database shared by several replicas (TRIAGE_DB=postgresql://...)."""
 
 from bot.store.connection import StoreUnavailable
 from bot.store.models import (
@@ -10,7 +11,17 @@ from bot.store.models import (
     TimelineEvent,
     Work,
 )
+from bot.store.protocol import Store
 from bot.store.sqlite import SqliteStore, default_path
+
+
+def open_store(where: str | None = None) -> Store:
+    """The store TRIAGE_DB (or `where`) names: a SQLite file, the default,
+    or a postgresql:// URL. Imported lazily: psycopg only when asked."""
+    from bot.store.select import open_store as opened  # noqa: PLC0415 (psycopg on demand)
+
+    return opened(where)
+
 
 __all__ = [
     "AlertBinding",
@@ -19,8 +30,10 @@ __all__ = [
     "Incident",
     "SqliteStore",
     "StepRun",
+    "Store",
     "StoreUnavailable",
     "TimelineEvent",
     "Work",
     "default_path",
+    "open_store",
 ]

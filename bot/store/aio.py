@@ -2,13 +2,14 @@
 its own, so that a slow or locked database file never holds up the event
 loop (acks to Slack, /healthz, checks in flight keep going while a write
 waits for a lock). One thread also means one writer, which is what SQLite
-wants. A PostgreSQL store would implement the same coroutines with an
-async driver instead."""
+wants. bot.store.postgres implements the same coroutines (bot.store.protocol
+.Store) with an async driver instead."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
@@ -38,6 +39,10 @@ class AsyncStore:
     def owner(self) -> str:
         return self.sync.owner
 
+    @property
+    def shared(self) -> bool:
+        return False  # one process per SQLite file
+
     async def call(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, functools.partial(call, *args, **kwargs))
@@ -45,6 +50,15 @@ class AsyncStore:
     def close(self) -> None:
         self._thread.shutdown(wait=True)
         self.sync.close()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
+    async def ping(self) -> None:
+        """Read the file on a connection of its own, off the store's thread:
+        a write waiting out another process's lock there must not read as an
+        unreachable store (WAL readers are not blocked by writers)."""
+        await asyncio.to_thread(_read, self.sync.path)
 
     # Incidents
 
@@ -61,6 +75,22 @@ class AsyncStore:
     ) -> Incident:
         return await self.call(
             self.sync.open_incident, channel=channel, runbook=runbook, target=target,
+            variables=variables, opened_by=opened_by, thread_ts=thread_ts, alert=alert,
+        )  # fmt: skip
+
+    async def open_outage(
+        self,
+        *,
+        channel: str,
+        runbook: str,
+        target: str,
+        variables: dict[str, Any],
+        opened_by: str,
+        thread_ts: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> tuple[Incident, bool]:
+        return await self.call(
+            self.sync.open_outage, channel=channel, runbook=runbook, target=target,
             variables=variables, opened_by=opened_by, thread_ts=thread_ts, alert=alert,
         )  # fmt: skip
 
@@ -193,6 +223,12 @@ class AsyncStore:
     async def release(self, key: str) -> None:
         await self.call(self.sync.release, key)
 
+    async def lease(self, name: str, *, ttl: float) -> bool:
+        return await self.call(self.sync.lease, name, ttl=ttl)
+
+    async def reserve(self, key: str, *, interval: float) -> float:
+        return await self.call(self.sync.reserve, key, interval=interval)
+
     async def start_work(
         self,
         kind: WorkKind,
@@ -208,6 +244,21 @@ class AsyncStore:
             key=key, actor=actor, request_id=request_id, params=params,
         )  # fmt: skip
 
+    async def start_run(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int | None:
+        return await self.call(
+            self.sync.start_run, kind, incident_id,
+            key=key, actor=actor, request_id=request_id, params=params,
+        )  # fmt: skip
+
     async def note_work(self, work_id: int, params: dict[str, Any]) -> None:
         await self.call(self.sync.note_work, work_id, params)
 
@@ -219,3 +270,11 @@ class AsyncStore:
 
     async def last_unfinished(self, kind: WorkKind, incident_id: int, key: str) -> Work | None:
         return await self.call(self.sync.last_unfinished, kind, incident_id, key)
+
+
+def _read(path: str) -> None:
+    db = sqlite3.connect(path, timeout=1.0)
+    try:
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    finally:
+        db.close()

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.store import migrations
 from bot.store.schema import ADDED_COLUMNS, SCHEMA
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class _Result:
         return iter(self._rows)
 
 
-class _Guarded:
+class Guarded:
     """The one sqlite3 connection, used by one thread at a time.
 
     The store runs on its own thread (bot.store.aio), but a shutdown closes
@@ -107,7 +108,7 @@ class Connection:
                 self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
             )
             db.row_factory = sqlite3.Row
-            self._db = _Guarded(db, self._lock)
+            self._db = Guarded(db, self._lock)
             self._db.execute("PRAGMA journal_mode=WAL")
             # With WAL, NORMAL syncs at checkpoints instead of on every
             # commit. A crash of the bot loses nothing; only a power loss can
@@ -115,6 +116,7 @@ class Connection:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._retrying(lambda: self._db.executescript(SCHEMA))
             self._retrying(self._migrate)
+            self._upgrade()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot use the store {self.path}: {exc}") from exc
 
@@ -125,11 +127,27 @@ class Connection:
                 if name not in columns:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
+    def _upgrade(self) -> None:
+        """The numbered steps after version 1 (the schema above), each once:
+        under the write lock, so two processes opening one file upgrade once."""
+        with self._tx() as db:
+            db.execute(migrations.VERSION_TABLE)
+            current = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+            if current < 1:
+                db.execute("INSERT INTO schema_version VALUES (1, ?)", (time.time(),))
+            for version, statements in migrations.pending(migrations.SQLITE, max(current, 1)):
+                for statement in statements:
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, time.time()))
+
+    def schema_version(self) -> int:
+        return int(self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
+
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[_Guarded]:
+    def _tx(self) -> Iterator[Guarded]:
         """One write transaction. BEGIN IMMEDIATE takes the write lock at
         once, so a lock held elsewhere is met (and waited out) there, never
         halfway through the transaction's statements."""

@@ -4,7 +4,6 @@ bot.timeline reads besides the incident, its alerts and its audit log."""
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -35,16 +34,7 @@ class EventLog(Connection):
         rows = self._db.execute(
             "SELECT * FROM timeline WHERE incident_id = ? ORDER BY id", (incident_id,)
         )
-        return [
-            TimelineEvent(
-                incident_id=r["incident_id"],
-                at=r["at"],
-                kind=r["kind"],
-                source_at=r["source_at"],
-                params=json.loads(r["params"]),
-            )
-            for r in rows
-        ]
+        return [convert.event(r) for r in rows]
 
     def runs_of(self, incident_id: int) -> list[StepRun]:
         """Every run of every step, oldest first (latest_runs keeps the last)."""

@@ -81,7 +81,7 @@ class Approval:
     message_ts: str | None
 
 
-WorkKind = Literal["step", "triage", "action"]
+WorkKind = Literal["step", "run_all", "triage", "action"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from typing import Any
+from typing import Any, Protocol
 
 from bot import redact
 from bot.store.audit_names import audit_action
-from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun
+from bot.store.models import AlertBinding, AuditRecord, Incident, StepRun, TimelineEvent
+
+
+class Row(Protocol):
+    """A sqlite3.Row or a psycopg dict row: both are read by column name."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
 
 
 def dump(value: dict[str, Any]) -> str:
@@ -21,7 +26,7 @@ def dump_redacted(value: dict[str, Any]) -> str:
     return dump(redact.active().redact_tree(value))
 
 
-def incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
+def incident(row: Row, step_messages: dict[str, str]) -> Incident:
     return Incident(
         id=row["id"],
         channel=row["channel"],
@@ -40,7 +45,7 @@ def incident(row: sqlite3.Row, step_messages: dict[str, str]) -> Incident:
     )
 
 
-def alert_binding(row: sqlite3.Row) -> AlertBinding:
+def alert_binding(row: Row) -> AlertBinding:
     return AlertBinding(
         fingerprint=row["fingerprint"],
         incident_id=row["incident_id"],
@@ -55,7 +60,7 @@ def alert_binding(row: sqlite3.Row) -> AlertBinding:
     )
 
 
-def run(row: sqlite3.Row) -> StepRun:
+def run(row: Row) -> StepRun:
     return StepRun(
         incident_id=row["incident_id"],
         step_id=row["step_id"],
@@ -65,7 +70,7 @@ def run(row: sqlite3.Row) -> StepRun:
     )
 
 
-def audit(row: sqlite3.Row) -> AuditRecord:
+def audit(row: Row) -> AuditRecord:
     return AuditRecord(
         id=row["id"],
         at=row["at"],
@@ -75,4 +80,14 @@ def audit(row: sqlite3.Row) -> AuditRecord:
         params=json.loads(row["params"]),
         outcome=row["outcome"],
         request_id=row["request_id"],
+    )
+
+
+def event(row: Row) -> TimelineEvent:
+    return TimelineEvent(
+        incident_id=row["incident_id"],
+        at=row["at"],
+        kind=row["kind"],
+        source_at=row["source_at"],
+        params=json.loads(row["params"]),
     )

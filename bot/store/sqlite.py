@@ -13,6 +13,7 @@ from typing import Any
 from bot import redact
 from bot.store import rows as convert
 from bot.store.audit_names import audit_action
+from bot.store.connection import Guarded
 from bot.store.eventlog import EventLog
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
 from bot.store.worklog import WorkLog
@@ -49,6 +50,49 @@ class SqliteStore(WorkLog, EventLog):
             incident_id = cursor.lastrowid
         assert incident_id is not None
         return self.incident(incident_id)
+
+    def open_outage(
+        self,
+        *,
+        channel: str,
+        runbook: str,
+        target: str,
+        variables: dict[str, Any],
+        opened_by: str,
+        thread_ts: str | None = None,
+        alert: dict[str, Any] | None = None,
+    ) -> tuple[Incident, bool]:
+        """The open incident for (runbook, target), or a new one marked as
+        the outage's (one_open): (incident, True if opened here). The unique
+        index one_open_incident lets only one such incident be open."""
+        with self._tx() as db:
+            found = self._open_for(db, runbook, target)
+            if found is None:
+                cursor = db.execute(
+                    "INSERT INTO incidents (channel, thread_ts, runbook, target, variables, alert,"
+                    " opened_by, opened_at, one_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)"
+                    " ON CONFLICT (runbook, target) WHERE status = 'open' AND one_open = 1"
+                    " DO NOTHING",
+                    (
+                        channel, thread_ts, runbook, target,
+                        convert.dump(variables), convert.dump_redacted(alert or {}),
+                        opened_by, time.time(),
+                    ),
+                )  # fmt: skip
+                if cursor.rowcount == 1 and cursor.lastrowid is not None:
+                    return self.incident(cursor.lastrowid), True
+                found = self._open_for(db, runbook, target)
+        assert found is not None
+        return self.incident(found), False
+
+    @staticmethod
+    def _open_for(db: Guarded, runbook: str, target: str) -> int | None:
+        row = db.execute(
+            "SELECT id FROM incidents WHERE runbook = ? AND target = ? AND status = 'open'"
+            " ORDER BY id DESC LIMIT 1",
+            (runbook, target),
+        ).fetchone()
+        return int(row["id"]) if row else None
 
     def incident(self, incident_id: int) -> Incident:
         row = self._db.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,)).fetchone()

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot import redact
 from bot.store import rows as convert
-from bot.store.connection import Connection
+from bot.store.connection import Connection, Guarded
 from bot.store.models import Work, WorkKind
 
 # A delivery still in hand after this long is taken over by a retry even in
@@ -60,6 +60,33 @@ class WorkLog(Connection):
         with self._tx() as db:
             db.execute("DELETE FROM seen WHERE key = ? AND done = 0", (key,))
 
+    # Jobs one process runs at a time, and shared pacing
+
+    def lease(self, name: str, *, ttl: float) -> bool:
+        """True if this process holds the job `name` for the next `ttl`
+        seconds: nobody held it, its holder let it lapse, or it is ours."""
+        now = time.time()
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until"
+                " WHERE leases.owner = excluded.owner OR leases.until < ?",
+                (name, self.owner, now + ttl, now),
+            )
+            return cursor.rowcount == 1
+
+    def reserve(self, key: str, *, interval: float) -> float:
+        """Book the next free moment for `key` (one use per `interval`
+        seconds, whoever asks): the seconds to wait for it."""
+        now = time.time()
+        with self._tx() as db:
+            row = db.execute("SELECT next_at FROM pace WHERE key = ?", (key,)).fetchone()
+            slot = max(now, row["next_at"] if row else now)
+            db.execute(
+                "INSERT OR REPLACE INTO pace (key, next_at) VALUES (?, ?)", (key, slot + interval)
+            )
+        return slot - now
+
     # Work that changes a thread or the infrastructure
 
     def start_work(
@@ -73,12 +100,57 @@ class WorkLog(Connection):
         params: dict[str, Any] | None = None,
     ) -> int:
         with self._tx() as db:
-            cursor = db.execute(
-                "INSERT INTO work (kind, incident_id, key, actor, request_id, params, started_at,"
-                " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind, incident_id, key, actor, request_id, _dump(params), time.time(), self.owner),
+            return self._insert_work(
+                db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
             )
-            work_id = cursor.lastrowid
+
+    def start_run(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int | None:
+        """start_work, unless this process runs the same work now (None).
+        Another owner's unfinished run is a dead process's (one process per
+        file): it is finished as interrupted and this one starts."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, owner FROM work WHERE kind = ? AND incident_id = ? AND key = ?"
+                " AND finished_at IS NULL",
+                (kind, incident_id, key),
+            ).fetchall()
+            if any(r["owner"] == self.owner for r in rows):
+                return None
+            for r in rows:
+                db.execute(
+                    "UPDATE work SET finished_at = ?, outcome = 'interrupted' WHERE id = ?",
+                    (time.time(), r["id"]),
+                )
+            return self._insert_work(
+                db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
+            )
+
+    def _insert_work(
+        self,
+        db: Guarded,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None,
+    ) -> int:
+        cursor = db.execute(
+            "INSERT INTO work (kind, incident_id, key, actor, request_id, params, started_at,"
+            " owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, incident_id, key, actor, request_id, _dump(params), time.time(), self.owner),
+        )
+        work_id = cursor.lastrowid
         assert work_id is not None
         return work_id
 

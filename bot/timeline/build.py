@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.store import AlertBinding, AuditRecord, Incident, SqliteStore, StepRun, TimelineEvent
+from bot.store import AlertBinding, AuditRecord, Incident, StepRun, TimelineEvent
+from bot.store.snapshot import Records
 from bot.timeline.model import Entry, Timeline
 
 # Audit records the timeline tells from another table, or that only show
@@ -16,9 +17,9 @@ from bot.timeline.model import Entry, Timeline
 _ELSEWHERE = frozenset({"open", "resolve", "run_step", "next", "details", "timeline", "postmortem"})
 
 
-def timeline(store: SqliteStore, incident_id: int) -> Timeline:
-    """Raises KeyError for an unknown incident. Synchronous: the bot calls it
-    through AsyncStore.call, off the event loop."""
+def timeline(store: Records, incident_id: int) -> Timeline:
+    """Raises KeyError for an unknown incident. Synchronous: the bot reads
+    the incident's records first (bot.store.snapshot), the CLI the file."""
     incident = store.incident(incident_id)
     events = store.events_of(incident_id)
     entries = [_opened(incident)]

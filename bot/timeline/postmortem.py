@@ -11,7 +11,8 @@ from __future__ import annotations
 from bot.alerts.times import duration
 from bot.engine.conclude import render_manual
 from bot.runbooks.binding import Binding, step_applies
-from bot.store import Incident, SqliteStore, StepRun
+from bot.store import Incident, StepRun
+from bot.store.snapshot import Records
 from bot.timeline.build import finding, timeline
 from bot.timeline.model import Entry, Timeline
 from bot.timeline.render import markdown as timeline_markdown
@@ -27,8 +28,8 @@ DONE = frozenset({
 })  # fmt: skip
 
 
-def postmortem(store: SqliteStore, binding: Binding, incident_id: int) -> str:
-    """Raises KeyError for an unknown incident. Synchronous (AsyncStore.call)."""
+def postmortem(store: Records, binding: Binding, incident_id: int) -> str:
+    """Raises KeyError for an unknown incident. Synchronous (bot.store.snapshot)."""
     incident = store.incident(incident_id)
     told = timeline(store, incident_id)
     runs = store.latest_runs(incident_id)

@@ -17,7 +17,7 @@ def test_the_environment_is_read_from_the_mapping_given() -> None:
         "TRIAGE_ALERT_SECRET": "s3cret",
     }
     settings = BotSettings.from_env(site, env)
-    assert settings.db == Path("/data/triage.db")
+    assert settings.db == "/data/triage.db"
     assert settings.runbook_dirs == [Path("/a"), Path("/b")]
     assert settings.alert_secret == "s3cret"
     assert settings.webhook_channel == "C0ALERTS"  # none configured: the first watched
@@ -25,7 +25,14 @@ def test_the_environment_is_read_from_the_mapping_given() -> None:
 
 def test_unset_is_the_documented_defaults() -> None:
     settings = BotSettings.from_env(load_site(None, []), {"TRIAGE_ALERT_SECRET": ""})
-    assert settings.db == Path("triage.db")
+    assert settings.db == "triage.db"
     assert settings.runbook_dirs == [Path("runbooks")]
     assert settings.alert_secret is None and settings.webhook_channel is None
     assert settings.engine is settings.engine  # converted once
+
+
+def test_a_postgresql_url_is_kept_as_written() -> None:
+    """A Path would fold `postgresql://` into `postgresql:/` and lose the host."""
+    url = "postgresql://triage@db.internal:5432/triage"
+    settings = BotSettings.from_env(load_site(None, []), {"TRIAGE_DB": url})
+    assert settings.db == url

@@ -249,7 +249,10 @@ def test_serve_starts_as_the_unprivileged_user_and_the_healthcheck_passes(
     )
     try:
         port = int(_wait_for_line(server, r"http://127\.0\.0\.1:(\d+)/slack/events")[1])
-        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"ok": True}
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {
+            "ok": True,
+            "store": "ok",
+        }
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         probe = image.run(*_healthcheck(port))
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -92,7 +92,7 @@ def test_an_existing_sqlite_file_with_old_rows_reads_into_the_header(tmp_path: P
     store.record_run(incident.id, "ecs-health", by="U1", result=FAILED.to_json())
     store.close()
     reopened = SqliteStore(tmp_path / "t.db")
-    runs = records(reopened, incident.id)
+    runs = records(reopened.latest_runs(incident.id))
     reopened.close()
     progress = Progress(incident_id=incident.id, total_steps=3, runs=runs)
     assert progress.failing == ["ecs-health/service", "ecs-health/tg"]

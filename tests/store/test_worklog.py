@@ -11,57 +11,109 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import SqliteStore, StoreUnavailable
+from bot.store import SqliteStore, Store, StoreUnavailable
 from tests.faults.locker import store_locked
+from tests.store.conftest import Stores
 
 
-def incident(store: SqliteStore) -> int:
-    return store.open_incident(
+async def incident(store: Store) -> int:
+    opened = await store.open_incident(
         channel="C1", runbook="probe-failure", target="smtp-relay", variables={}, opened_by="U1"
-    ).id
+    )
+    return opened.id
 
 
-def test_a_claim_is_dropped_while_held_and_after_done_and_taken_over_from_the_dead(
-    tmp_path: Path,
+async def test_a_claim_is_dropped_while_held_and_after_done_and_taken_over_from_the_dead(
+    stores: Stores,
 ) -> None:
-    first = SqliteStore(tmp_path / "t.db")
-    assert first.claim("event:Ev1")
-    assert not first.claim("event:Ev1")  # in hand here: a retry is dropped
-    successor = SqliteStore(tmp_path / "t.db")  # a new process, the first one dead
-    assert successor.claim("event:Ev1")
-    successor.finish_claim("event:Ev1")
-    assert not successor.claim("event:Ev1")
-    assert not SqliteStore(tmp_path / "t.db").claim("event:Ev1")  # done is done
+    first = await stores.open()
+    assert await first.claim("event:Ev1")
+    assert not await first.claim("event:Ev1")  # in hand here: a retry is dropped
+    await stores.kill(first)
+    successor = await stores.open()  # a new process, the first one dead
+    assert await successor.claim("event:Ev1")
+    await successor.finish_claim("event:Ev1")
+    assert not await successor.claim("event:Ev1")
+    assert not await (await stores.open()).claim("event:Ev1")  # done is done
 
 
-def test_a_released_claim_is_handled_again(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "t.db")
-    assert store.claim("event:Ev2")
-    store.release("event:Ev2")
-    assert store.claim("event:Ev2")
+async def test_a_claim_held_by_a_live_replica_is_not_taken_over(stores: Stores) -> None:
+    if stores.kind == "sqlite":
+        pytest.skip("one process per SQLite file: another owner is a dead one")
+    first, second = await stores.open(), await stores.open()
+    assert await first.claim("event:Ev3")
+    assert not await second.claim("event:Ev3")  # a retry reaching the other replica
+    await stores.kill(first)
+    assert await second.claim("event:Ev3")
 
 
-def test_work_left_unfinished_by_another_process_is_listed_once_finished_is_not(
-    tmp_path: Path,
+async def test_a_released_claim_is_handled_again(store: Store) -> None:
+    assert await store.claim("event:Ev2")
+    await store.release("event:Ev2")
+    assert await store.claim("event:Ev2")
+
+
+async def test_once_is_once_whoever_asks(stores: Stores) -> None:
+    one, other = await stores.open(), await stores.open()
+    assert await one.once("view:V1")
+    assert not await other.once("view:V1")
+    assert not await one.once("view:V1")
+
+
+async def test_work_left_unfinished_by_another_process_is_listed_once_finished_is_not(
+    stores: Stores,
 ) -> None:
-    dead = SqliteStore(tmp_path / "t.db")
-    n = incident(dead)
-    step = dead.start_work("step", n, key="outside-in", actor="U1", request_id="r1")
-    done = dead.start_work("triage", n, actor="alert:am", request_id="r2")
-    dead.finish_work(done, "fail")
-    action = dead.start_work("action", n, key="restart", actor="U1", request_id="r3")
-    dead.note_work(action, {"desired_before": 2})
-    assert dead.unfinished_work() == []  # its own running work is not "unfinished"
+    dead = await stores.open()
+    n = await incident(dead)
+    step = await dead.start_work("step", n, key="outside-in", actor="U1", request_id="r1")
+    done = await dead.start_work("triage", n, actor="alert:am", request_id="r2")
+    await dead.finish_work(done, "fail")
+    action = await dead.start_work("action", n, key="restart", actor="U1", request_id="r3")
+    await dead.note_work(action, {"desired_before": 2})
+    assert await dead.unfinished_work() == []  # its own running work is not "unfinished"
+    await stores.kill(dead)
 
-    alive = SqliteStore(tmp_path / "t.db")
-    left = alive.unfinished_work()
+    alive = await stores.open()
+    left = await alive.unfinished_work()
     assert [(w.kind, w.key) for w in left] == [("step", "outside-in"), ("action", "restart")]
     assert left[1].params == {"desired_before": 2}
-    alive.finish_work(step, "interrupted")
-    alive.finish_work(action, "interrupted")
-    assert alive.unfinished_work() == []
-    interrupted = alive.last_unfinished("action", n, "restart")
+    await alive.finish_work(step, "interrupted")
+    await alive.finish_work(action, "interrupted")
+    assert await alive.unfinished_work() == []
+    interrupted = await alive.last_unfinished("action", n, "restart")
     assert interrupted is not None and interrupted.params["desired_before"] == 2
+
+
+async def test_a_live_replicas_work_is_not_unfinished(stores: Stores) -> None:
+    if stores.kind == "sqlite":
+        pytest.skip("one process per SQLite file: another owner is a dead one")
+    running, starting = await stores.open(), await stores.open()
+    n = await incident(running)
+    await running.start_work("step", n, key="outside-in", actor="U1", request_id="r1")
+    assert await starting.unfinished_work() == []  # start-up repair leaves it alone
+
+
+async def test_a_step_runs_once_at_a_time_and_is_taken_over_from_the_dead(
+    stores: Stores,
+) -> None:
+    first = await stores.open()
+    n = await incident(first)
+    run = await first.start_run("step", n, key="outside-in", actor="U1", request_id="r1")
+    assert run is not None
+    assert await first.start_run("step", n, key="outside-in", actor="U2", request_id="r2") is None
+    other = await first.start_run("step", n, key="inside", actor="U2", request_id="r3")
+    assert other is not None  # another step of the same incident may run
+    await first.finish_work(run, "pass")
+    again = await first.start_run("step", n, key="outside-in", actor="U2", request_id="r4")
+    assert again is not None
+    await stores.kill(first)
+
+    successor = await stores.open()
+    taken = await successor.start_run("step", n, key="outside-in", actor="U3", request_id="r5")
+    assert taken is not None
+    cut = await successor.last_unfinished("step", n, "outside-in")
+    assert cut is not None and cut.id == taken  # the dead run was closed as interrupted
+    assert all(w.key != "outside-in" for w in await successor.unfinished_work())
 
 
 def test_a_write_waits_for_another_process_lock_instead_of_failing(

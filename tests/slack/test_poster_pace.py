@@ -1,0 +1,62 @@
+"""Two replicas posting to one channel keep one pace between them: the
+slots are booked in the store they share (SharedPace)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.slack.poster import Poster
+from bot.store import Store
+from bot.store.postgres import PostgresStore
+from tests.store import pg
+
+INTERVAL = 0.3
+
+
+class Recorder:
+    """A Web client that notes when each message was posted."""
+
+    def __init__(self, times: list[float]) -> None:
+        self.times = times
+
+    async def chat_postMessage(self, **kwargs: Any) -> dict[str, Any]:
+        self.times.append(time.monotonic())
+        return {"ts": f"{len(self.times)}.0"}
+
+
+@pytest.fixture
+async def shared() -> AsyncIterator[list[Store]]:
+    with pg.fresh_schema() as url:
+        stores: list[Store] = [PostgresStore(url, min_size=1), PostgresStore(url, min_size=1)]
+        for store in stores:
+            await store.connect()  # type: ignore[attr-defined]
+        try:
+            yield stores
+        finally:
+            for store in stores:
+                await store.aclose()
+
+
+async def post_twice_each(posters: list[Poster]) -> None:
+    await asyncio.gather(*(p.post("C1", text="hi", blocks=[]) for p in posters for _ in range(2)))
+
+
+async def test_replicas_sharing_a_store_post_one_at_a_time_per_channel(
+    shared: list[Store],
+) -> None:
+    times: list[float] = []
+    posters = [Poster(Recorder(times), post_interval=INTERVAL) for _ in shared]  # type: ignore[arg-type]
+    for poster, store in zip(posters, shared, strict=True):
+        poster.share_pace(store)
+    await post_twice_each(posters)
+    times.sort()
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    # Four posts, one slot each: never two within the interval (a little
+    # slack for the two clocks: the store's wall clock, the test's monotonic).
+    assert min(gaps) > INTERVAL * 0.8, gaps
