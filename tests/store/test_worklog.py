@@ -37,9 +37,9 @@ async def test_a_claim_is_dropped_while_held_and_after_done_and_taken_over_from_
     assert not await (await stores.open()).claim("event:Ev1")  # done is done
 
 
+# One process per SQLite file: there, another owner is a dead one.
+@pytest.mark.parametrize("where", ["postgres"], indirect=True)
 async def test_a_claim_held_by_a_live_replica_is_not_taken_over(stores: Stores) -> None:
-    if stores.kind == "sqlite":
-        pytest.skip("one process per SQLite file: another owner is a dead one")
     first, second = await stores.open(), await stores.open()
     assert await first.claim("event:Ev3")
     assert not await second.claim("event:Ev3")  # a retry reaching the other replica
@@ -84,9 +84,9 @@ async def test_work_left_unfinished_by_another_process_is_listed_once_finished_i
     assert interrupted is not None and interrupted.params["desired_before"] == 2
 
 
+# One process per SQLite file: there, another owner is a dead one.
+@pytest.mark.parametrize("where", ["postgres"], indirect=True)
 async def test_a_live_replicas_work_is_not_unfinished(stores: Stores) -> None:
-    if stores.kind == "sqlite":
-        pytest.skip("one process per SQLite file: another owner is a dead one")
     running, starting = await stores.open(), await stores.open()
     n = await incident(running)
     await running.start_work("step", n, key="outside-in", actor="U1", request_id="r1")
