@@ -47,6 +47,11 @@ def assert_chart_after_the_findings(out: str, folder: Path) -> None:
     """Where Slack shows the image: its file, saved, and the series as a sparkline."""
     findings = out.index("Findings")
     chart = out.index(f"saved as {folder / 'incident-1-outside-in-1.png'}")
+    # The history check's finding, from the demo's Prometheus, then its picture.
+    said = " ".join(word for word in out[findings:chart].split() if word != "│")
+    assert re.search(
+        r"has been failing \(Prometheus\): prometheus: probe_success\{[^}]+\} = 0 for", said
+    )
     assert findings < chart < out.index("▶ ")  # the alert's triage drew it, before any click
     # 1 until the fault's start, then 0: full bars, then the lowest.
     assert re.search(r"^ +│ +probe_success: █+▁+ 1 → 0$", out[chart:], re.MULTILINE)
