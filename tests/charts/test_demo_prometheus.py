@@ -162,10 +162,12 @@ async def test_a_chart_of_the_history_shows_the_fault_start(stand_in: StandIn) -
     values = [v for _, v in series.points]
     assert set(values) == {0.0, 1.0} and values == sorted(values, reverse=True)
     first_zero = next(t for t, v in series.points if v == 0)
-    fault = now - FAILING_FOR
-    # Seen at the first step after the first scrape after the fault.
+    fault = stand_in.history.failing_since[FAILING]
+    assert fault is not None
+    # Seen at the first step after the first scrape after the fault (times
+    # are answered to the millisecond).
     step = (spec.end - spec.start) / 240
-    assert fault <= first_zero <= fault + SCRAPE_S + step
+    assert fault - 0.001 <= first_zero <= fault + SCRAPE_S + step
     assert len(series.points) == 241  # every step of the range has a sample
 
 
