@@ -5,14 +5,20 @@ the folder of the files the bot posted, which the demo names."""
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.cli import main
+from bot.demo import play
 from bot.demo.faults import DEFAULT, FAULTS, Fault
+from bot.demo.session import Session
+from bot.demo.slackapi import SlackRecorder
+from bot.errors import TriageError
 
 
 @pytest.fixture
@@ -91,3 +97,17 @@ def test_an_unknown_fault_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -
         main(["demo", "--fault", "nope"])
     assert exit_.value.code == 2
     assert "smtp-relay-down" in capsys.readouterr().err
+
+
+async def test_without_a_postmortem_draft_the_demo_fails_at_its_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wait is for the upload with a deadline: none posted, an error."""
+    monkeypatch.setattr(play, "POSTMORTEM_WAIT_S", 0.2)
+    slack = SlackRecorder()
+    try:
+        session = Session(SimpleNamespace(slack=slack, user="U0YOU"), io.StringIO())  # type: ignore[arg-type]
+        with pytest.raises(TriageError, match=r"no postmortem draft in the thread 0\.2 s after"):
+            await play.wait_for_postmortem(session)
+    finally:
+        slack.stop()
