@@ -96,8 +96,8 @@ Vector = list[tuple[Labels, float]]
 def evaluate(history: ProbeHistory, query: str, at: float) -> Vector:
     """The query's instant vector at `at`; BadData for what is not evaluated."""
     query = query.strip()
-    if _SELECTOR.match(query) and query:
-        return _select(history, query, at)
+    if query and _SELECTOR.match(query):
+        return [(labels, value) for labels, _, value in _samples(history, query, at)]
     if group := _GROUP.match(query):
         label = group["label"]
         values = {labels.get(label, "") for labels, _ in evaluate(history, group["inner"], at)}
@@ -107,19 +107,20 @@ def evaluate(history: ProbeHistory, query: str, at: float) -> Vector:
     raise BadData(UNSUPPORTED)
 
 
-def _select(history: ProbeHistory, query: str, at: float) -> Vector:
+def _samples(history: ProbeHistory, query: str, at: float) -> list[tuple[Labels, float, float]]:
+    """(labels, sample time, value) of the series a selector picks, at `at`."""
     name = query.split("{", 1)[0].strip()
     found = promselector.selector(query) if "{" in query else promselector.Selector(name, [])
     if found is None:
         raise BadData(UNSUPPORTED)
     matchers = [*found.matchers, *([promselector.Matcher("__name__", "=", name)] if name else [])]
-    vector: Vector = []
+    picked = []
     for labels in history.labels():
         if all(_matches(labels, m) for m in matchers):
             sample = history.sample(labels["instance"], at)
             if sample is not None:
-                vector.append((labels, sample[1]))
-    return vector
+                picked.append((labels, *sample))
+    return picked
 
 
 def _matches(labels: Labels, matcher: promselector.Matcher) -> bool:
@@ -135,23 +136,23 @@ def _matches(labels: Labels, matcher: promselector.Matcher) -> bool:
 def _age(history: ProbeHistory, age: re.Match[str], at: float) -> Vector:
     """`time() - <fn>_over_time(timestamp(INNER)[range:step])`: how long ago
     INNER's earliest (min) or latest (max) sample in the range was taken."""
-    span, step = _duration(age["range"]), _duration(age["step"]) if age["step"] else None
-    step = step or SUBQUERY_STEP_S
-    inner, wanted = age["inner"], None
+    span = _duration(age["range"])
+    step = _duration(age["step"]) if age["step"] else SUBQUERY_STEP_S
+    inner, wanted = age["inner"].strip(), None
     if filtered := _FILTER.match(inner):
-        inner, wanted = filtered["inner"], float(filtered["value"])
-    if not _SELECTOR.match(inner.strip()):
+        inner, wanted = filtered["inner"].strip(), float(filtered["value"])
+    if not (inner and _SELECTOR.match(inner)) or span <= 0 or step <= 0:
         raise BadData(UNSUPPORTED)
     # Subquery steps are aligned to multiples of the step, as Prometheus's are.
     last = math.floor(at / step) * step
     steps = [last - k * step for k in range(int(span // step) + 1) if last - k * step > at - span]
     taken: dict[tuple[tuple[str, str], ...], list[float]] = {}
     for when in steps:
-        for labels, value in _select(history, inner, when):
+        for labels, sampled_at, value in _samples(history, inner, when):
             if wanted is None or value == wanted:
-                sample = history.sample(labels["instance"], when)
+                # timestamp() drops the metric name, and gives the sample's own time.
                 key = tuple(sorted((k, v) for k, v in labels.items() if k != "__name__"))
-                taken.setdefault(key, []).append(sample[0] if sample else when)
+                taken.setdefault(key, []).append(sampled_at)
     pick = max if age["fn"] == "max" else min
     return [(dict(key), at - pick(times)) for key, times in taken.items()]
 
