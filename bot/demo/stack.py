@@ -24,8 +24,9 @@ from bot.demo.web import start as start_web
 # public IMAP name the runbook asks of the internal listener.
 CERT_NAMES = ["127.0.0.1", "localhost", "imap.example.com"]
 # The simulated probe history: six hours (the longest a chart looks back),
-# the faulted target's probe failing for the last five minutes of it, as a
-# blackbox probe would before Alertmanager's `for: 5m` lets the alert fire.
+# the faulted target's probe failing for the last five minutes of it: long
+# enough for an alert rule's `for:` to have let the alert fire, short enough
+# to read as a fresh outage on the last hour's chart.
 HISTORY_S = 6 * 3600.0
 FAILING_FOR_S = 300.0
 # The runbook's `history_vantage`: where its prometheus check and the charts ask.
