@@ -9,6 +9,7 @@ not pyplot: no global state, so drawing off the event loop is safe."""
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -18,6 +19,7 @@ from bot.charts.spec import ChartSpec
 
 # More lines than this are unreadable in a thumbnail: the rest are named.
 MAX_SERIES = 6
+TITLE_WIDTH = 80  # characters on a line of the title at its font size
 SIZE_IN, DPI = (7.2, 3.2), 100
 DAY = 86400.0
 
@@ -37,7 +39,10 @@ def draw(spec: ChartSpec, series: list[Series]) -> Drawn:
 
     figure = Figure(figsize=SIZE_IN, dpi=DPI)
     # Fixed margins: a layout engine costs more than the drawing itself.
-    figure.subplots_adjust(left=0.08, right=0.98, top=0.89, bottom=0.17)
+    more = f" (+{len(series) - MAX_SERIES} series not drawn)" if len(series) > MAX_SERIES else ""
+    title = _title(spec.title + more)
+    top = 0.89 if "\n" not in title else 0.83
+    figure.subplots_adjust(left=0.08, right=0.98, top=top, bottom=0.17)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     shown = series[:MAX_SERIES]
@@ -49,8 +54,7 @@ def draw(spec: ChartSpec, series: list[Series]) -> Drawn:
         axes.axvline(_utc(spec.marker), color="crimson", ls="--", lw=1.5, label="alert started")
     if spec.threshold is not None:
         axes.axhline(spec.threshold, color="dimgray", ls=":", lw=1.5, label="threshold")
-    more = f" (+{len(series) - len(shown)} series not drawn)" if len(series) > len(shown) else ""
-    axes.set_title(_fit(spec.title, 70) + more, fontsize=11, loc="left")
+    axes.set_title(title, fontsize=11, loc="left")
     axes.set_xlim(_utc(spec.start), _utc(spec.end))
     axes.xaxis.set_major_formatter(dates.DateFormatter("%H:%M", tz=UTC))  # type: ignore[no-untyped-call]
     axes.set_xlabel("UTC", fontsize=9)
@@ -71,6 +75,13 @@ def _utc(at: float) -> float:
 def _read_back(line: Any) -> list[tuple[float, float]]:
     xs, ys = line.get_data()
     return [(float(x) * DAY, float(y)) for x, y in zip(xs, ys, strict=True)]
+
+
+def _title(text: str) -> str:
+    """What and where, in full when it fits two lines (a check's title, the
+    target and the vantage point often take more than one)."""
+    first, *rest = textwrap.wrap(text, TITLE_WIDTH) or [""]
+    return f"{first}\n{_fit(' '.join(rest), TITLE_WIDTH)}" if rest else first
 
 
 def _fit(text: str, width: int) -> str:

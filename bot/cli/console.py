@@ -4,7 +4,10 @@ the site config and real checks; no Slack workspace needed.
 Everything a channel offers can be rehearsed: confirmation dialogs are shown
 and answered by typing, `as U0OTHER` (or `--as`) switches who types and
 clicks (an approval needs a second person), and the user groups the allow
-lists name get their members from `--group`."""
+lists name get their members from `--group`. Files the bot posts (a chart,
+the timeline, the postmortem draft) are saved in a folder the console names
+(`--files`), and shown where the thread shows them: a chart as its path and
+a one-line sparkline per series, a text file as its content."""
 
 from __future__ import annotations
 
@@ -36,6 +39,11 @@ def add(subparsers: Any) -> None:
         help="the Slack user id you type and click as (default U0YOU; `as USER` switches later)",
     )  # fmt: skip
     parser.add_argument(
+        "--files", type=Path, default=None, metavar="DIR",
+        help="save the files the bot posts (charts, timelines, postmortem drafts) in DIR "
+        "(default: a new temporary folder, kept if anything was saved)",
+    )  # fmt: skip
+    parser.add_argument(
         "--group", dest="groups", action="append", default=[], metavar="GROUP=USER,USER",
         help="members of a user group an allow list names, e.g. S0ONCALL=U0YOU,U0OTHER",
     )  # fmt: skip
@@ -46,6 +54,7 @@ def handle(args: argparse.Namespace) -> int:
     # Imported here: the other commands must not pay for the demo's Slack app.
     from bot import redact
     from bot.app.settings import BotSettings
+    from bot.demo.local import files_folder
     from bot.demo.session import HINT
     from bot.runbooks.binding import BindError
     from bot.runbooks.catalogue import Catalogue
@@ -64,12 +73,19 @@ def handle(args: argparse.Namespace) -> int:
     print(f"triage console: {HINT}.", flush=True)
     for line in group_lines(named_groups(catalogue, site), groups):
         print(line, flush=True)
-    print(flush=True)
     # Incidents live only as long as the console: a fresh store each time.
-    with tempfile.TemporaryDirectory(prefix="triage-console-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="triage-console-") as folder,
+        files_folder(args.files, "triage-console-files-") as files,
+    ):
+        print(
+            f"Files the bot posts (charts, timelines, postmortems) are saved in {files}", flush=True
+        )
+        print(flush=True)
         # Every group an allow list names is known here: members as given, else none.
         known = {group: groups.get(group, []) for group in named_groups(catalogue, site)}
-        return _chat(catalogue, site, Path(folder) / "triage.db", args.user, known | groups)
+        db = Path(folder) / "triage.db"
+        return _chat(catalogue, site, db, args.user, known | groups, files=files)
 
 
 def parse_groups(given: list[str]) -> dict[str, list[str]]:
@@ -106,12 +122,13 @@ def group_lines(named: dict[str, list[str]], groups: dict[str, list[str]]) -> li
 
 
 def _chat(
-    catalogue: Catalogue, site: SiteConfig, db: Path, user: str, groups: dict[str, list[str]]
-) -> int:
+    catalogue: Catalogue, site: SiteConfig, db: Path, user: str, groups: dict[str, list[str]],
+    *, files: Path,
+) -> int:  # fmt: skip
     from bot.demo.local import local_slack
     from bot.demo.session import Session, repl
 
-    with local_slack(catalogue, site, db) as chat:
+    with local_slack(catalogue, site, db, files=files) as chat:
         chat.user = user
         chat.slack.groups.update(groups)
         session = Session(chat, sys.stdout)

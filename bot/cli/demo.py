@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -14,6 +15,11 @@ def add(subparsers: Any) -> None:
     )
     parser.add_argument("--fault", type=_fault, default=None, help="scenario (see --list-faults)")
     parser.add_argument("--list-faults", action="store_true", help="list the scenarios and exit")
+    parser.add_argument(
+        "--files", type=Path, default=None, metavar="DIR",
+        help="save the files the bot posts (charts, the postmortem draft) in DIR "
+        "(default: a new temporary folder, named at the end)",
+    )  # fmt: skip
     parser.add_argument(
         "--no-input",
         action="store_true",
@@ -47,8 +53,9 @@ def handle(args: argparse.Namespace) -> int:
     interactive = not args.no_input and sys.stdin.isatty()
     try:
         run_demo(
-            FAULTS[args.fault or DEFAULT], out=sys.stdout, lines=sys.stdin if interactive else None
-        )
+            FAULTS[args.fault or DEFAULT], out=sys.stdout,
+            lines=sys.stdin if interactive else None, files=args.files,
+        )  # fmt: skip
     except MotoMissing as exc:
         raise UsageError(str(exc)) from exc
     except KeyboardInterrupt:

@@ -3,7 +3,9 @@ and `triage console` both talk to."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,11 +22,28 @@ from bot.store import SqliteStore
 
 
 @contextmanager
-def local_slack(catalogue: Catalogue, site: SiteConfig, db: Path) -> Iterator[Chat]:
+def files_folder(given: Path | None, prefix: str) -> Iterator[Path]:
+    """Where the files the bot uploads (charts, timelines, the postmortem
+    draft) are saved: `given`, else a new temporary folder. Kept afterwards,
+    so they can be opened; a new folder left empty is removed."""
+    folder = given or Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        if given is None:
+            with contextlib.suppress(OSError):  # not empty: kept
+                folder.rmdir()
+
+
+@contextmanager
+def local_slack(
+    catalogue: Catalogue, site: SiteConfig, db: Path, *, files: Path | None = None
+) -> Iterator[Chat]:
     """A Chat with the app as `triage serve --http` builds it; posts are not
-    paced (no Slack rate limits here). Everything stops when the block ends."""
+    paced (no Slack rate limits here). Everything stops when the block ends.
+    Given `files`, uploads are saved there too."""
     aws.clear_clients()  # cached clients keep the endpoint and credentials they were built with
-    recorder = SlackRecorder()
+    recorder = SlackRecorder(files)
     store = SqliteStore(db)
     secret = secrets.token_hex(16)
     config = SlackConfig(

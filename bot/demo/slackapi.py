@@ -14,8 +14,11 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -34,6 +37,18 @@ _JSON_ARGS = frozenset({"blocks", "files", "view"})
 
 
 @dataclass(frozen=True)
+class SharedFile:
+    """A file the bot uploaded (files_upload_v2), as the thread shows it."""
+
+    filename: str
+    title: str
+    size: int
+    path: Path | None = None  # where it was saved, when the recorder keeps files
+    alt: str | None = None  # an image's alt text (a chart's series as sparklines)
+    text: str | None = None  # the content of a text file (a timeline, a postmortem)
+
+
+@dataclass(frozen=True)
 class Message:
     channel: str
     ts: str
@@ -42,6 +57,7 @@ class Message:
     thread_ts: str | None = None
     edits: int = 0
     user: str = BOT_USER
+    file: SharedFile | None = None
 
 
 @dataclass(frozen=True)
@@ -66,15 +82,23 @@ class View:
 @dataclass
 class _Upload:
     filename: str
-    size: int = 0
-    title: str | None = None
+    alt: str | None = None  # files_upload_v2 sends alt_txt with getUploadURLExternal
+    content: bytes = b""
+
+
+# What a saved file may be called: the bot's own names, made safe whatever they hold.
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class SlackRecorder:
-    """Served from its own loop thread until `stop()`."""
+    """Served from its own loop thread until `stop()`. Given `files`, every
+    upload is also saved in that folder (created when the first arrives), so
+    the terminal can say where to open it."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, files: Path | None = None) -> None:
+        self.files = files
+        # Held while changing what is recorded; notified on every upload, for wait_for_file.
+        self._lock = threading.Condition()
         self._messages: dict[str, Message] = {}
         self._notes: list[Note] = []
         self._uploads: dict[str, _Upload] = {}
@@ -113,6 +137,24 @@ class SlackRecorder:
             opened, self._opened = self._opened, []
             return opened
 
+    def shared_files(self) -> list[SharedFile]:
+        """Every file uploaded to a channel so far, oldest first."""
+        with self._lock:
+            return [m.file for m in self._messages.values() if m.file is not None]
+
+    def wait_for_file(
+        self, wanted: Callable[[SharedFile], bool], timeout: float
+    ) -> SharedFile | None:
+        """The first uploaded file `wanted` accepts, once there is one; None
+        if none arrives within `timeout` seconds. Blocks: from a coroutine,
+        call it through asyncio.to_thread."""
+
+        def found() -> SharedFile | None:
+            return next((f for f in self.shared_files() if wanted(f)), None)
+
+        with self._lock:
+            return self._lock.wait_for(found, timeout)
+
     def note(self, note: Note) -> None:
         """An ack's reply (help, "did you mean"): a message, checked as one."""
         with self._lock:
@@ -148,15 +190,16 @@ class SlackRecorder:
         with self._lock:
             refusal = limits.check_call(method, args)
             body = self._refuse(method, refusal) if refusal else self._answer(method, args)
+            self._lock.notify_all()
         return web.json_response(body)
 
     async def _upload(self, request: web.Request) -> web.Response:
-        size = len(await request.read())
+        content = await request.read()
         with self._lock:
             upload = self._uploads.get(request.match_info["file_id"])
             if upload is not None:
-                upload.size = size
-        return web.Response(text=f"OK - {size}")
+                upload.content = content
+        return web.Response(text=f"OK - {len(content)}")
 
     async def _response(self, request: web.Request) -> web.Response:
         args = await _arguments(request)
@@ -232,23 +275,45 @@ class SlackRecorder:
     def _files(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids):08d}"
-            self._uploads[file_id] = _Upload(str(args.get("filename", "file")))
+            alt = args.get("alt_txt")
+            self._uploads[file_id] = _Upload(str(args.get("filename", "file")), alt and str(alt))
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.root}upload/{file_id}"}
         if method == "files.completeUploadExternal":
-            for item in args.get("files") or []:
+            items = args.get("files") or []
+            if any(item.get("id") not in self._uploads for item in items):
+                # https://api.slack.com/methods/files.completeUploadExternal#errors
+                return _error("file_not_found")
+            for item in items:
                 self._attach(item, args)
             return {"ok": True, "files": []}
         return {"ok": True}
 
     def _attach(self, item: dict[str, Any], args: dict[str, Any]) -> None:
-        upload = self._uploads[item["id"]]
-        title = item.get("title") or upload.filename
-        text = f"📎 {title} ({upload.filename}, {upload.size} bytes)"
-        if item.get("alt_txt"):  # a chart: its series as text (bot.charts.spark)
-            text += "\n" + str(item["alt_txt"])
+        upload = self._uploads.pop(item["id"])
+        title = str(item.get("title") or upload.filename)
+        shared = SharedFile(
+            upload.filename, title, len(upload.content), self._save(upload),
+            alt=upload.alt, text=_text_of(upload.content),
+        )  # fmt: skip
+        text = f"📎 {title} ({upload.filename}, {shared.size} bytes)"
         block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
         channel = str(args.get("channel_id", ""))
-        self._store(Message(channel, self._ts(), text, [block], args.get("thread_ts")))
+        message = Message(channel, self._ts(), text, [block], args.get("thread_ts"), file=shared)
+        self._store(message)
+
+    def _save(self, upload: _Upload) -> Path | None:
+        """The upload in the files folder, under its own name (numbered if taken)."""
+        if self.files is None:
+            return None
+        self.files.mkdir(parents=True, exist_ok=True)
+        name = _UNSAFE_NAME.sub("_", Path(upload.filename).name).lstrip(".") or "file"
+        path, stem, suffix = self.files / name, Path(name).stem, Path(name).suffix
+        for n in itertools.count(2):
+            if not path.exists():
+                break
+            path = self.files / f"{stem}-{n}{suffix}"
+        path.write_bytes(upload.content)
+        return path
 
     def _store(self, message: Message) -> Message:
         self._messages[message.ts] = message
@@ -263,16 +328,30 @@ def _error(error: str) -> dict[str, Any]:
     return {"ok": False, "error": error}
 
 
+def _text_of(content: bytes) -> str | None:
+    """A text file's content, or None for an image (or anything not UTF-8)."""
+    if b"\0" in content:
+        return None
+    try:
+        return content.decode()
+    except UnicodeDecodeError:
+        return None
+
+
 async def _arguments(request: web.Request) -> dict[str, Any]:
+    """The call's arguments from its query string and its body: slack_sdk
+    sends some methods' arguments (files.completeUploadExternal's) in the
+    query string of a POST."""
+    raw: dict[str, Any] = dict(request.query)
     if request.method == "GET":
-        return dict(request.query)
+        return raw
     if request.content_type.startswith("multipart/"):
         form = await request.post()
-        raw: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+        raw |= {k: v for k, v in form.items() if isinstance(v, str)}
     elif request.content_type == "application/json":
-        raw = dict(await request.json())
+        raw |= dict(await request.json())
     else:
-        raw = dict(parse_qsl(await request.text(), keep_blank_values=True))
+        raw |= dict(parse_qsl(await request.text(), keep_blank_values=True))
     return {
         k: json.loads(v) if k in _JSON_ARGS and isinstance(v, str) else v for k, v in raw.items()
     }

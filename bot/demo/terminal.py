@@ -16,9 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.demo.slackapi import Message, Note, View
+from bot.demo.slackapi import Message, Note, SharedFile, View
 
 WIDTH = 100
+# A text file (timeline, postmortem) is printed where the thread shows it, up
+# to this many lines; the rest is in the saved file.
+FILE_LINES = 150
 Block = dict[str, Any]
 
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
@@ -71,7 +74,10 @@ def render_message(
     inner = width - len(margin)
     lines: list[str] = []
     clicks: list[Click] = []
-    for block in message.blocks or [_fallback(message.text)]:
+    blocks = [] if message.file else message.blocks or [_fallback(message.text)]
+    if message.file is not None:
+        lines += file_lines(message.file, inner)
+    for block in blocks:
         if block.get("type") == "actions":
             found = _clicks(block, message.ts)
             lines += _buttons(found, first + len(clicks), inner)
@@ -82,6 +88,28 @@ def render_message(
     edited = " (edited)" if message.edits else ""
     top = ("    ╭─ " if reply else "╭─ ") + f"{who}{edited}"
     return "\n".join([top, *(f"{margin}{line}".rstrip() for line in lines)]), clicks
+
+
+def file_lines(file: SharedFile, width: int = WIDTH) -> list[str]:
+    """An uploaded file where Slack would show it: its title, where it was
+    saved, then an image's alt text (a chart's series as sparklines, one line
+    each) or a text file's content as it is (tables are not rewrapped)."""
+    lines = _wrap(f"📎 {file.title} ({file.filename}, {file.size:,} bytes)", width)
+    if file.path is not None:
+        lines.append(f"  saved as {file.path}")
+    if file.alt:
+        alt = file.alt.splitlines()
+        if alt and alt[0] == file.title:  # the title is said already
+            alt = alt[1:]
+        lines += [f"  {line}" for line in alt]
+    elif file.text is not None:
+        text = file.text.splitlines()
+        for line in text[:FILE_LINES]:
+            lines += [f"  ┊ {part}".rstrip() for part in _wrap(line, width - 4, indent="  ")]
+        if len(text) > FILE_LINES:
+            rest = f" (in {file.path})" if file.path else ""
+            lines.append(f"  ┊ … {len(text) - FILE_LINES} more lines{rest}")
+    return lines
 
 
 def render_note(note: Note, *, width: int = WIDTH) -> str:
