@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.engine.dryrun import dry_run
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
 from bot.incidents import views
 from bot.incidents.presenter import Pending, Presenter, Ran, Running, Skipped
-from bot.incidents.records import StepRecord
 from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue

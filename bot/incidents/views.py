@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.engine.conclude import render_manual
+from bot.engine.records import StepRecord
 from bot.engine.results import ManualView
-from bot.incidents.records import StepRecord
 from bot.runbooks.binding import Binding
 from bot.runbooks.schema import Step
 from bot.store import AlertBinding, Incident, StepRun

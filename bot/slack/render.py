@@ -22,8 +22,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.engine.records import CheckRecord, StepRecord
 from bot.engine.results import ManualView, RunResult
-from bot.incidents.records import CheckRecord, StepRecord
 from bot.incidents.views import ESCALATION_ID, Progress, StepView, TargetView
 from bot.slack import limits
 from bot.slack.mrkdwn import cut, cut_plain, escape, lines, link, mention

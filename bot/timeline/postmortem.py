@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.alerts.times import duration
 from bot.engine.conclude import render_manual
+from bot.engine.records import StepRecord
 from bot.runbooks.binding import Binding, step_applies
 from bot.store import Incident, StepRun
 from bot.store.snapshot import Records
@@ -119,9 +120,11 @@ def _found(binding: Binding, runs: dict[str, StepRun]) -> list[str]:
     for step in binding.runbook.steps:
         run = runs.get(step.id)
         if run is not None:
-            said = finding(run.result)
-            status = run.result.get("status", "?")
-            found.append(f"**{step.title}**: {status}" + (f": {_one_line(said)}" if said else ""))
+            record = StepRecord.from_json(run.result)
+            said = finding(record)
+            found.append(
+                f"**{step.title}**: {record.status}" + (f": {_one_line(said)}" if said else "")
+            )
     return found
 
 
@@ -153,11 +156,9 @@ def _open(
             if (step.id, n) not in answered
         ]
         run = runs.get(step.id)
-        for check in (run.result.get("checks") or []) if run else []:
-            if isinstance(check, dict) and check.get("status") == "error":
-                questions.append(
-                    f"Could not check ({step.title}): {_one_line(str(check.get('summary')))}"
-                )
+        for check in StepRecord.from_json(run.result).checks if run else []:
+            if check.status == "error":
+                questions.append(f"Could not check ({step.title}): {_one_line(check.summary)}")
     escalation = binding.runbook.escalation
     if escalation is not None and ESCALATION in incident.step_messages:
         asks = [m for m in render_manual(escalation.manual, scope) if m.ask]

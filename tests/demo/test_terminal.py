@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.checks.result import CheckResult, ErrorKind
 from bot.demo.slackapi import Message, Note
 from bot.demo.terminal import plain, render_note, render_thread
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, Conclusion, StepResult
-from bot.incidents.records import StepRecord
 from bot.incidents.views import Progress
 from bot.slack import render
 from bot.slack.payloads import Act

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.checks.result import CheckResult, ErrorKind
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
-from bot.incidents.records import StepRecord
 from bot.incidents.views import Progress, StepView
 from bot.runbooks.catalogue import HelpEntry
 from bot.slack import render

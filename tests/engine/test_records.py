@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.checks.result import CheckResult, ErrorKind
+from bot.engine.records import SCHEMA, RecordError, StepRecord
 from bot.engine.results import CheckRun, Conclusion, ManualView, StepResult
-from bot.incidents.records import SCHEMA, RecordError, StepRecord
 from bot.incidents.views import Progress, records
 from bot.slack import render
 from bot.store import SqliteStore
