@@ -5,9 +5,7 @@ calls it directly."""
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 from bot import redact
@@ -17,10 +15,6 @@ from bot.store.connection import Guarded
 from bot.store.eventlog import EventLog
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
 from bot.store.worklog import WorkLog
-
-
-def default_path() -> Path:
-    return Path(os.environ.get("TRIAGE_DB") or "triage.db")
 
 
 class SqliteStore(WorkLog, EventLog):
