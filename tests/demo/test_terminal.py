@@ -33,6 +33,7 @@ FAILED = StepResult(
         )
     ],
     conclusion=Conclusion(say="cabal-smtp-in runs 0 of 1 tasks: this is the cause."),
+    manual=STEP.manual,  # as the engine renders them after the run (what the message shows)
 )
 
 
