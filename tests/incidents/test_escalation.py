@@ -121,7 +121,8 @@ async def test_the_escalation_shows_its_manual_items_filled_from_the_findings(ti
     await _run_and_escalate(service)
     (view,) = shown.views
     assert [m.say for m in view.manual] == [
-        f"worker runs 0 of 2 tasks; its last task stopped because: {REASON}"
+        "worker runs 0 of 2 tasks.",
+        f"Its last task stopped because: {REASON}",
     ]
     assert view.actions == [("redeploy", "Replace the short service's tasks")]
 
