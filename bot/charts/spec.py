@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.checks.registry import REGISTRY
 from bot.engine.records import StepRecord
 from bot.runbooks.schema import Chart
 from bot.runbooks.templates import TemplateError
@@ -54,12 +55,13 @@ def specs(
     marker: float | None,
     target: str,
 ) -> list[ChartSpec | Unchartable]:
-    """A chart per prometheus check of a step's run; `points` vantage name
+    """A chart per check of a step's run whose type is charted (prometheus); `points` vantage name
     -> URL of the Prometheus vantage points configured."""
     start, end = window(now, marker)
     found: list[ChartSpec | Unchartable] = []
     for check in record.checks:
-        if check.type != "prometheus":
+        known = REGISTRY.get(check.type)  # a plugin's type may be gone since
+        if known is None or not known.charted:
             continue
         vantage, query = check.details.get("vantage"), check.details.get("query")
         url = points.get(str(vantage))
