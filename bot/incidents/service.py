@@ -334,7 +334,11 @@ class IncidentService:
             return views.escalation_view(binding, incident, runs).manual
         _, step = self._step(incident, step_id)
         ran = runs.get(step.id)
-        return ran.manual if ran is not None else views.step_view(binding, incident, step).manual
+        # While it runs (again), its message shows the items before a run.
+        running = await self.store.last_unfinished("step", incident.id, step.id)
+        if ran is None or running is not None:
+            return views.step_view(binding, incident, step).manual
+        return ran.manual
 
     # Files
 

@@ -64,5 +64,12 @@ async def test_after_a_run_the_step_shows_its_manual_items_filled_and_answers_fi
         await service.answer(incident.id, "port", 1, 0, ME)
         await service.answer(incident.id, "port", 0, 0, ME)
         assert [d for w, d in shown.calls if w == "answer"] == ["it is up", "open it"]
+        # Run again: while it runs, the message shows the items before a run
+        # (Running carries no record), and an answer is counted over those.
+        await service.store.start_run(
+            "step", incident.id, key="port", actor="U2", request_id="r9", params={}
+        )
+        await service.answer(incident.id, "port", 0, 0, ME)
+        assert [d for w, d in shown.calls if w == "answer"][-1] == "it is up"
     finally:
         store.close()
