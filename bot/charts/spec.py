@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.checks.registry import REGISTRY
+from bot.engine.records import StepRecord
 from bot.runbooks.schema import Chart
 from bot.runbooks.templates import TemplateError
 
@@ -46,32 +48,30 @@ def window(now: float, marker: float | None, *, minimum: float = WINDOW_S) -> tu
 
 
 def specs(
-    result: dict[str, Any],
+    record: StepRecord,
     points: dict[str, str],
     *,
     now: float,
     marker: float | None,
     target: str,
 ) -> list[ChartSpec | Unchartable]:
-    """`result` is a StepResult.to_json(); `points` vantage name -> URL of
-    the Prometheus vantage points configured."""
+    """A chart per check of a step's run whose type is charted (prometheus); `points` vantage name
+    -> URL of the Prometheus vantage points configured."""
     start, end = window(now, marker)
     found: list[ChartSpec | Unchartable] = []
-    for check in result.get("checks") or []:
-        if not isinstance(check, dict) or check.get("type") != "prometheus":
+    for check in record.checks:
+        known = REGISTRY.get(check.type)  # a plugin's type may be gone since
+        if known is None or not known.charted:
             continue
-        details: dict[str, Any] = check.get("details") or {}
-        vantage, query = details.get("vantage"), details.get("query")
+        vantage, query = check.details.get("vantage"), check.details.get("query")
         url = points.get(str(vantage))
-        title = f"{check.get('title') or check.get('id')}: {target}" + (
-            f" (from {vantage})" if vantage else ""
-        )
+        title = f"{check.name}: {target}" + (f" (from {vantage})" if vantage else "")
         if url and isinstance(query, str):
             found.append(
                 ChartSpec(title=title, url=url, query=query, start=start, end=end, marker=marker)
             )
-        elif check.get("status") != "skipped":
-            why = str(check.get("summary") or "the check got no answer from its Prometheus")
+        elif check.status != "skipped":
+            why = check.summary or "the check got no answer from its Prometheus"
             found.append(Unchartable(title=title, why=why))
     return found
 

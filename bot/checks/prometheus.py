@@ -203,4 +203,5 @@ CHECK = CheckType(
     "series with a JMESPath expect.",
     describe=_words,
     dry_call=_dry_call,
+    charted=True,
 )

@@ -59,6 +59,9 @@ class CheckType:
     # The parameter naming a module of the site's blackbox.yml, checked
     # against that file before anything runs (bot/runbooks/modules.py).
     names_module: str | None = None
+    # Its runs can be charted over time: their details name the Prometheus
+    # `vantage` and the `query` to draw (bot/charts/spec.py).
+    charted: bool = False
 
     def dry(self, params: Params, ctx: RunContext) -> tuple[str, Call]:
         if self.dry_call is None:

@@ -1,4 +1,4 @@
-"""`triage audit [--incident ID] [--json] [--db PATH]`: read the audit log.
+"""`triage audit [--incident ID] [--json] [--db PATH|URL]`: read the audit log.
 
 Every attempt the bot recorded (opened, run, refused, approved, failed), as
 a table or as JSON lines, redacted on the way out like everything else.
@@ -7,15 +7,15 @@ a table or as JSON lines, redacted on the way out like everything else.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bot import redact
-from bot.errors import UsageError
-from bot.store import AuditRecord, SqliteStore, default_path
+from bot.cli.stored import bot_settings, reading, store_at
+from bot.store import AuditRecord
 
 COLUMNS = ("time", "incident", "actor", "action", "outcome", "request id", "params")
 
@@ -24,16 +24,18 @@ def add(subparsers: Any) -> None:
     parser = subparsers.add_parser("audit", help="print the audit log")
     parser.add_argument("--incident", type=int, help="only this incident's records")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    parser.add_argument("--db", type=Path, help="the store (default: TRIAGE_DB or triage.db)")
+    add_db_option(parser)
     parser.set_defaults(handler=handle)
 
 
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", help="the store: a SQLite file or a postgresql:// URL (default: TRIAGE_DB)"
+    )
+
+
 def handle(args: argparse.Namespace) -> int:
-    store = open_store(args.db)
-    try:
-        records = store.audit_log(incident_id=args.incident)
-    finally:
-        store.close()
+    records = asyncio.run(_audit_log(store_at(bot_settings(args)), args.incident))
     redactor = redact.active()
     rows = [redactor.redact_tree(as_json(r)) for r in records]
     if args.json:
@@ -44,12 +46,9 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_store(path: Path | None) -> SqliteStore:
-    """The store the bot wrote, never a fresh empty one made by mistake."""
-    where = path or default_path()
-    if not where.is_file():
-        raise UsageError(f"no store at {where} (set --db or TRIAGE_DB)")
-    return SqliteStore(where)
+async def _audit_log(where: str, incident: int | None) -> list[AuditRecord]:
+    async with reading(where) as store:
+        return await store.audit_log(incident_id=incident)
 
 
 def as_json(record: AuditRecord) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from bot import redact
 from bot.cli.report import check_line, render_plan
 from bot.cli.startup import imports_done
+from bot.cli.stored import bot_settings
 from bot.engine.dryrun import dry_run, plan
 from bot.engine.results import CheckRun, RunResult
 from bot.engine.runner import Engine
@@ -27,7 +28,6 @@ from bot.runbooks.loader import (
     load_runbook,
     load_site,
     locate_in_site,
-    runbook_dirs,
     runbook_files,
 )
 from bot.runbooks.modules import module_problems
@@ -133,8 +133,9 @@ def prepare(args: argparse.Namespace, *, require_values: bool = True) -> tuple[B
     """Runbook, site config and their binding, or a UsageError saying what is
     wrong. The site config may serve several runbooks: names this one does
     not have are refused only when no runbook on the shelf has them."""
+    dirs = bot_settings(args).runbook_dirs  # TRIAGE_RUNBOOKS, as serve reads it
     try:
-        path = find_runbook(args.runbook)
+        path = find_runbook(args.runbook, dirs)
         runbook = load_runbook(path)
         site = load_site(args.config, args.sets)
         binding = bind(runbook, site, require_values=require_values)
@@ -149,18 +150,18 @@ def prepare(args: argparse.Namespace, *, require_values: bool = True) -> tuple[B
         lines = "\n".join(str(p) for p in locate_in_site(path, modules))
         raise UsageError(f"the site's blackbox_exporter has no such module:\n{lines}")
     if foreign_names(runbook, site):
-        problems = site_problems([runbook, *_shelf(path, runbook.id)], site)
+        problems = site_problems([runbook, *_shelf(path, runbook.id, dirs)], site)
         if problems:
             lines = "\n".join(p.message for p in problems)
             raise UsageError(f"site config names what no runbook uses:\n{lines}")
     return binding, site
 
 
-def _shelf(path: Path, runbook_id: str) -> list[Runbook]:
+def _shelf(path: Path, runbook_id: str, dirs: list[Path]) -> list[Runbook]:
     """The other runbooks the site config may be meant for: those under
-    TRIAGE_RUNBOOKS (or ./runbooks) and next to this one. A broken one is
-    skipped here (`triage lint` reports it)."""
-    folders = list(dict.fromkeys([*runbook_dirs(), path.parent]))
+    `dirs` (TRIAGE_RUNBOOKS, or ./runbooks) and next to this one. A broken
+    one is skipped here (`triage lint` reports it)."""
+    folders = list(dict.fromkeys([*dirs, path.parent]))
     shelf: list[Runbook] = []
     for other in runbook_files(d for d in folders if d.is_dir()):
         try:

@@ -6,18 +6,20 @@ way out like everything else the CLI prints."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from pathlib import Path
 from typing import Any
 
 from bot import redact
-from bot.cli.audit import open_store
+from bot.cli.audit import add_db_option
 from bot.cli.run import add_site_options
+from bot.cli.stored import bot_settings, reading, store_at
 from bot.errors import UsageError
 from bot.runbooks.binding import BindError
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.issues import RunbookError
-from bot.runbooks.loader import load_site, runbook_dirs
+from bot.runbooks.loader import load_site
+from bot.store.snapshot import Snapshot, snapshot
 from bot.timeline import render
 from bot.timeline.build import timeline
 from bot.timeline.postmortem import postmortem
@@ -29,19 +31,15 @@ def add(subparsers: Any) -> None:
     form = parser.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="as JSON")
     form.add_argument("--md", action="store_true", help="as Markdown")
-    parser.add_argument("--db", type=Path, help="the store (default: TRIAGE_DB or triage.db)")
+    add_db_option(parser)
     parser.set_defaults(handler=handle)
     add_postmortem(subparsers)
 
 
 def handle(args: argparse.Namespace) -> int:
-    store = open_store(args.db)
-    try:
-        told = timeline(store, args.incident)
-    except KeyError as exc:
-        raise UsageError(f"no incident {args.incident}") from exc
-    finally:
-        store.close()
+    told = timeline(
+        asyncio.run(_incident(store_at(bot_settings(args)), args.incident)), args.incident
+    )
     shown = render.as_json(told) if args.json else render.markdown(told) if args.md else None
     sys.stdout.write(redact.active().redact(shown or render.text(told)))
     return 0
@@ -52,7 +50,7 @@ def add_postmortem(subparsers: Any) -> None:
         "postmortem", help="print an incident's postmortem draft (Markdown)"
     )
     parser.add_argument("incident", type=int, help="incident id")
-    parser.add_argument("--db", type=Path, help="the store (default: TRIAGE_DB or triage.db)")
+    add_db_option(parser)
     add_site_options(parser)
     parser.set_defaults(handler=handle_postmortem)
 
@@ -62,20 +60,24 @@ def handle_postmortem(args: argparse.Namespace) -> int:
     store gives every fact."""
     try:
         site = load_site(args.config, args.sets)
-        catalogue = Catalogue.load(runbook_dirs(), site)
+        settings = bot_settings(args, site)
+        catalogue = Catalogue.load(settings.runbook_dirs, site)
     except (RunbookError, BindError, FileNotFoundError) as exc:
         raise UsageError(str(exc)) from exc
-    store = open_store(args.db)
-    try:
-        try:
-            incident = store.incident(args.incident)
-        except KeyError as exc:
-            raise UsageError(f"no incident {args.incident}") from exc
-        binding = catalogue.bindings.get(incident.runbook)
-        if binding is None or incident.target not in binding.targets:
-            raise UsageError(f"runbook {incident.runbook} is not loaded")
-        draft = postmortem(store, binding, incident.id)
-    finally:
-        store.close()
+    facts = asyncio.run(_incident(store_at(settings), args.incident))
+    incident = facts.record
+    binding = catalogue.bindings.get(incident.runbook)
+    if binding is None or incident.target not in binding.targets:
+        raise UsageError(f"runbook {incident.runbook} is not loaded")
+    draft = postmortem(facts, binding, incident.id)
     sys.stdout.write(redact.active().redact(draft))
     return 0
+
+
+async def _incident(where: str, incident_id: int) -> Snapshot:
+    """Everything the store holds of one incident, read at once."""
+    async with reading(where) as store:
+        try:
+            return await snapshot(store, incident_id)
+        except KeyError as exc:
+            raise UsageError(f"no incident {incident_id}") from exc

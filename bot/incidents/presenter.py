@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.engine.records import StepRecord
 from bot.engine.results import RunResult
-from bot.incidents.records import StepRecord
 from bot.incidents.views import EscalationView, Progress, StepView, TargetView
 from bot.runbooks.binding import Binding
 from bot.store import Incident

@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.engine.dryrun import dry_run
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
 from bot.incidents import views
 from bot.incidents.presenter import Pending, Presenter, Ran, Running, Skipped
-from bot.incidents.records import StepRecord
 from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
@@ -301,7 +301,10 @@ class IncidentService:
         if ESCALATION_ID in incident.step_messages:
             return
         binding = self.catalogue.bindings[incident.runbook]
-        at = await self.presenter.escalation(incident, views.escalation_view(binding, incident))
+        runs = views.records(await self.store.latest_runs(incident.id))
+        at = await self.presenter.escalation(
+            incident, views.escalation_view(binding, incident, runs)
+        )
         await self.store.set_step_message(incident.id, ESCALATION_ID, at)
         if audit:
             await self.audit(actor, "escalate", incident.id, {})
@@ -312,7 +315,7 @@ class IncidentService:
         """Answer `index` of question `question` of a step (or of the
         escalation, whose button carries ESCALATION_ID in place of a step id)."""
         incident = await self.store.incident(incident_id)
-        questions = [m for m in self._manual(incident, step_id) if m.ask]
+        questions = [m for m in await self._manual(incident, step_id) if m.ask]
         if question >= len(questions) or index >= len(questions[question].answers):
             raise LookupError(f"{step_id} has no answer {index} to question {question}")
         label, say = questions[question].answers[index]
@@ -320,13 +323,22 @@ class IncidentService:
         await self.audit(actor, "answer", incident.id, params)
         await self.presenter.answer(incident, by=actor.user, label=label, say=say)
 
-    def _manual(self, incident: Incident, step_id: str) -> list[ManualView]:
-        """The manual items shown in a step's message, or the escalation's."""
+    async def _manual(self, incident: Incident, step_id: str) -> list[ManualView]:
+        """The manual items shown in a step's message, or the escalation's:
+        the very list the message rendered, so that a question's index (an
+        `if:` reading checks may drop an item) is the one its button carries.
+        After a run, a step shows its record's items, filled from its checks."""
         binding = self.catalogue.bindings[incident.runbook]
+        runs = views.records(await self.store.latest_runs(incident.id))
         if step_id == ESCALATION_ID:
-            return views.escalation_view(binding, incident).manual
+            return views.escalation_view(binding, incident, runs).manual
         _, step = self._step(incident, step_id)
-        return views.step_view(binding, incident, step).manual
+        ran = runs.get(step.id)
+        # While it runs (again), its message shows the items before a run.
+        running = await self.store.last_unfinished("step", incident.id, step.id)
+        if ran is None or running is not None:
+            return views.step_view(binding, incident, step).manual
+        return ran.manual
 
     # Files
 

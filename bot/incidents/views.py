@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.engine.conclude import render_manual
+from bot.engine.records import StepRecord, read_across
 from bot.engine.results import ManualView
-from bot.incidents.records import StepRecord
 from bot.runbooks.binding import Binding
 from bot.runbooks.schema import Step
 from bot.store import AlertBinding, Incident, StepRun
@@ -93,6 +93,8 @@ def target_view(binding: Binding, target: str) -> TargetView:
 
 
 def step_view(binding: Binding, incident: Incident, step: Step) -> StepView:
+    """The step before it runs: its manual items read no checks yet (after
+    a run, the record's manual items, filled from its results, are shown)."""
     steps = binding.runbook.steps
     scope = binding.scope(incident.target, alert=incident.alert)
     checks = [c.title or c.id for c in step.check_defs if c.applies(scope)]
@@ -103,11 +105,15 @@ def step_view(binding: Binding, incident: Incident, step: Step) -> StepView:
     )  # fmt: skip
 
 
-def escalation_view(binding: Binding, incident: Incident) -> EscalationView:
+def escalation_view(
+    binding: Binding, incident: Incident, runs: Mapping[str, StepRecord]
+) -> EscalationView:
+    """`runs`: each step's latest record; its manual items read the findings
+    (`checks.<name>` across every step run), as its actions' plans do."""
     escalation = binding.runbook.escalation
     if escalation is None:
         return EscalationView(why="")
-    scope = binding.scope(incident.target, alert=incident.alert)
+    scope = binding.scope(incident.target, alert=incident.alert, checks=read_across(runs.values()))
     actions = [
         (a.id, a.title)
         for a in escalation.actions

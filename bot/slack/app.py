@@ -17,6 +17,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine.runner import Settings
+from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import IncidentService
 from bot.metrics import Metrics
 from bot.runbooks.actions import Allow
@@ -26,7 +27,7 @@ from bot.slack import actions, commands, errors, events, middleware, observe, vi
 from bot.slack.apimetrics import instrument
 from bot.slack.autotriage import AutoTriage
 from bot.slack.config import SlackConfig
-from bot.slack.escalation import EscalationActions
+from bot.slack.escalation import SlackActions
 from bot.slack.poster import Poster
 from bot.slack.presenter import slack_incidents
 from bot.store import SqliteStore, Store
@@ -96,7 +97,8 @@ def build(
     incidents.on_target_check = metrics.check_of
     autotriage = AutoTriage(incidents, poster, alerts or AlertsConfig())
     metrics.watch_alerts(autotriage.counts)
-    escalation = EscalationActions(incidents, poster, action_allow or {})
+    shown = SlackActions(poster)
+    escalation = EscalationActions(incidents, shown, shown, action_allow or {})
     middleware.register(app, incidents, autotriage, escalation)
     observe.register(app, metrics)
     for listeners in (commands, actions, events, views):

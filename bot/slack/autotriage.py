@@ -197,19 +197,18 @@ class AutoTriage:
                 incident.id, fingerprint=alert.fingerprint, source=alert.source, name=alert.name,
                 starts_at=alert.starts_at.timestamp() if alert.starts_at else None,
             )  # fmt: skip
-            # Decided under the lock, so a burst of repeats makes one line;
-            # per incident, whichever alert or path the last note was for. A
-            # notification repeating a firing the source dates the same
-            # (a group's other alert changed) is no news at all.
-            announce = (
-                announce
-                and not opened
-                and not (firing and _same_start(was, alert))
-                and self._due(_last_noted(bound))
-            )
+            # A notification repeating a firing the source dates the same (a
+            # group's other alert changed) is no news at all. Otherwise the
+            # store decides, in one statement, whether this repeat takes the
+            # incident's note (whichever alert or path the last one was for),
+            # so a burst of repeats makes one line across replicas too.
+            announce = announce and not opened and not (firing and _same_start(was, alert))
             await _note(store, incident.id, alert, binding.times)
             if announce:
-                await store.note_alert(incident.id, alert.fingerprint)
+                announce = await store.note_alert(
+                    incident.id, alert.fingerprint,
+                    every=self.config.repeat_note_interval, now=self._clock(),
+                )  # fmt: skip
         if opened:
             self.counts["triaged"] += 1
             self.resolutions.start()
@@ -233,9 +232,6 @@ class AutoTriage:
             store = self.incidents.store
             return not store.shared or time.time() - incident.opened_at > STALL_GRACE_S
         return await self.incidents.store.last_unfinished("triage", incident.id, "") is not None
-
-    def _due(self, noted_at: float | None) -> bool:
-        return noted_at is None or self._clock() - noted_at >= self.config.repeat_note_interval
 
     async def _open(
         self, alert: Alert, runbook: str, target: str, channel: str, ts: str
@@ -375,7 +371,3 @@ def _same_start(was: AlertBinding | None, alert: Alert) -> bool:
     if was is None or was.starts_at is None or alert.starts_at is None:
         return False
     return abs(was.starts_at - alert.starts_at.timestamp()) < 1.0
-
-
-def _last_noted(bound: list[AlertBinding]) -> float | None:
-    return max((b.noted_at for b in bound if b.noted_at is not None), default=None)

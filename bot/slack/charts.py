@@ -14,7 +14,7 @@ from bot.charts.series import NoChart, fetch
 from bot.charts.spark import alt_text
 from bot.charts.spec import ChartSpec, Unchartable, declared, specs
 from bot.checks.context import VantageSettings
-from bot.incidents.records import StepRecord
+from bot.engine.records import StepRecord
 from bot.runbooks.binding import Binding
 from bot.slack.mrkdwn import escape
 from bot.slack.poster import Poster
@@ -46,7 +46,7 @@ async def post_charts(
     points = {n: p.url for n, p in vantage.points.items() if p.kind == "prometheus"}
     marker = await alert_start(store, incident)
     now, target = time.time(), incident.target
-    wanted = specs(record.to_json(), points, now=now, marker=marker, target=target)
+    wanted = specs(record, points, now=now, marker=marker, target=target)
     steps = binding.runbook.steps if binding else []
     step = next((s for s in steps if s.id == record.id), None)
     if binding is not None and step is not None and step.chart is not None:

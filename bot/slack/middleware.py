@@ -12,9 +12,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
+from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import IncidentService
 from bot.slack.autotriage import AutoTriage
-from bot.slack.escalation import EscalationActions
 from bot.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ service keeps it in the store and hands it back to edit that message."""
 from __future__ import annotations
 
 from bot.checks.context import VantageSettings
+from bot.engine.records import StepRecord
 from bot.engine.results import RunResult
 from bot.engine.runner import Settings
 from bot.incidents.presenter import Ran, Running, Skipped, StepState
-from bot.incidents.records import StepRecord
 from bot.incidents.service import IncidentService
 from bot.incidents.views import EscalationView, Progress, StepView, TargetView
 from bot.runbooks.binding import Binding

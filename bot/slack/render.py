@@ -22,8 +22,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.engine.records import CheckRecord, StepRecord
 from bot.engine.results import ManualView, RunResult
-from bot.incidents.records import CheckRecord, StepRecord
 from bot.incidents.views import ESCALATION_ID, Progress, StepView, TargetView
 from bot.slack import limits
 from bot.slack.mrkdwn import cut, cut_plain, escape, lines, link, mention
@@ -149,7 +149,10 @@ def step_blocks(
         blocks += _results(result)
     elif view.checks:
         blocks.append(_context(cut("Checks: " + ", ".join(names), LIST_MAX)))
-    blocks += _manual(view.manual, incident_id, view.id, MANUAL_MAX)
+    # After a run, its manual items as filled from its results (the list an
+    # answer's question index is counted over: IncidentService._manual).
+    manual = result.manual if result is not None else view.manual
+    blocks += _manual(manual, incident_id, view.id, MANUAL_MAX)
     if skipped_by:
         blocks.append(_context(f"⏭️ skipped by {mention(skipped_by)}"))
     elif not running:

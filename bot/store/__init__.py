@@ -12,7 +12,7 @@ from bot.store.models import (
     Work,
 )
 from bot.store.protocol import Store
-from bot.store.sqlite import SqliteStore, default_path
+from bot.store.sqlite import SqliteStore
 
 
 def open_store(where: str | None = None) -> Store:
@@ -34,6 +34,5 @@ __all__ = [
     "StoreUnavailable",
     "TimelineEvent",
     "Work",
-    "default_path",
     "open_store",
 ]

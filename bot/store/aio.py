@@ -141,8 +141,10 @@ class AsyncStore:
             starts_at=starts_at,
         )  # fmt: skip
 
-    async def note_alert(self, incident_id: int, fingerprint: str) -> None:
-        await self.call(self.sync.note_alert, incident_id, fingerprint)
+    async def note_alert(
+        self, incident_id: int, fingerprint: str, *, every: float = 0.0, now: float | None = None
+    ) -> bool:
+        return await self.call(self.sync.note_alert, incident_id, fingerprint, every=every, now=now)
 
     async def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
         return await self.call(self.sync.resolve_alert, fingerprint)

@@ -371,11 +371,23 @@ class PostgresStore:
         )
         return convert.alert_binding(row)
 
-    async def note_alert(self, incident_id: int, fingerprint: str) -> None:
-        await self._run(
-            "UPDATE alerts SET noted_at = %s WHERE incident_id = %s AND fingerprint = %s",
-            (time.time(), incident_id, fingerprint),
-        )
+    async def note_alert(
+        self, incident_id: int, fingerprint: str, *, every: float = 0.0, now: float | None = None
+    ) -> bool:
+        """As SqliteStore.note_alert. The incident's row lock orders replicas
+        noting repeats of its alerts (even of two different alerts); the
+        UPDATE after it is a new statement, so under READ COMMITTED it sees
+        the note the replica before it committed, and takes none."""
+        now = time.time() if now is None else now
+        async with self._conn() as db, db.transaction():
+            await db.execute(b"SELECT id FROM incidents WHERE id = %s FOR UPDATE", (incident_id,))
+            cur = await db.execute(
+                b"UPDATE alerts SET noted_at = %s WHERE incident_id = %s AND fingerprint = %s"
+                b" AND NOT EXISTS (SELECT 1 FROM alerts WHERE incident_id = %s"
+                b" AND noted_at IS NOT NULL AND noted_at > %s)",
+                (now, incident_id, fingerprint, incident_id, now - every),
+            )
+            return cur.rowcount == 1
 
     async def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
         """One statement: of two replicas resolving the same alert (its

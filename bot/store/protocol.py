@@ -101,7 +101,15 @@ class Store(Protocol):
         starts_at: float | None = None,
     ) -> AlertBinding: ...
 
-    async def note_alert(self, incident_id: int, fingerprint: str) -> None: ...
+    async def note_alert(
+        self, incident_id: int, fingerprint: str, *, every: float = 0.0, now: float | None = None
+    ) -> bool:
+        """Take the incident's "fired again" note for this alert (noted_at =
+        `now`) unless any of its alerts was noted less than `every` seconds
+        before `now`; True if this call took it. Decided by the database, so
+        of replicas given repeats of one alert at once, one posts the note."""
+        ...
+
     async def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
         """The bindings this call resolved: none if another path (or replica)
         resolved the alert first, so its recovery line is posted once."""

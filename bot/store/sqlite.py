@@ -5,9 +5,7 @@ calls it directly."""
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 from bot import redact
@@ -17,10 +15,6 @@ from bot.store.connection import Guarded
 from bot.store.eventlog import EventLog
 from bot.store.models import AlertBinding, Approval, AuditRecord, Incident, StepRun
 from bot.store.worklog import WorkLog
-
-
-def default_path() -> Path:
-    return Path(os.environ.get("TRIAGE_DB") or "triage.db")
 
 
 class SqliteStore(WorkLog, EventLog):
@@ -200,12 +194,21 @@ class SqliteStore(WorkLog, EventLog):
             )
         return self._alert(fingerprint, incident_id)
 
-    def note_alert(self, incident_id: int, fingerprint: str) -> None:
+    def note_alert(
+        self, incident_id: int, fingerprint: str, *, every: float = 0.0, now: float | None = None
+    ) -> bool:
+        """Take the incident's "fired again" note for this alert, unless one
+        (for any of its alerts) was taken less than `every` seconds ago; True
+        if this call took it. One statement under the write lock decides."""
+        now = time.time() if now is None else now
         with self._tx() as db:
-            db.execute(
-                "UPDATE alerts SET noted_at = ? WHERE incident_id = ? AND fingerprint = ?",
-                (time.time(), incident_id, fingerprint),
+            cur = db.execute(
+                "UPDATE alerts SET noted_at = ? WHERE incident_id = ? AND fingerprint = ?"
+                " AND NOT EXISTS (SELECT 1 FROM alerts WHERE incident_id = ?"
+                " AND noted_at IS NOT NULL AND noted_at > ?)",
+                (now, incident_id, fingerprint, incident_id, now - every),
             )
+            return cur.rowcount == 1
 
     def resolve_alert(self, fingerprint: str) -> list[AlertBinding]:
         """Mark the alert resolved in every open incident it fires for; the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.engine.records import RecordError, StepRecord
 from bot.store import AlertBinding, AuditRecord, Incident, StepRun, TimelineEvent
 from bot.store.snapshot import Records
 from bot.timeline.model import Entry, Timeline
@@ -76,24 +77,27 @@ def _alerts(bindings: list[AlertBinding], events: list[TimelineEvent]) -> list[E
 
 
 def _run(run: StepRun) -> Entry:
-    result = run.result
-    status = str(result.get("status") or "?")
-    said = finding(result)
-    what = f"Step {result.get('title') or run.step_id}: {status}" + (f": {said}" if said else "")
+    try:
+        record = StepRecord.from_json(run.result)
+    except RecordError as exc:  # a row from a newer bot, say: told, not dropped
+        return Entry(
+            at=run.at, kind="step", who=run.by, what=f"Step {run.step_id}: {exc}",
+            detail={"step": run.step_id, "status": "?"},
+        )  # fmt: skip
+    said = finding(record)
+    what = f"Step {record.title or run.step_id}: {record.status}" + (f": {said}" if said else "")
     return Entry(
         at=run.at, kind="step", who=run.by, what=what,
-        detail={"step": run.step_id, "status": status},
+        detail={"step": run.step_id, "status": record.status},
     )  # fmt: skip
 
 
-def finding(result: dict[str, Any]) -> str:
-    """The conclusion, else the first check that did not pass, else the first check."""
-    if result.get("conclusion"):
-        return str(result["conclusion"])
-    checks = [c for c in result.get("checks") or [] if isinstance(c, dict)]
-    failing = [c for c in checks if c.get("status") not in ("ok", "skipped")]
-    chosen = (failing or checks)[:1]
-    return str(chosen[0].get("summary") or "") if chosen else ""
+def finding(record: StepRecord) -> str:
+    """The conclusion, else the first check that failed, else the first check."""
+    if record.conclusion:
+        return record.conclusion
+    chosen = (record.failing or record.checks)[:1]
+    return chosen[0].summary if chosen else ""
 
 
 def _audited(record: AuditRecord) -> Entry | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.alerts.times import duration
 from bot.engine.conclude import render_manual
+from bot.engine.records import StepRecord, read_across
 from bot.runbooks.binding import Binding, step_applies
 from bot.store import Incident, StepRun
 from bot.store.snapshot import Records
@@ -119,9 +120,11 @@ def _found(binding: Binding, runs: dict[str, StepRun]) -> list[str]:
     for step in binding.runbook.steps:
         run = runs.get(step.id)
         if run is not None:
-            said = finding(run.result)
-            status = run.result.get("status", "?")
-            found.append(f"**{step.title}**: {status}" + (f": {_one_line(said)}" if said else ""))
+            record = StepRecord.from_json(run.result)
+            said = finding(record)
+            found.append(
+                f"**{step.title}**: {record.status}" + (f": {_one_line(said)}" if said else "")
+            )
     return found
 
 
@@ -139,6 +142,7 @@ def _open(
     runs: dict[str, StepRun],
     answered: set[tuple[object, object]],
 ) -> list[str]:
+    records = {step: StepRecord.from_json(run.result) for step, run in runs.items()}
     scope = binding.scope(incident.target, alert=incident.alert)
     questions: list[str] = []
     for step in binding.runbook.steps:
@@ -146,21 +150,22 @@ def _open(
             continue
         if step.id not in runs:
             questions.append(f"Step **{step.title}** was never run.")
-        asks = [m for m in render_manual(step.manual, scope) if m.ask]
+        # The questions as the step's message showed them (after a run, filled
+        # from its checks), so that an answer's index finds its question.
+        ran = records.get(step.id)
+        asks = [m for m in (ran.manual if ran else render_manual(step.manual, scope)) if m.ask]
         questions += [
             f"Unanswered ({step.title}): {_one_line(m.ask or '')}"
             for n, m in enumerate(asks)
             if (step.id, n) not in answered
         ]
-        run = runs.get(step.id)
-        for check in (run.result.get("checks") or []) if run else []:
-            if isinstance(check, dict) and check.get("status") == "error":
-                questions.append(
-                    f"Could not check ({step.title}): {_one_line(str(check.get('summary')))}"
-                )
+        for check in ran.checks if ran else []:
+            if check.status == "error":
+                questions.append(f"Could not check ({step.title}): {_one_line(check.summary)}")
     escalation = binding.runbook.escalation
     if escalation is not None and ESCALATION in incident.step_messages:
-        asks = [m for m in render_manual(escalation.manual, scope) if m.ask]
+        found = {**scope, "checks": read_across(records.values())}
+        asks = [m for m in render_manual(escalation.manual, found) if m.ask]
         questions += [
             f"Unanswered (escalation): {_one_line(m.ask or '')}"
             for n, m in enumerate(asks)

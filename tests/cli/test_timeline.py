@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.store import SqliteStore
+from bot.engine.records import CheckRecord, StepRecord
+from bot.store import SqliteStore, Store
+from bot.store.aio import AsyncStore
+
+RUN = StepRecord(
+    id="outside-in", title="From outside", status="fail",
+    checks=[CheckRecord(id="smtp", type="tcp", title="", status="fail",
+                        summary="connection refused")],
+)  # fmt: skip
+
+
+async def record(store: Store) -> None:
+    """One incident's facts, through the store the bot writes with."""
+    incident = await store.open_incident(
+        channel="C1", runbook="probe-failure", target="smtp-relay", variables={},
+        opened_by="U7", alert={"name": "BlackboxProbeFailure"},
+    )  # fmt: skip
+    await store.record_run(incident.id, RUN.id, by="U7", result=RUN.to_json())
+    await store.audit(actor="U7", action="escalate", outcome="done", request_id="r1",
+                      incident_id=incident.id)  # fmt: skip
+    await store.resolve(incident.id, by="U8")
 
 
 def _store(path: Path) -> None:
-    store = SqliteStore(path)
+    store = AsyncStore(SqliteStore(path))
     try:
-        incident = store.open_incident(
-            channel="C1", runbook="probe-failure", target="smtp-relay", variables={},
-            opened_by="U7", alert={"name": "BlackboxProbeFailure"},
-        )  # fmt: skip
-        store.record_run(
-            incident.id, "outside-in", by="U7",
-            result={"title": "From outside", "status": "fail", "checks": [
-                {"status": "fail", "summary": "connection refused"}]},
-        )  # fmt: skip
-        store.audit(actor="U7", action="escalate", outcome="done", request_id="r1",
-                    incident_id=incident.id)  # fmt: skip
-        store.resolve(incident.id, by="U8")
+        asyncio.run(record(store))
     finally:
         store.close()
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from bot.checks.result import CheckResult, ErrorKind
 from bot.demo.slackapi import Message, Note
 from bot.demo.terminal import plain, render_note, render_thread
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, Conclusion, StepResult
-from bot.incidents.records import StepRecord
 from bot.incidents.views import Progress
 from bot.slack import render
 from bot.slack.payloads import Act
@@ -33,6 +33,7 @@ FAILED = StepResult(
         )
     ],
     conclusion=Conclusion(say="cabal-smtp-in runs 0 of 1 tasks: this is the cause."),
+    manual=STEP.manual,  # as the engine renders them after the run (what the message shows)
 )
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from bot.engine.records import StepRecord
 from bot.engine.results import RunResult
 from bot.engine.site_settings import settings
 from bot.incidents.presenter import Pending, Ran, Running, Skipped, StepState
-from bot.incidents.records import StepRecord
 from bot.incidents.service import Actor, IncidentService
 from bot.incidents.views import EscalationView, Progress, StepView, TargetView
 from bot.runbooks.binding import Binding

@@ -47,12 +47,13 @@ def running_bot(
     *,
     post_interval: float = 0.01,
     alert_secret: str | None = None,
+    runbook_dirs: list[Path] | None = None,
 ) -> Iterator[Bot]:
     """Start the bot on 127.0.0.1:0; stop it (and its loop thread) on exit."""
     store = SqliteStore(db)
     built = make_bot(
         api_url, store, sets, signing_secret=SECRET, post_interval=post_interval,
-        alert_secret=alert_secret,
+        alert_secret=alert_secret, runbook_dirs=runbook_dirs,
     )  # fmt: skip
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True, name="bot")
@@ -81,13 +82,15 @@ def make_bot(
     signing_secret: str | None,
     post_interval: float = 0.01,
     alert_secret: str | None = None,
+    runbook_dirs: list[Path] | None = None,
 ) -> BuiltBot:
     """The bot as `triage serve` builds it, with fast pacing for tests."""
     aws.clear_clients()  # boto3 clients keep the endpoint and credentials they were built with
     site = load_site(None, sets or [])
     settings = BotSettings(
-        site=site, db=Path(store.path), runbook_dirs=[ROOT / "runbooks"], alert_secret=alert_secret
-    )
+        site=site, db=Path(store.path), runbook_dirs=runbook_dirs or [ROOT / "runbooks"],
+        alert_secret=alert_secret,
+    )  # fmt: skip
     config = SlackConfig(
         bot_token=TOKEN,
         signing_secret=signing_secret,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from bot.checks.result import CheckResult, ErrorKind
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
-from bot.incidents.records import StepRecord
 from bot.incidents.views import Progress, StepView
 from bot.runbooks.catalogue import HelpEntry
 from bot.slack import render
@@ -47,6 +47,7 @@ FAILED = StepResult(
         ),
     ],
     conclusion=Conclusion(say="cabal-smtp-in runs 0 of 1 tasks", next="lb-health"),
+    manual=STEP.manual,  # as the engine renders them after the run (what the message shows)
 )
 
 RECORD = StepRecord.of(FAILED)

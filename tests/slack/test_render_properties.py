@@ -17,8 +17,8 @@ from bot.actions.plan import Call, Plan
 from bot.alerts.model import Alert
 from bot.checks.result import CheckResult, CheckStatus
 from bot.engine.conclude import render_manual
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, Conclusion, RunResult, StepResult
-from bot.incidents.records import StepRecord
 from bot.incidents.views import Progress, StepView, TargetView
 from bot.runbooks.catalogue import HelpEntry
 from bot.runbooks.schema import EscalationSpec, Step

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from bot.actions.plan import Plan
 from bot.alerts.model import Alert
 from bot.checks.result import CheckResult
+from bot.engine.records import StepRecord
 from bot.engine.results import CheckRun, Conclusion, ManualView, RunResult, StepResult
-from bot.incidents.records import StepRecord
 from bot.incidents.views import Progress, StepView
 from bot.runbooks.catalogue import HelpEntry
 from bot.runbooks.schema import MAX_MANUAL_ITEMS, EscalationSpec, Step

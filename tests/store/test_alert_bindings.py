@@ -55,3 +55,18 @@ def test_an_older_store_gains_the_starts_at_column(tmp_path: Path) -> None:
     incident = _incident(store)
     bound = store.bind_alert(incident, fingerprint="k", source="s", name="A", starts_at=7.0)
     assert bound.starts_at == 7.0
+
+
+def test_a_fired_again_note_is_taken_once_per_interval_per_incident(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "t.db")
+    incident = _incident(store)
+    store.bind_alert(incident, fingerprint="k", source="alertmanager", name="A")
+    store.bind_alert(incident, fingerprint="other", source="alertmanager", name="B")
+
+    assert store.note_alert(incident, "k", every=60.0, now=1000.0) is True
+    assert store.note_alert(incident, "k", every=60.0, now=1030.0) is False
+    # Any alert of the incident: the note is the incident's, not the alert's.
+    assert store.note_alert(incident, "other", every=60.0, now=1059.0) is False
+    assert store.note_alert(incident, "other", every=60.0, now=1060.0) is True
+    noted = {b.fingerprint: b.noted_at for b in store.alerts_of(incident)}
+    assert noted == {"k": 1000.0, "other": 1060.0}

@@ -107,3 +107,23 @@ async def test_posting_slots_are_shared_by_every_process(stores: Stores) -> None
     # One slot now, then one each 10 s later, whichever process booked it.
     assert sorted(round(w / 10) for w in waits) == [0, 1, 2, 3]
     assert await first.reserve("post:C2", interval=10) < 1  # another channel is free
+
+
+async def test_repeats_racing_on_two_replicas_take_one_fired_again_note(stores: Stores) -> None:
+    """Repeats of an incident's alerts (one alert, and another of the same
+    incident) reaching two replicas within milliseconds: one note."""
+    one, other = await stores.open(), await stores.open()
+    n = (
+        await one.open_incident(channel="C1", runbook="r", target="t", variables={}, opened_by="U")
+    ).id
+    for fingerprint in ("f1", "f2"):
+        await one.bind_alert(n, fingerprint=fingerprint, source="am", name="ProbeDown")
+    took = await asyncio.gather(
+        *(
+            (one if i % 2 else other).note_alert(n, f"f{1 + i % 3 // 2}", every=600.0)
+            for i in range(RACERS)
+        )
+    )
+    assert sum(took) == 1
+    noted = [b.noted_at for b in await other.alerts_of(n) if b.noted_at is not None]
+    assert len(noted) == 1

@@ -17,9 +17,9 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
 from bot.actions.policy import policy_of
+from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import Actor, IncidentService
 from bot.slack.ackflush import after_ack
-from bot.slack.escalation import EscalationActions
 from bot.slack.mrkdwn import mention
 from bot.slack.payloads import Act, BadValue, ButtonValue, decode
 from bot.store import Incident

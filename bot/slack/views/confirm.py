@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import Actor
 from bot.slack.ackflush import after_ack
-from bot.slack.escalation import EscalationActions
 from bot.slack.payloads import BadValue, decode
 
 log = logging.getLogger(__name__)

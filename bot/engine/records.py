@@ -9,14 +9,20 @@ here instead of silently emptying whatever read it by its old name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot.checks.result import CheckResult, CheckStatus, ErrorKind
+from bot.engine.conclude import views
 from bot.engine.results import CheckRun, ManualView, StepResult
 
 # Rows written before versioning carry no `v`: they read as version 0, whose
-# fields are today's minus `applicable` (shown, as it was then).
-SCHEMA = 1
+# fields are today's minus `applicable` (shown, as it was then). Version 2
+# adds what later readers of `checks.<name>` need (the escalation's manual
+# items and actions, after the run): the check's `result`, the name it is
+# read by (`as`) and its `for_each` item; older rows read with none.
+SCHEMA = 2
 FAILING = ("fail", "error")
 
 
@@ -35,6 +41,9 @@ class CheckRecord:
     duration_ms: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
     applicable: bool = True
+    result: Any = None  # what `checks.<name>.result` reads (plain JSON)
+    read_as: str = ""  # the name it is read by, when not its id (`as`)
+    each: Any = None  # the item of its `for_each` (None: no for_each)
 
     @property
     def failing(self) -> bool:
@@ -50,7 +59,8 @@ class CheckRecord:
         return cls(
             id=run.id, type=run.type, title=run.title, status=r.status.value, summary=r.summary,
             error_kind=r.error_kind.value if r.error_kind else None, duration_ms=r.duration_ms,
-            details=dict(r.details), applicable=run.applicable,
+            details=dict(r.details), applicable=run.applicable, result=r.result,
+            read_as="" if run.outcome_name == run.id else run.outcome_name, each=run.each,
         )  # fmt: skip
 
     @classmethod
@@ -60,6 +70,19 @@ class CheckRecord:
             status=str(row["status"]), summary=str(row["summary"]),
             error_kind=row.get("error_kind"), duration_ms=float(row.get("duration_ms") or 0.0),
             details=dict(row.get("details") or {}), applicable=bool(row.get("applicable", True)),
+            result=row.get("result"), read_as=str(row.get("read_as") or ""), each=row.get("each"),
+        )  # fmt: skip
+
+    def run(self) -> CheckRun:
+        """As the engine had it, for what reads `checks.<name>` after the run."""
+        kind = ErrorKind(self.error_kind) if self.error_kind else None
+        result = CheckResult(
+            status=CheckStatus(self.status), summary=self.summary, details=dict(self.details),
+            error_kind=kind, duration_ms=self.duration_ms, result=self.result,
+        )  # fmt: skip
+        return CheckRun(
+            id=self.id, type=self.type, title=self.title, outcome_name=self.read_as or self.id,
+            result=result, applicable=self.applicable, each=self.each,
         )  # fmt: skip
 
 
@@ -114,3 +137,13 @@ def _manual(row: dict[str, Any]) -> ManualView:
     return ManualView(
         say=str(row["say"]), command=row.get("command"), ask=row.get("ask"), answers=answers
     )
+
+
+def read_across(records: Iterable[StepRecord]) -> dict[str, Any]:
+    """`checks.<name>` from stored runs, as bot.engine.conclude.read_across
+    gives it from live ones: what the escalation's manual items and actions
+    read, whenever they are shown (they come after every step)."""
+    found: dict[str, Any] = {}
+    for record in records:
+        found |= views([c.run() for c in record.checks])
+    return found

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.checks.result import CheckResult, ErrorKind
+from bot.engine.conclude import read_across as read_live
+from bot.engine.records import SCHEMA, RecordError, StepRecord, read_across
 from bot.engine.results import CheckRun, Conclusion, ManualView, StepResult
-from bot.incidents.records import SCHEMA, RecordError, StepRecord
 from bot.incidents.views import Progress, records
 from bot.slack import render
 from bot.store import SqliteStore
@@ -97,3 +98,18 @@ def test_an_existing_sqlite_file_with_old_rows_reads_into_the_header(tmp_path: P
     progress = Progress(incident_id=incident.id, total_steps=3, runs=runs)
     assert progress.failing == ["ecs-health/service", "ecs-health/tg"]
     assert ("➡️", "", "The service cannot start its task.") in progress.findings
+
+
+def test_stored_runs_read_as_the_live_ones_for_the_escalation() -> None:
+    """What the escalation's manual items and actions read from the store
+    (`checks.<name>` across steps) is what the engine gave them live: each
+    check's result, its `as` name and its for_each item."""
+    each = CheckRun(
+        id="tier-web", type="aws", title="", outcome_name="tier", each="web",
+        result=CheckResult.failed("web runs 0 of 2", result={"name": "web", "running": 0}),
+    )  # fmt: skip
+    live = [FAILED, StepResult(id="tiers", title="T", why="", checks=[each])]
+    stored = [StepRecord.from_json(StepRecord.of(r).to_json()) for r in live]
+    assert read_across(stored) == read_live(live)
+    assert read_across(stored)["tier"]["result"]["name"] == "web"
+    assert read_across(stored)["tier"]["each"] == "web"
