@@ -35,7 +35,9 @@ def register(
         context["autotriage"] = autotriage
         context["escalation"] = escalation
         context["request_id"] = uuid.uuid4().hex[:16]
-        return await next()
+        # Until it is acked, queued work waits (bot.incidents.work): acks first.
+        with incidents.work.acking():
+            return await next()
 
     async def drop_retries(body: dict[str, Any], next: Next) -> BoltResponse | None:
         # Slack delivers an event again when it got no answer in 3 s; the

@@ -10,6 +10,12 @@ each process's.
 
 Everything goes out redacted (`bot.redact`): text, blocks and file content,
 so that a secret in a check's output or an AWS error never reaches Slack.
+A caller that has redacted already (`clean`, in a stretch of work off the
+ack path: bot.incidents.work) sends with `cleaned=True`.
+
+Edits of one message waiting for their turn are coalesced: the latest state
+wins and the ones in between are never sent (findings streamed as checks
+finish would otherwise queue one edit per check, a second apart).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -73,6 +80,17 @@ class SharedPace:
         yield
 
 
+@dataclass(eq=False)
+class _Edit:
+    """The state an edit waiting for its turn will send (the latest asked)."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+    cleaned: bool
+    sent: asyncio.Event = field(default_factory=asyncio.Event)
+    error: BaseException | None = None
+
+
 class Poster:
     def __init__(
         self,
@@ -86,15 +104,23 @@ class Poster:
         self.redactor = redactor or active()
         self._posts: Pace | SharedPace = Pace(post_interval)
         self._edits = Pace(edit_interval)
+        self._waiting: dict[str, _Edit] = {}  # per message: the edit waiting for its turn
 
     def share_pace(self, store: Store) -> None:
         """Pace posts per channel with the other replicas of `store`."""
         self._posts = SharedPace(store, self._posts.interval)
 
     async def post(
-        self, channel: str, *, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+        cleaned: bool = False,
     ) -> str:
-        text, blocks = self._clean(text, blocks)
+        if not cleaned:
+            text, blocks = self.clean(text, blocks)
         async with self._posts.turn(channel):
             response = await self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
@@ -102,11 +128,37 @@ class Poster:
         return str(response["ts"])
 
     async def update(
-        self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]]
+        self,
+        channel: str,
+        ts: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]],
+        cleaned: bool = False,
     ) -> None:
-        text, blocks = self._clean(text, blocks)
-        async with self._edits.turn(f"{channel}/{ts}"):
-            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        """Edit the message; returns once this state, or a later one asked
+        for meanwhile, is shown (or raises what the edit raised)."""
+        key = f"{channel}/{ts}"
+        waiting = self._waiting.get(key)
+        if waiting is not None:  # not sent yet: it will carry this state instead
+            waiting.text, waiting.blocks, waiting.cleaned = text, blocks, cleaned
+            await _sent(waiting)
+            return
+        edit = self._waiting[key] = _Edit(text, blocks, cleaned)
+        try:
+            async with self._edits.turn(key):
+                del self._waiting[key]  # from here, a newer state waits for the next turn
+                text, blocks = edit.text, edit.blocks
+                if not edit.cleaned:
+                    text, blocks = self.clean(text, blocks)
+                await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except BaseException as exc:
+            edit.error = exc
+            if self._waiting.get(key) is edit:  # cut short before its turn
+                del self._waiting[key]
+            raise
+        finally:
+            edit.sent.set()
 
     async def upload(
         self,
@@ -132,6 +184,13 @@ class Poster:
                 alt_txt=alt,
             )
 
-    def _clean(self, text: str, blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    def clean(self, text: str, blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+        """Text and blocks as they may leave the process: redacted."""
         cleaned: list[dict[str, Any]] = self.redactor.redact_tree(blocks)
         return self.redactor.redact(text), cleaned
+
+
+async def _sent(edit: _Edit) -> None:
+    await edit.sent.wait()
+    if edit.error is not None:
+        raise edit.error

@@ -58,6 +58,7 @@ class Shown:
 
     calls: list[tuple[str, Any]] = field(default_factory=list)
     posted: int = 0
+    so_far: list[StepRecord] = field(default_factory=list)  # partial records shown running
 
     def at(self, at: str | None) -> str:
         if at is not None:
@@ -77,6 +78,8 @@ class Shown:
         self.calls.append(("step", (view.id, type(state).__name__, at)))
         if isinstance(state, Ran):
             self.calls.append(("ran", state.record))
+        if isinstance(state, Running) and state.so_far is not None:
+            self.so_far.append(state.so_far)
         return self.at(at)
 
     async def run_all_summary(self, incident: Incident, result: RunResult, *, by: str) -> None:
@@ -132,15 +135,18 @@ async def test_a_step_runs_shows_running_then_findings_then_charts(service: Any)
     incident = await incidents.open(channel="C1", target="svc", runbook="reach", actor=ME)
     shown.calls.clear()
     await incidents.run_step(incident.id, "port", ME)
-    assert shown.names() == ["step", "step", "ran", "header", "charts"]
+    # Running; running with the tcp check's finding so far (streamed); ran.
+    assert shown.names() == ["step", "step", "step", "ran", "header", "charts"]
     assert [d for w, d in shown.calls if w == "step"] == [
+        ("port", "Running", "m1"),
         ("port", "Running", "m1"),
         ("port", "Ran", "m1"),
     ]
+    assert [c.id for c in shown.so_far[-1].checks] == ["tcp"]
     record = next(d for w, d in shown.calls if w == "ran")
     assert record.status == "fail" and record.failing[0].id == "tcp"
     # The header is drawn from the same record, read back from the store.
-    assert shown.calls[3] == ("header", ("m0", False, ["port/tcp"]))
+    assert shown.calls[4] == ("header", ("m0", False, ["port/tcp"]))
     (work,) = incidents.store.sync.unfinished_work() or [None]
     assert work is None  # the run's work claim is finished
 
@@ -158,8 +164,10 @@ async def test_an_unattended_triage_shows_running_then_findings_then_charts(
     status = await incidents.triage(incident)
     assert status == "fail"
     assert shown.calls[0] == ("header", (None, True, []))
-    assert shown.calls[1] == ("header", ("m0", False, ["port/tcp"]))
-    assert shown.names()[2:] == ["charts", "charts"]  # after the findings, one per step
+    # The failing check streamed into the header while running, then the findings.
+    assert shown.calls[1] == ("header", ("m0", True, ["port/tcp"]))
+    assert shown.calls[2] == ("header", ("m0", False, ["port/tcp"]))
+    assert shown.names()[3:] == ["charts", "charts"]  # after the findings, one per step
     after = await incidents.store.incident(incident.id)
     assert after.thread_ts == "1.5" and after.step_messages == {"header": "m0"}
     audit = incidents.store.sync.audit_log(incident_id=incident.id)
