@@ -165,8 +165,12 @@ async def started(work: Work, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task
     """Start `coroutine` as a task within one stretch, and give it a few
     passes of the loop there: starting a run's checks is CPU (templates,
     sockets, TLS contexts) and is spread out one run at a time."""
-    async with work.turn():
-        task = asyncio.get_running_loop().create_task(coroutine)
-        for _ in range(3):
-            await asyncio.sleep(0)
+    try:
+        async with work.turn():
+            task = asyncio.get_running_loop().create_task(coroutine)
+            for _ in range(3):
+                await asyncio.sleep(0)
+    except BaseException:
+        coroutine.close()  # cut short before it started (shutdown): never run
+        raise
     return task

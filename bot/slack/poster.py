@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.redact import Redactor, active
@@ -105,6 +106,27 @@ class Poster:
         self._posts: Pace | SharedPace = Pace(post_interval)
         self._edits = Pace(edit_interval)
         self._waiting: dict[str, _Edit] = {}  # per message: the edit waiting for its turn
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+
+    def _session(self) -> None:
+        """One aiohttp session for every Web API call on this loop: without
+        one, slack_sdk opens a new session, connector and TCP connection
+        per call, which is CPU on the loop for every post and edit (issue
+        19: opening connections was the loop's top stall under load)."""
+        if not isinstance(self.client, AsyncWebClient):  # a test's stand-in client
+            return
+        loop = asyncio.get_running_loop()
+        session = self.client.session
+        if session is None or session.closed or self._session_loop is not loop:
+            timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+            self.client.session = aiohttp.ClientSession(timeout=timeout)
+            self._session_loop = loop
+
+    async def aclose(self) -> None:
+        """Close the shared session (at shutdown)."""
+        session, self.client.session = self.client.session, None
+        if session is not None and not session.closed:
+            await session.close()
 
     def share_pace(self, store: Store) -> None:
         """Pace posts per channel with the other replicas of `store`."""
@@ -121,6 +143,7 @@ class Poster:
     ) -> str:
         if not cleaned:
             text, blocks = self.clean(text, blocks)
+        self._session()
         async with self._posts.turn(channel):
             response = await self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
@@ -151,6 +174,7 @@ class Poster:
                 text, blocks = edit.text, edit.blocks
                 if not edit.cleaned:
                     text, blocks = self.clean(text, blocks)
+                self._session()
                 await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except BaseException as exc:
             edit.error = exc
@@ -174,6 +198,7 @@ class Poster:
         `alt_txt` describes an image (screen readers, the console)."""
         # Slack keeps at most 1,000 characters of alt text.
         alt = self.redactor.redact(alt_txt)[:1000] if alt_txt else None
+        self._session()
         async with self._posts.turn(channel):
             await self.client.files_upload_v2(
                 channel=channel,
