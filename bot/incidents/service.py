@@ -157,15 +157,14 @@ class IncidentService:
         self, incident: Incident, binding: Binding, step: Step, view: StepView, *,
         at: str, actor: Actor, work: int,
     ) -> StepResult:  # fmt: skip
-        try:
-            await self.presenter.step(incident, view, Running(), at=at)
-        except Exception:  # "running" is a courtesy; the run itself must happen
-            log.warning("could not mark step %s running; running it anyway", step.id, exc_info=True)
 
         async def so_far(partial: dict[str, StepRecord]) -> None:
             await self.presenter.step(incident, view, Running(partial.get(step.id)), at=at)
 
-        stream = Streaming({step.id: step.title}, so_far)
+        async def running() -> None:  # unless its first results come at once
+            await self.presenter.step(incident, view, Running(), at=at)
+
+        stream = Streaming({step.id: step.title}, so_far, running=running)
         engine = self.engine_for(binding, incident, also=stream.told)
         result = await self._streamed(
             stream, engine.run_step(step.id, incident.target, alert=incident.alert)
