@@ -22,8 +22,10 @@ message); what a unit must not lose on a restart it records as work itself
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -52,6 +54,7 @@ class Full(Exception):
 @dataclass(eq=False)
 class _Queued:
     name: str
+    since: float = field(default_factory=time.monotonic)
     begun: bool = False
 
 
@@ -69,11 +72,19 @@ class Work:
     _stretch: asyncio.Lock | None = None
     _slots: asyncio.Semaphore | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _queue: collections.deque[_Queued] = field(default_factory=collections.deque)
 
     @property
     def ahead(self) -> int:
         """Units queued that have not begun: what a new one would wait behind."""
         return self._waiting
+
+    def waited(self) -> float:
+        """How long the oldest unit not begun has waited (0 if none): a burst
+        of acks delays work by a fraction of a second; a backlog by more."""
+        while self._queue and self._queue[0].begun:
+            self._queue.popleft()
+        return time.monotonic() - self._queue[0].since if self._queue else 0.0
 
     # Acks first
 
@@ -122,6 +133,7 @@ class Work:
         ahead = self._waiting
         self._waiting += 1
         queued = _Queued(name)
+        self._queue.append(queued)
         task = asyncio.get_running_loop().create_task(self._run(queued, unit, failed))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -17,10 +17,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.incidents.work import Full, Work, started
 from bot.slack import errors
 
-# Units ahead from which a request is told it waits: beginning a unit takes
-# a few ms of the loop, so this is about a second before it starts.
-NOTE_AT = 100
+# A request is told it waits when the queue is deep: this many units ahead,
+# the oldest waiting this long (a burst of acks holds work back for a
+# fraction of a second, which is not worth a message; a backlog is).
+NOTE_AT = 20
+NOTE_AFTER_S = 1.0
 BUSY = "⏳ triage is too busy to take this now, so nothing was done. Try again in a minute."
+
+
+def deep(work: Work) -> bool:
+    return work.ahead >= NOTE_AT and work.waited() >= NOTE_AFTER_S
 
 
 def note(ahead: int) -> str:

@@ -78,7 +78,7 @@ def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
                 await respond(text=refusal, response_type="ephemeral", replace_original=False)
 
         ahead = queued.later(work, act.name, press, body=body, client=client)
-        if ahead is None or ahead >= queued.NOTE_AT:
+        if ahead is None or queued.deep(work):
             tell = queued.BUSY if ahead is None else queued.note(ahead)
             # Sent in a stretch of work, like any work: never ahead of an ack.
             await queued.say(work, respond(tell, response_type="ephemeral", replace_original=False))

@@ -41,7 +41,7 @@ async def handle(
         await ack(text=choice.reason, blocks=blocks)
         return
     work = incidents.work
-    if work.ahead >= queued.NOTE_AT:  # said in the ack itself: no Web API call
+    if queued.deep(work):  # said in the ack itself: no Web API call
         await ack(text=queued.note(work.ahead))
     else:
         await ack()
