@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +107,10 @@ class Poster:
         self._edits = Pace(edit_interval)
         self._waiting: dict[str, _Edit] = {}  # per message: the edit waiting for its turn
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        # Waited for right before each Web API call (after the pace's wait,
+        # which can end at any moment): no call starts while an ack is
+        # pending (bot.incidents.work.Work.quiet).
+        self.quiet: Callable[[], Awaitable[None]] = _at_once
 
     def _session(self) -> None:
         """One aiohttp session for every Web API call on this loop: without
@@ -145,6 +149,7 @@ class Poster:
             text, blocks = self.clean(text, blocks)
         self._session()
         async with self._posts.turn(channel):
+            await self.quiet()
             response = await self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
             )
@@ -175,6 +180,7 @@ class Poster:
                 if not edit.cleaned:
                     text, blocks = self.clean(text, blocks)
                 self._session()
+                await self.quiet()
                 await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except BaseException as exc:
             edit.error = exc
@@ -200,6 +206,7 @@ class Poster:
         alt = self.redactor.redact(alt_txt)[:1000] if alt_txt else None
         self._session()
         async with self._posts.turn(channel):
+            await self.quiet()
             await self.client.files_upload_v2(
                 channel=channel,
                 thread_ts=thread_ts,
@@ -219,3 +226,7 @@ async def _sent(edit: _Edit) -> None:
     await edit.sent.wait()
     if edit.error is not None:
         raise edit.error
+
+
+async def _at_once() -> None:
+    """No ack to wait for (a poster on its own: tests, the CLI)."""

@@ -117,5 +117,6 @@ def slack_incidents(
     if shared.shared:  # replicas keep one posting pace per channel, in the store
         poster.share_pace(shared)
     work = Work()  # one queue for the service's units and the presenter's stretches
+    poster.quiet = work.quiet  # and no Web API call starts while an ack is pending
     presenter = SlackPresenter(poster, shared, settings.vantage, work)
     return IncidentService(catalogue, shared, presenter, settings, work)
