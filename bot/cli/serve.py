@@ -42,6 +42,7 @@ def handle(args: argparse.Namespace) -> int:
     from bot import redact
     from bot.app.build import build_bot
     from bot.app.settings import BotSettings
+    from bot.app.warm import warm_up
     from bot.errors import UsageError
     from bot.runbooks.binding import BindError
     from bot.runbooks.catalogue import Catalogue
@@ -71,6 +72,7 @@ def handle(args: argparse.Namespace) -> int:
         # restart (a crash loop on ECS that says nothing).
         raise UsageError(f"{exc} (set TRIAGE_DB to a writable file)") from exc
     bot = build_bot(settings, slack=config, store=store, catalogue=catalogue)
+    warm_up(settings.engine)  # TLS contexts, threads: not on the first incident's loop
     health = StoreHealth(store)
     where = {
         "host": args.host, "port": args.port, "webhooks": bot.webhooks, "metrics": bot.metrics,
@@ -116,6 +118,7 @@ async def _with_repair(
             task.cancel()
         await bot.autotriage.resolutions.stop()
         await vantage.aclose_clients()  # the checks' shared HTTP clients
+        await bot.autotriage.poster.aclose()  # the Web API's shared session
         await store.aclose()
 
 

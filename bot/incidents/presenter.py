@@ -25,7 +25,10 @@ class Pending:
 
 @dataclass(frozen=True)
 class Running:
-    """Its checks are running now."""
+    """Its checks are running now; `so_far` holds those that have finished
+    (a partial record, status "running"), shown while the others run."""
+
+    so_far: StepRecord | None = None
 
 
 @dataclass(frozen=True)

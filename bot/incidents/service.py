@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.engine.dryrun import dry_run
 from bot.engine.records import StepRecord
@@ -23,7 +23,9 @@ from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
 from bot.incidents import views
 from bot.incidents.presenter import Pending, Presenter, Ran, Running, Skipped
+from bot.incidents.streaming import Streaming
 from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView
+from bot.incidents.work import Work, started
 from bot.runbooks.binding import Binding, step_applies
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.schema import Step
@@ -35,6 +37,7 @@ from bot.timeline.build import timeline as build_timeline
 from bot.timeline.postmortem import postmortem as build_postmortem
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,11 @@ class IncidentService:
         store: SqliteStore | Store,
         presenter: Presenter,
         settings: Settings,
+        work: Work | None = None,
     ) -> None:
         self.catalogue = catalogue
+        # Work after an ack runs here, never ahead of another request's ack.
+        self.work = work or Work()
         # Off the event loop: a locked store file must not stall acks.
         self.store: Store = AsyncStore(store) if isinstance(store, SqliteStore) else store
         self.presenter = presenter
@@ -151,12 +157,17 @@ class IncidentService:
         self, incident: Incident, binding: Binding, step: Step, view: StepView, *,
         at: str, actor: Actor, work: int,
     ) -> StepResult:  # fmt: skip
-        try:
+
+        async def so_far(partial: dict[str, StepRecord]) -> None:
+            await self.presenter.step(incident, view, Running(partial.get(step.id)), at=at)
+
+        async def running() -> None:  # unless its first results come at once
             await self.presenter.step(incident, view, Running(), at=at)
-        except Exception:  # "running" is a courtesy; the run itself must happen
-            log.warning("could not mark step %s running; running it anyway", step.id, exc_info=True)
-        result = await self.engine_for(binding, incident).run_step(
-            step.id, incident.target, alert=incident.alert
+
+        stream = Streaming({step.id: step.title}, so_far, running=running)
+        engine = self.engine_for(binding, incident, also=stream.told)
+        result = await self._streamed(
+            stream, engine.run_step(step.id, incident.target, alert=incident.alert)
         )
         (record,) = await self._record(incident, [result], by=actor.user)
         await self.audit(actor, "run_step", incident.id, {"step": step.id}, outcome=result.status)
@@ -186,8 +197,9 @@ class IncidentService:
             return
         async with _finished_if_cut(self.store, work, "failed"):
             result, records = await self._run_all(
-                incident, actor, "run_all", {"steps": remaining}, steps=remaining
-            )
+                incident, actor, "run_all", {"steps": remaining}, steps=remaining,
+                header=incident.step_messages.get(HEADER),
+            )  # fmt: skip
         await self.store.finish_work(work, result.status)
         await self.presenter.run_all_summary(incident, result, by=actor.user)
         await self.refresh_header(incident.id)
@@ -223,8 +235,9 @@ class IncidentService:
                 await self.store.set_thread(incident.id, at)
         actor = Actor(incident.opened_by, f"auto-{incident.id}")
         result, records = await self._run_all(
-            incident, actor, "auto_triage", {"target": incident.target}, unattended=True
-        )
+            incident, actor, "auto_triage", {"target": incident.target}, unattended=True,
+            header=at,
+        )  # fmt: skip
         await self.refresh_header(incident.id)
         await self.store.finish_work(work, result.status)
         await self._charts(await self.store.incident(incident.id), records)
@@ -232,15 +245,52 @@ class IncidentService:
 
     async def _run_all(
         self, incident: Incident, actor: Actor, action: str, params: dict[str, Any], *,
-        steps: list[str] | None = None, unattended: bool = False,
+        steps: list[str] | None = None, unattended: bool = False, header: str | None = None,
     ) -> tuple[RunResult, list[StepRecord]]:  # fmt: skip
         binding = self.catalogue.bindings[incident.runbook]
-        result = await self.engine_for(binding, incident).run_all(
-            incident.target, alert=incident.alert, steps=steps, unattended=unattended
+        chosen = [s for s in binding.runbook.steps if steps is None or s.id in steps]
+        stream = Streaming({s.id: s.title for s in chosen}, self._header_so_far(incident, header))
+        engine = self.engine_for(binding, incident, also=stream.told)
+        result = await self._streamed(
+            stream,
+            engine.run_all(
+                incident.target, alert=incident.alert, steps=steps, unattended=unattended
+            ),
         )
         records = await self._record(incident, result.steps, by=actor.user)
         await self.audit(actor, action, incident.id, params, outcome=result.status)
         return result, records
+
+    async def _streamed(self, stream: Streaming, run: Coroutine[Any, Any, T]) -> T:
+        """The engine's run, started in one stretch of work (starting checks
+        is CPU that must not hold up acks), its findings shown as they come."""
+        running = await started(self.work, run)
+        try:
+            return await running
+        finally:
+            running.cancel()  # nothing when done; a run cut short stops its checks
+            await stream.close()  # before the final findings are shown
+
+    def _header_so_far(
+        self, incident: Incident, at: str | None
+    ) -> Callable[[dict[str, StepRecord]], Awaitable[None]]:
+        """Shows the header with the findings known so far, while the rest
+        run; only when what is failing changed (a passing check adds no line)."""
+        shown: set[str] = set()
+
+        async def show(partial: dict[str, StepRecord]) -> None:
+            failing = {f"{s}/{c.id}" for s, r in partial.items() for c in r.failing}
+            if at is None or failing <= shown:
+                return
+            shown.update(failing)
+            binding = self.catalogue.bindings[incident.runbook]
+            progress = await self.progress(incident)
+            progress = replace(progress, runs={**progress.runs, **partial}, running=True)
+            await self.presenter.header(
+                incident, views.target_view(binding, incident.target), progress, at=at
+            )
+
+        return show
 
     async def _record(
         self, incident: Incident, results: list[StepResult], *, by: str
@@ -418,12 +468,17 @@ class IncidentService:
 
     # Views and helpers
 
-    def engine_for(self, binding: Binding, incident: Incident | None = None) -> Engine:
-        """An engine for this incident: in dry-run mode it only describes calls."""
+    def engine_for(
+        self, binding: Binding, incident: Incident | None = None, *, also: OnCheck | None = None
+    ) -> Engine:
+        """An engine for this incident: in dry-run mode it only describes
+        calls. `also` is told of every finished check too (streaming)."""
         execute = dry_run if incident is not None and incident.dry_run else None
         on_check = self.on_check
         if incident is not None and self.on_target_check is not None:
             on_check = _also(on_check, self.on_target_check, incident.runbook, incident.target)
+        if also is not None:
+            on_check = _both(on_check, also)
         return Engine(binding, settings=self.settings, on_check=on_check, execute=execute)
 
     def step_view(self, incident: Incident, step_id: str) -> StepView:
@@ -483,6 +538,15 @@ def _also(
         if first is not None:
             first(step_id, run)
         then(runbook, target, run)
+
+    return told
+
+
+def _both(first: OnCheck | None, then: OnCheck) -> OnCheck:
+    def told(step_id: str, run: CheckRun) -> None:
+        if first is not None:
+            first(step_id, run)
+        then(step_id, run)
 
     return told
 

@@ -1,5 +1,10 @@
 """Let an acknowledgement leave before the work behind it starts.
 
+Only the confirmation dialog (bot/slack/views/confirm.py) still uses this;
+buttons, /triage and events queue their work behind every pending ack
+instead (bot.slack.queued, bot.incidents.work), which also keeps one
+request's work from delaying another request's ack.
+
 Bolt answers Slack with a listener's ack when its runner, which polls every
 10 ms, next gets the event loop. Work started right after `ack()` (the store,
 rendering, starting checks) keeps the loop busy, and under a burst of clicks

@@ -24,17 +24,23 @@ UNAVAILABLE = (
 def register(app: AsyncApp) -> None:
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], client: AsyncWebClient) -> None:
-        unavailable = isinstance(error, StoreUnavailable)
-        if unavailable:  # one line: the cause is known, a traceback adds nothing
-            log.error("store unavailable: %s", error)
-        else:
-            log.error("listener failed: %s: %s", type(error).__name__, error, exc_info=error)
-        event = body.get("event") or {}
-        channel = (
-            (body.get("channel") or {}).get("id") or body.get("channel_id") or event.get("channel")
+        await tell(error, body, client)
+
+
+async def tell(error: BaseException, body: dict[str, Any], client: AsyncWebClient) -> None:
+    """Log it, and tell the person whose request it was (a listener's error,
+    or a queued unit's after the ack: bot.slack.queued)."""
+    unavailable = isinstance(error, StoreUnavailable)
+    if unavailable:  # one line: the cause is known, a traceback adds nothing
+        log.error("store unavailable: %s", error)
+    else:
+        log.error("listener failed: %s: %s", type(error).__name__, error, exc_info=error)
+    event = body.get("event") or {}
+    channel = (
+        (body.get("channel") or {}).get("id") or body.get("channel_id") or event.get("channel")
+    )
+    user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
+    if channel and user:
+        await client.chat_postEphemeral(
+            channel=channel, user=user, text=UNAVAILABLE if unavailable else INTERNAL
         )
-        user = (body.get("user") or {}).get("id") or body.get("user_id") or event.get("user")
-        if channel and user:
-            await client.chat_postEphemeral(
-                channel=channel, user=user, text=UNAVAILABLE if unavailable else INTERNAL
-            )

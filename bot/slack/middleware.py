@@ -1,5 +1,6 @@
 """Cross-cutting concerns: the bot's parts in every listener's context, a
-request id for the audit log, and Slack's retried deliveries dropped."""
+request id for the audit log, Slack's retried deliveries dropped, and acks
+ahead of queued work."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import IncidentService
+from bot.incidents.work import Work
 from bot.slack.autotriage import AutoTriage
 from bot.store import Store, StoreUnavailable
 
@@ -64,6 +67,22 @@ def register(
 
     app.middleware(inject)
     app.middleware(drop_retries)
+    _acks_first(app, incidents.work)
+
+
+def _acks_first(app: AsyncApp, work: Work) -> None:
+    """While a request is dispatched, until its ack is ready, queued work
+    waits (bot.incidents.work). Around Bolt's dispatch, which both the HTTP
+    endpoint and Socket Mode call, and which returns once the listener has
+    acked: a middleware cannot tell, as Bolt's `next()` returns before the
+    listener runs."""
+    dispatch = app.async_dispatch
+
+    async def acking(req: AsyncBoltRequest) -> BoltResponse:
+        with work.acking():
+            return await dispatch(req)
+
+    app.async_dispatch = acking  # type: ignore[method-assign]
 
 
 async def _claim(store: Store, key: str) -> bool | None:

@@ -10,16 +10,24 @@ each process's.
 
 Everything goes out redacted (`bot.redact`): text, blocks and file content,
 so that a secret in a check's output or an AWS error never reaches Slack.
+A caller that has redacted already (`clean`, in a stretch of work off the
+ack path: bot.incidents.work) sends with `cleaned=True`.
+
+Edits of one message waiting for their turn are coalesced: the latest state
+wins and the ones in between are never sent (findings streamed as checks
+finish would otherwise queue one edit per check, a second apart).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.redact import Redactor, active
@@ -73,6 +81,17 @@ class SharedPace:
         yield
 
 
+@dataclass(eq=False)
+class _Edit:
+    """The state an edit waiting for its turn will send (the latest asked)."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+    cleaned: bool
+    sent: asyncio.Event = field(default_factory=asyncio.Event)
+    error: BaseException | None = None
+
+
 class Poster:
     def __init__(
         self,
@@ -86,27 +105,90 @@ class Poster:
         self.redactor = redactor or active()
         self._posts: Pace | SharedPace = Pace(post_interval)
         self._edits = Pace(edit_interval)
+        self._waiting: dict[str, _Edit] = {}  # per message: the edit waiting for its turn
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        # Waited for right before each Web API call (after the pace's wait,
+        # which can end at any moment): no call starts while an ack is
+        # pending (bot.incidents.work.Work.quiet).
+        self.quiet: Callable[[], Awaitable[None]] = _at_once
+
+    def _session(self) -> None:
+        """One aiohttp session for every Web API call on this loop: without
+        one, slack_sdk opens a new session, connector and TCP connection
+        per call, which is CPU on the loop for every post and edit (issue
+        19: opening connections was the loop's top stall under load)."""
+        if not isinstance(self.client, AsyncWebClient):  # a test's stand-in client
+            return
+        loop = asyncio.get_running_loop()
+        session = self.client.session
+        if session is None or session.closed or self._session_loop is not loop:
+            timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+            self.client.session = aiohttp.ClientSession(timeout=timeout)
+            self._session_loop = loop
+
+    async def aclose(self) -> None:
+        """Close the shared session (at shutdown)."""
+        session, self.client.session = self.client.session, None
+        if session is not None and not session.closed:
+            await session.close()
 
     def share_pace(self, store: Store) -> None:
         """Pace posts per channel with the other replicas of `store`."""
         self._posts = SharedPace(store, self._posts.interval)
 
     async def post(
-        self, channel: str, *, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+        cleaned: bool = False,
     ) -> str:
-        text, blocks = self._clean(text, blocks)
+        if not cleaned:
+            text, blocks = self.clean(text, blocks)
+        self._session()
         async with self._posts.turn(channel):
+            await self.quiet()
             response = await self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
             )
         return str(response["ts"])
 
     async def update(
-        self, channel: str, ts: str, *, text: str, blocks: list[dict[str, Any]]
+        self,
+        channel: str,
+        ts: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]],
+        cleaned: bool = False,
     ) -> None:
-        text, blocks = self._clean(text, blocks)
-        async with self._edits.turn(f"{channel}/{ts}"):
-            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        """Edit the message; returns once this state, or a later one asked
+        for meanwhile, is shown (or raises what the edit raised)."""
+        key = f"{channel}/{ts}"
+        waiting = self._waiting.get(key)
+        if waiting is not None:  # not sent yet: it will carry this state instead
+            waiting.text, waiting.blocks, waiting.cleaned = text, blocks, cleaned
+            await _sent(waiting)
+            return
+        edit = self._waiting[key] = _Edit(text, blocks, cleaned)
+        try:
+            async with self._edits.turn(key):
+                del self._waiting[key]  # from here, a newer state waits for the next turn
+                text, blocks = edit.text, edit.blocks
+                if not edit.cleaned:
+                    text, blocks = self.clean(text, blocks)
+                self._session()
+                await self.quiet()
+                await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except BaseException as exc:
+            edit.error = exc
+            if self._waiting.get(key) is edit:  # cut short before its turn
+                del self._waiting[key]
+            raise
+        finally:
+            edit.sent.set()
 
     async def upload(
         self,
@@ -122,7 +204,9 @@ class Poster:
         `alt_txt` describes an image (screen readers, the console)."""
         # Slack keeps at most 1,000 characters of alt text.
         alt = self.redactor.redact(alt_txt)[:1000] if alt_txt else None
+        self._session()
         async with self._posts.turn(channel):
+            await self.quiet()
             await self.client.files_upload_v2(
                 channel=channel,
                 thread_ts=thread_ts,
@@ -132,6 +216,17 @@ class Poster:
                 alt_txt=alt,
             )
 
-    def _clean(self, text: str, blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    def clean(self, text: str, blocks: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+        """Text and blocks as they may leave the process: redacted."""
         cleaned: list[dict[str, Any]] = self.redactor.redact_tree(blocks)
         return self.redactor.redact(text), cleaned
+
+
+async def _sent(edit: _Edit) -> None:
+    await edit.sent.wait()
+    if edit.error is not None:
+        raise edit.error
+
+
+async def _at_once() -> None:
+    """No ack to wait for (a poster on its own: tests, the CLI)."""

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.engine.records import CheckRecord, StepRecord
 from bot.engine.results import ManualView, RunResult
+from bot.incidents.streaming import RUNNING
 from bot.incidents.views import ESCALATION_ID, Progress, StepView, TargetView
 from bot.slack import limits
 from bot.slack.mrkdwn import cut, cut_plain, escape, lines, link, mention
@@ -69,12 +70,13 @@ def header_blocks(target: TargetView, progress: Progress) -> Blocks:
         )
     if progress.running:
         blocks.append(_context("⏳ running every read-only check of the runbook…"))
-    elif progress.findings:
+    if progress.findings:  # while running: those known so far (streamed)
         found = [
             f"{icon} *{escape(name)}*: {escape(text)}" if name else f"{icon} {escape(text)}"
             for icon, name, text in progress.findings
         ]
-        blocks.append(_section(lines(found, SECTION_MAX, head="*Findings*")))
+        head = "*Found so far*" if progress.running else "*Findings*"
+        blocks.append(_section(lines(found, SECTION_MAX, head=head)))
     alerts = [escape(a) for a in progress.alerts if a.strip()]
     if alerts:
         blocks.append(_context(lines(alerts, 2000)))
@@ -114,7 +116,8 @@ def _title(target: TargetView) -> str:
 
 
 def _header_facts(target: TargetView, progress: Progress) -> str:
-    done = f"{len(progress.runs)}/{progress.total_steps} steps run"
+    ran = [r for r in progress.runs.values() if r.status != RUNNING]  # not partial records
+    done = f"{len(ran)}/{progress.total_steps} steps run"
     failing = ""
     if progress.failing:
         shown = ", ".join(escape(f) for f in progress.failing[:10])
@@ -144,7 +147,10 @@ def step_blocks(
     ]
     names = [escape(c) for c in view.checks]
     if running:
-        blocks.append(_context(cut("⏳ running " + ", ".join(names), LIST_MAX)))
+        finished = {c.name for c in result.checks} if result is not None else set()
+        blocks += _results(result) if result is not None else []  # finished so far
+        left = [escape(c) for c in view.checks if c not in finished] or names
+        blocks.append(_context(cut("⏳ running " + ", ".join(left), LIST_MAX)))
     elif result is not None:
         blocks += _results(result)
     elif view.checks:

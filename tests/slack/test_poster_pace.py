@@ -60,3 +60,29 @@ async def test_replicas_sharing_a_store_post_one_at_a_time_per_channel(
     # Four posts, one slot each: never two within the interval (a little
     # slack for the two clocks: the store's wall clock, the test's monotonic).
     assert min(gaps) > INTERVAL * 0.8, gaps
+
+
+class Edits:
+    """A Web client that notes every chat.update's text."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    async def chat_update(self, **kwargs: Any) -> dict[str, Any]:
+        self.texts.append(kwargs["text"])
+        return {"ok": True}
+
+
+async def test_edits_of_one_message_waiting_their_turn_coalesce_to_the_latest() -> None:
+    """Findings streamed as checks finish: the latest state wins, the ones
+    in between are never sent, and every caller returns once it is shown."""
+    client = Edits()
+    poster = Poster(client, edit_interval=INTERVAL)  # type: ignore[arg-type]
+    await poster.update("C1", "1.0", text="first", blocks=[])
+    # Four more while the message's next turn is INTERVAL away.
+    await asyncio.gather(
+        *(poster.update("C1", "1.0", text=f"state {i}", blocks=[]) for i in range(4))
+    )
+    assert client.texts == ["first", "state 3"]
+    await poster.update("C1", "2.0", text="another message", blocks=[])
+    assert client.texts[-1] == "another message"

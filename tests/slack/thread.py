@@ -103,5 +103,9 @@ def _has(message: Any, action: str) -> bool:
 
 
 def edited_to(stand_in: SlackStandIn, message: Any, needle: str) -> Any:
+    """The message once it says `needle` and is no longer running (a step's
+    findings are streamed into it while its checks run)."""
     now = stand_in.messages(CHANNEL).get(message.ts)
-    return now if now is not None and needle in text_of(now) else None
+    if now is None or "⏳ running" in text_of(now):
+        return None
+    return now if needle in text_of(now) else None

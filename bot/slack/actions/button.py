@@ -1,6 +1,7 @@
-"""One wrapper for every button: ack at once, decode the value, look up the
-incident, refuse what this button may not do (each button declares it), and
-audit every refusal; only then the button's own work.
+"""One wrapper for every button: ack at once, then, queued after the acks
+(bot.slack.queued), decode the value, look up the incident, refuse what
+this button may not do (each button declares it), and audit every refusal;
+only then the button's own work.
 
 A handler gets a Click (the incident, the typed value, who clicked) and
 returns None when it went ahead, or a reason to tell the person who clicked
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions.policy import policy_of
 from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import Actor, IncidentService
-from bot.slack.ackflush import after_ack
+from bot.slack import queued
 from bot.slack.mrkdwn import mention
 from bot.slack.payloads import Act, BadValue, ButtonValue, decode
 from bot.store import Incident
@@ -61,13 +63,25 @@ class Button:
 
 def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
     async def handle(
-        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
     ) -> None:
         await ack()
-        await after_ack()
-        refusal = await _press(act, button, body, context)
-        if refusal:
-            await respond(text=refusal, response_type="ephemeral", replace_original=False)
+        work = context["incidents"].work
+
+        async def press() -> None:  # queued: never ahead of another request's ack
+            refusal = await _press(act, button, body, context)
+            if refusal:
+                await respond(text=refusal, response_type="ephemeral", replace_original=False)
+
+        ahead = queued.later(work, act.name, press, body=body, client=client)
+        if ahead is None or queued.deep(work):
+            tell = queued.BUSY if ahead is None else queued.note(ahead)
+            # Sent in a stretch of work, like any work: never ahead of an ack.
+            await queued.say(work, respond(tell, response_type="ephemeral", replace_original=False))
 
     handle.__name__ = f"on_{act.name.lower()}"
     return handle

@@ -17,11 +17,13 @@ import weakref
 from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.amapi import AlertmanagerError
 from bot.alerts.grouped import missing_line
 from bot.alerts.model import Alert
 from bot.alerts.parse import parse_slack_message
+from bot.slack import queued
 from bot.slack.autotriage import AutoTriage
 from bot.slack.mrkdwn import escape
 
@@ -30,11 +32,20 @@ log = logging.getLogger(__name__)
 _fired_by: weakref.WeakKeyDictionary[AutoTriage, dict[str, set[str]]] = weakref.WeakKeyDictionary()
 
 
-async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
+async def handle(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    """Acked by Bolt before this runs; the work is queued behind other acks."""
+    autotriage: AutoTriage = context["autotriage"]
+    if not autotriage.watches(event.get("channel", "")):
+        return
+    work = autotriage.incidents.work
+    queued.later(work, "alert message", lambda: _triage(event, context), body=body, client=client)
+
+
+async def _triage(event: dict[str, Any], context: AsyncBoltContext) -> None:
     autotriage: AutoTriage = context["autotriage"]
     channel = event.get("channel", "")
-    if not autotriage.watches(channel):
-        return
     parsed = parse_slack_message(event, own_bot_id=context.bot_id)
     alerts = [autotriage.identify(a) for a in await _expanded(autotriage, event, parsed)]
     alerts = from_their_source(autotriage, alerts, _poster(event))

@@ -8,18 +8,27 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incidents.service import Actor, IncidentService
 from bot.metrics import Metrics
 from bot.runbooks.catalogue import Open
-from bot.slack import render
+from bot.slack import queued, render
 from bot.slack.poster import Poster
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
-async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
+async def handle(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+) -> None:
+    """Acked by Bolt before this runs; the work is queued behind other acks."""
+    incidents: IncidentService = context["incidents"]
+    queued.later(incidents.work, "mention", lambda: _open(event, context), body=body, client=client)
+
+
+async def _open(event: dict[str, Any], context: AsyncBoltContext) -> None:
     incidents: IncidentService = context["incidents"]
     text = _MENTION.sub(" ", event.get("text") or "")
     choice = incidents.catalogue.choose(text)

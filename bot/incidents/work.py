@@ -1,0 +1,188 @@
+"""Work after an ack, kept from ever delaying another request's ack.
+
+Bolt answers Slack with a listener's ack only when its runner next gets the
+event loop (it polls every 10 ms). Work started after an ack (opening an
+incident, rendering, store writes, starting checks) shares that loop, so
+under a burst every ack used to wait for everyone's work: 50 Run all clicks
+start ~300 checks and blocked the loop for ~0.5 s.
+
+So work is a queue of units (`submit`), and the CPU inside them runs in
+short stretches, one at a time (`turn`), never while a request is being
+acknowledged (`acking`): acks go first, then work, one stretch per pass of
+the loop, so a request that arrives meanwhile waits for at most one stretch.
+A unit's I/O (the store's thread, Slack, checks' sockets) runs outside its
+stretches, so a unit waiting on a check that hangs to its deadline holds up
+nothing else.
+
+A unit that fails is logged and told (its `failed`, e.g. an ephemeral
+message); what a unit must not lose on a restart it records as work itself
+(IncidentService's start_run), as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+# Longest a stretch of work waits for acks to finish: under a load that
+# never lets up, work still goes ahead (slower acks beat work never done).
+QUIET_MAX_S = 0.25
+# Units begun and not finished at once: their checks' sockets, the store's
+# threads. Beyond this, units wait their turn to begin.
+RUNNING_MAX = 256
+# Units waiting to begin beyond which submit refuses: a bounded queue.
+QUEUED_MAX = 5000
+
+T = TypeVar("T")
+Unit = Callable[[], Awaitable[object]]
+Failed = Callable[[BaseException], Awaitable[None]]
+
+
+class Full(Exception):
+    """The queue is full: the request is refused rather than queued forever."""
+
+
+@dataclass(eq=False)
+class _Queued:
+    name: str
+    since: float = field(default_factory=time.monotonic)
+    begun: bool = False
+
+
+_current: ContextVar[_Queued | None] = ContextVar("triage_work_unit", default=None)
+
+
+@dataclass(eq=False)
+class Work:
+    quiet_max: float = QUIET_MAX_S
+    running_max: int = RUNNING_MAX
+    queued_max: int = QUEUED_MAX
+    _acks: int = 0
+    _waiting: int = 0  # units submitted, not yet in their first stretch
+    _quiet: asyncio.Event | None = None
+    _stretch: asyncio.Lock | None = None
+    _slots: asyncio.Semaphore | None = None
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _queue: collections.deque[_Queued] = field(default_factory=collections.deque)
+
+    @property
+    def ahead(self) -> int:
+        """Units queued that have not begun: what a new one would wait behind."""
+        return self._waiting
+
+    def waited(self) -> float:
+        """How long the oldest unit not begun has waited (0 if none): a burst
+        of acks delays work by a fraction of a second; a backlog by more."""
+        while self._queue and self._queue[0].begun:
+            self._queue.popleft()
+        return time.monotonic() - self._queue[0].since if self._queue else 0.0
+
+    # Acks first
+
+    @contextlib.contextmanager
+    def acking(self) -> Iterator[None]:
+        """A request is being acknowledged: work waits until it is answered."""
+        self._acks += 1
+        self._event().clear()
+        try:
+            yield
+        finally:
+            self._acks -= 1
+            if self._acks == 0:
+                self._event().set()
+
+    async def quiet(self) -> None:
+        """Until no ack is pending (at most `quiet_max`)."""
+        if self._acks:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.quiet_max):
+                    await self._event().wait()
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """One stretch of work's CPU (rendering, starting checks): one at a
+        time, after any pending acks; then the loop gets a pass for I/O.
+        Never held across I/O, nor taken again inside itself (not reentrant)."""
+        if self._stretch is None:
+            self._stretch = asyncio.Lock()
+        async with self._stretch:
+            await self.quiet()
+            unit = _current.get()
+            if unit is not None and not unit.begun:
+                unit.begun = True
+                self._waiting -= 1
+            yield
+        await asyncio.sleep(0)  # a pass of the loop before this unit's next stretch
+
+    # Units
+
+    def submit(self, name: str, unit: Unit, *, failed: Failed | None = None) -> int:
+        """Queue `unit` (a coroutine function) to run after the pending acks;
+        returns how many units were ahead of it. Raises Full when the queue is."""
+        if self._waiting >= self.queued_max:
+            raise Full(f"{self._waiting} units are queued")
+        ahead = self._waiting
+        self._waiting += 1
+        queued = _Queued(name)
+        self._queue.append(queued)
+        task = asyncio.get_running_loop().create_task(self._run(queued, unit, failed))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return ahead
+
+    async def _run(self, queued: _Queued, unit: Unit, failed: Failed | None) -> None:
+        _current.set(queued)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.running_max)
+        try:
+            async with self._slots:
+                async with self.turn():  # begun: no longer counted as ahead of anyone
+                    pass
+                await unit()
+        except Exception as exc:
+            if failed is None:
+                log.exception("queued work %s failed", queued.name)
+            else:  # logged and told by `failed`
+                try:
+                    await failed(exc)
+                except Exception:
+                    log.exception("could not tell that %s failed", queued.name)
+        finally:
+            if not queued.begun:
+                queued.begun = True
+                self._waiting -= 1
+
+    async def drain(self) -> None:
+        """Until every unit submitted so far has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _event(self) -> asyncio.Event:
+        if self._quiet is None:
+            self._quiet = asyncio.Event()
+            self._quiet.set()
+        return self._quiet
+
+
+async def started(work: Work, coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """Start `coroutine` as a task within one stretch, and give it a few
+    passes of the loop there: starting a run's checks is CPU (templates,
+    sockets, TLS contexts) and is spread out one run at a time."""
+    try:
+        async with work.turn():
+            task = asyncio.get_running_loop().create_task(coroutine)
+            for _ in range(3):
+                await asyncio.sleep(0)
+    except BaseException:
+        coroutine.close()  # cut short before it started (shutdown): never run
+        raise
+    return task

@@ -1,0 +1,112 @@
+"""The work queue after acks (bot.incidents.work): acks first, one stretch
+of work at a time, a failed unit told, a bounded queue."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.incidents.work import Full, Work, started
+
+# How long a unit is given to show that it did *not* begin: a deadline on a
+# condition that must stay false, far below the work's own quiet_max.
+NOT_WITHIN_S = 0.1
+
+
+async def test_work_waits_while_a_request_is_being_acked() -> None:
+    work = Work(quiet_max=30)
+    began = asyncio.Event()
+
+    async def unit() -> None:
+        began.set()
+
+    with work.acking():
+        assert work.submit("u", unit) == 0
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(began.wait(), NOT_WITHIN_S)
+        assert work.ahead == 1
+    await asyncio.wait_for(began.wait(), 5)
+    await work.drain()
+    assert work.ahead == 0
+
+
+async def test_work_goes_ahead_under_acks_that_never_let_up() -> None:
+    """quiet_max bounds the wait: work is slower under load, never starved."""
+    work = Work(quiet_max=0.01)
+    began = asyncio.Event()
+
+    async def unit() -> None:
+        began.set()
+
+    with work.acking():
+        work.submit("u", unit)
+        await asyncio.wait_for(began.wait(), 5)
+
+
+async def test_stretches_run_one_at_a_time() -> None:
+    work = Work()
+    inside, most = 0, 0
+
+    async def unit() -> None:
+        nonlocal inside, most
+        for _ in range(3):
+            async with work.turn():
+                inside += 1
+                most = max(most, inside)
+                await asyncio.sleep(0)  # another unit would get in here if it could
+                inside -= 1
+
+    for i in range(10):
+        work.submit(f"u{i}", unit)
+    await work.drain()
+    assert most == 1
+
+
+async def test_a_failed_unit_is_told_and_the_others_still_run() -> None:
+    work = Work()
+    told: list[BaseException] = []
+    ran: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def fine() -> None:
+        ran.append("fine")
+
+    async def tell(error: BaseException) -> None:
+        told.append(error)
+
+    work.submit("broken", broken, failed=tell)
+    work.submit("fine", fine)
+    await work.drain()
+    assert [str(e) for e in told] == ["boom"] and ran == ["fine"]
+
+
+async def test_units_count_who_is_ahead_and_a_full_queue_refuses() -> None:
+    work = Work(queued_max=3, quiet_max=30)
+
+    async def unit() -> None:
+        pass
+
+    with work.acking():
+        assert [work.submit(f"u{i}", unit) for i in range(3)] == [0, 1, 2]
+        with pytest.raises(Full):
+            work.submit("one too many", unit)
+    await work.drain()
+    assert work.ahead == 0
+
+
+async def test_started_gives_a_run_its_start_within_one_stretch() -> None:
+    work = Work()
+    steps: list[str] = []
+
+    async def run() -> str:
+        steps.append("started")
+        await asyncio.sleep(0)
+        steps.append("still starting")
+        return "done"
+
+    task = await started(work, run())
+    assert steps == ["started", "still starting"]  # before the stretch ended
+    assert await task == "done"
