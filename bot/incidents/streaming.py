@@ -16,8 +16,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.engine.results import CheckRun
 from bot.engine.records import CheckRecord, StepRecord
+from bot.engine.results import CheckRun
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from bot.checks.result import CheckResult
-from bot.engine.results import CheckRun
 from bot.engine.records import StepRecord
+from bot.engine.results import CheckRun
 from bot.incidents.streaming import RUNNING, Streaming
 
 
