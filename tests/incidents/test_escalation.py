@@ -19,7 +19,7 @@ from bot.actions.types import Allow
 from bot.checks.context import RunContext
 from bot.checks.params import Params
 from bot.checks.result import CheckResult
-from bot.engine.runner import Engine
+from bot.engine.runner import Engine, OnCheck
 from bot.engine.site_settings import settings
 from bot.incidents.escalation import ActionRun, Confirmation, EscalationActions
 from bot.incidents.service import Actor, IncidentService
@@ -53,8 +53,12 @@ async def ecs(check: CheckDef, params: Params, ctx: RunContext) -> CheckResult:
 
 
 class SeamService(IncidentService):
-    def engine_for(self, binding: Binding, incident: Incident | None = None) -> Engine:
-        return Engine(binding, settings=self.settings, execute=ecs)
+    """The service with its checks' calls answered by `ecs` (streaming kept)."""
+
+    def engine_for(
+        self, binding: Binding, incident: Incident | None = None, *, also: OnCheck | None = None
+    ) -> Engine:
+        return Engine(binding, settings=self.settings, on_check=also, execute=ecs)
 
 
 @dataclass
