@@ -274,7 +274,6 @@ class AsyncStore:
     async def last_unfinished(self, kind: WorkKind, incident_id: int, key: str) -> Work | None:
         return await self.call(self.sync.last_unfinished, kind, incident_id, key)
 
-
     async def queue_unit(
         self, name: str, *, actor: str, request_id: str, params: dict[str, Any]
     ) -> int:

@@ -42,8 +42,7 @@ _QUEUED = (
     " owner TEXT NOT NULL, finished_at {time})"
 )
 _QUEUED_INDEX = (
-    "CREATE INDEX IF NOT EXISTS queued_unfinished ON queued (finished_at)"
-    " WHERE finished_at IS NULL"
+    "CREATE INDEX IF NOT EXISTS queued_unfinished ON queued (finished_at) WHERE finished_at IS NULL"
 )
 
 SQLITE: dict[int, list[str]] = {

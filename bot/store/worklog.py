@@ -192,7 +192,6 @@ class WorkLog(Connection):
         work = _work(row) if row is not None else None
         return work if work is not None and work.outcome in {None, "interrupted"} else None
 
-
     # Units acked and queued in memory (bot.incidents.work)
 
     def queue_unit(self, name: str, *, actor: str, request_id: str, params: dict[str, Any]) -> int:
