@@ -54,9 +54,9 @@ def register(
         # ends: Slack retries only a delivery it got no ack for, and such a
         # retry of an acked one is a duplicate of a recorded unit, which a
         # restart tells or (an alert) runs again; a unit that fails is told
-        # to its person. Left: a kill in the milliseconds between the ack
-        # and that write loses the unit (never before the ack: it waits on
-        # no store).
+        # to its person. Left: a kill between the ack and that write (ms;
+        # at most a quarter second under a burst) loses the unit: the ack
+        # waits on no store, by design.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return await next()
