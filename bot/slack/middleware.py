@@ -46,6 +46,17 @@ def register(
         # marked done once answered, so a retry is dropped while this process
         # has it in hand, and handled again if the process that claimed it
         # died first (or answered with an error).
+        #
+        # `next()` returns once the listener has acked and queued its work
+        # (bot.slack.queued), before that work runs, so the claim is marked
+        # done early. That is sound because the queued unit is written to
+        # the store in the background as it is queued and kept until it
+        # ends: Slack retries only a delivery it got no ack for, and such a
+        # retry of an acked one is a duplicate of a recorded unit, which a
+        # restart tells or (an alert) runs again; a unit that fails is told
+        # to its person. Left: a kill between the ack and that write (ms;
+        # at most a quarter second under a burst) loses the unit: the ack
+        # waits on no store, by design.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return await next()

@@ -5,17 +5,33 @@ request's ack.
 When the queue is deep the person is told so ("queued, N ahead"), rather
 than the acks slowing down; a unit that fails is logged and told like a
 listener's error (bot.slack.errors); a full queue refuses, and says so.
+
+A unit lives in memory until it runs, and Slack does not deliver again
+what was acked, so each queued unit is also written to the store (`Kept`),
+in the background just after its ack (never before it, never awaited on
+the ack's path, and after the other acks pending then), and finished
+when the unit ends or its failure is told.
+A process killed in between leaves the row; the next start-up tells the
+person, or triages an alert again (bot.slack.recovery). The one window
+left is between the ack and that write: milliseconds, at most a quarter
+second under a burst of acks.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incidents.work import Full, Work, started
 from bot.slack import errors
+from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 # A request is told it waits when the queue is deep: this many units ahead,
 # the oldest waiting this long (a burst of acks holds work back for a
@@ -38,6 +54,18 @@ async def say(work: Work, sending: Coroutine[Any, Any, object]) -> None:
     await (await started(work, sending))
 
 
+@dataclass(frozen=True)
+class Kept:
+    """The durable record of a queued unit: who asked, in which request (the
+    id its own recorded work and audit carry), and enough to tell it after a
+    restart (channel, thread) or, for an alert, to triage it again."""
+
+    store: Store
+    actor: str
+    request_id: str
+    params: dict[str, Any]
+
+
 def later(
     work: Work,
     name: str,
@@ -45,13 +73,53 @@ def later(
     *,
     body: dict[str, Any],
     client: AsyncWebClient,
+    kept: Kept | None = None,
 ) -> int | None:
     """Queue `unit`; returns how many were ahead, or None if the queue is full."""
+    record: asyncio.Future[int] | None = None
+
+    async def ran() -> None:
+        await unit()
+        await _finish(kept, record)
 
     async def failed(error: BaseException) -> None:
-        await errors.tell(error, body, client)
+        try:
+            await errors.tell(error, body, client)
+        finally:  # told (or tried): nothing for a restart to tell again
+            await _finish(kept, record)
 
     try:
-        return work.submit(name, unit, failed=failed)
+        ahead = work.submit(name, ran, failed=failed)
     except Full:
-        return None
+        return None  # refused and told by the caller: nothing queued to keep
+    if kept is not None:  # in the background: the ack never waits on the store
+        record = _keep(_record(work, name, kept))
+    return ahead
+
+
+async def _record(work: Work, name: str, kept: Kept) -> int:
+    # After the acks pending now (at most work.QUIET_MAX_S): the write's
+    # redaction and commit would otherwise take the GIL from their answers.
+    await work.quiet()
+    return await kept.store.queue_unit(
+        name, actor=kept.actor, request_id=kept.request_id, params=kept.params
+    )
+
+
+async def _finish(kept: Kept | None, record: asyncio.Future[int] | None) -> None:
+    if kept is None or record is None:
+        return
+    try:
+        await kept.store.finish_unit(await record)
+    except Exception as exc:  # the unit itself is done; a restart at worst tells it again
+        log.warning("could not record a queued unit as done: %s", exc)
+
+
+_pending: set[asyncio.Future[Any]] = set()
+
+
+def _keep(write: Coroutine[Any, Any, int]) -> asyncio.Future[int]:
+    task = asyncio.ensure_future(write)
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+    return task

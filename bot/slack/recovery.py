@@ -10,6 +10,10 @@ thread, so nothing stays "running" forever.
   the service's state is now, with the action's button to finish it (the
   same confirmation, allow list and approval as any run; a restart picks up
   from the desired count it had scaled down from).
+- a unit acked and queued but cut short (bot.slack.queued): an alert
+  message is triaged again; a click, a /triage or a mention is told in its
+  thread (or channel), not run again blindly (its person may have moved
+  on), unless the work it recorded is repaired and told above.
 
 Each piece of work is marked "interrupted" once its thread is told, so a
 second restart does not tell it twice.
@@ -33,9 +37,11 @@ from bot.incidents.presenter import Pending
 from bot.incidents.service import Actor, IncidentService
 from bot.slack import render, render_actions
 from bot.slack.autotriage import STALL_GRACE_S, AutoTriage
+from bot.slack.events import alerts
 from bot.slack.mrkdwn import cut, escape, mention
 from bot.slack.poster import Poster
 from bot.store import Incident, Work
+from bot.store.models import QueuedUnit
 
 log = logging.getLogger(__name__)
 INTERRUPTED = "interrupted"
@@ -47,7 +53,8 @@ async def repair(autotriage: AutoTriage) -> Counter[str]:
     """Repair every piece of unfinished work; returns how many of each kind."""
     repaired: Counter[str] = Counter()
     incidents, poster = autotriage.incidents, autotriage.poster
-    for work in await incidents.store.unfinished_work():
+    unfinished = await incidents.store.unfinished_work()
+    for work in unfinished:
         try:
             incident = await incidents.store.incident(work.incident_id)
             await incidents.store.finish_work(work.id, INTERRUPTED)
@@ -62,6 +69,13 @@ async def repair(autotriage: AutoTriage) -> Counter[str]:
             repaired[work.kind] += 1
         except Exception:  # one bad row must not stop the others' repair
             log.exception("could not repair %s work %d", work.kind, work.id)
+    told = {work.request_id for work in unfinished}
+    for unit in await incidents.store.unfinished_units():
+        try:
+            await incidents.store.finish_unit(unit.id)  # once, even if telling fails
+            repaired[await _unit(autotriage, unit, told)] += 1
+        except Exception:
+            log.exception("could not repair queued %s %d", unit.name, unit.id)
     for incident_id in await incidents.store.headless_alert_incidents():
         try:
             if incidents.store.shared and not await _late(incidents, incident_id):
@@ -91,6 +105,44 @@ async def keep_repairing(autotriage: AutoTriage, *, every: float = REPAIR_EVERY_
         except Exception:  # the store unreachable for a while: try again later
             log.warning("could not look for unfinished work", exc_info=True)
         await asyncio.sleep(every)  # the sweep's pace, not a wait on a condition
+
+
+async def _unit(autotriage: AutoTriage, unit: QueuedUnit, told: set[str]) -> str:
+    """Repair one queued unit a dead process never ended; returns its kind."""
+    params = unit.params
+    if unit.name == alerts.ALERT_UNIT:  # read-only checks: run again, as an auto-triage
+        bot_id = params.get("bot_id")
+        await alerts.triage(
+            autotriage, params["event"], bot_id if isinstance(bot_id, str) else None
+        )
+        return "queued alert"
+    if unit.request_id in told:  # its step, run all or action was repaired and told above
+        return "queued, told by its work"
+    channel = params.get("channel")
+    if not isinstance(channel, str) or not channel:
+        log.warning("a queued %s by %s was cut short; nowhere to tell it", unit.name, unit.actor)
+        return "queued, untold"
+    thread = params.get("thread_ts")
+    text = (
+        f"⚠️ {mention(unit.actor)}, your {_asked(unit)} at {_clock(unit.queued_at)} may not have"
+        " been carried out: the bot restarted before it finished. Look at the thread, and"
+        " do it again if it is still needed."
+    )
+    blocks = [SectionBlock(text=MarkdownTextObject(text=cut(text, 3000))).to_dict()]
+    await autotriage.poster.post(
+        channel, text=text, blocks=blocks, thread_ts=thread if isinstance(thread, str) else None
+    )
+    return "queued, told"
+
+
+def _asked(unit: QueuedUnit) -> str:
+    """What the person did, in their words (escaped: a command's text is theirs)."""
+    if unit.name == "open":
+        return f"`/triage {escape(str(unit.params.get('text') or ''))}`"
+    if unit.name == "mention":
+        return "mention of triage"
+    label = unit.name.replace("_", " ").capitalize()  # an Act's name: RUN_STEP -> Run step
+    return f"click on *{escape(label)}*"
 
 
 async def _late(incidents: IncidentService, incident_id: int) -> bool:

@@ -19,6 +19,7 @@ from bot.store.models import (
     Approval,
     AuditRecord,
     Incident,
+    QueuedUnit,
     StepRun,
     TimelineEvent,
     Work,
@@ -272,6 +273,19 @@ class AsyncStore:
 
     async def last_unfinished(self, kind: WorkKind, incident_id: int, key: str) -> Work | None:
         return await self.call(self.sync.last_unfinished, kind, incident_id, key)
+
+    async def queue_unit(
+        self, name: str, *, actor: str, request_id: str, params: dict[str, Any]
+    ) -> int:
+        return await self.call(
+            self.sync.queue_unit, name, actor=actor, request_id=request_id, params=params
+        )
+
+    async def finish_unit(self, unit_id: int) -> None:
+        await self.call(self.sync.finish_unit, unit_id)
+
+    async def unfinished_units(self) -> list[QueuedUnit]:
+        return await self.call(self.sync.unfinished_units)
 
 
 def _read(path: str) -> None:

@@ -85,6 +85,22 @@ WorkKind = Literal["step", "run_all", "triage", "action"]
 
 
 @dataclass(frozen=True, kw_only=True)
+class QueuedUnit:
+    """A unit of work acked and queued in memory (a click, a command, a
+    mention, an alert message), recorded so that a process killed before
+    the unit ended leaves a trace: the next start-up tells the person (or
+    triages the alert again) instead of losing it silently."""
+
+    id: int
+    name: str  # the button's act, "open", "mention", "alert message"
+    actor: str
+    request_id: str  # as in the audit and the work the unit records
+    params: dict[str, Any]  # enough to tell it (channel, thread) or redo it (an alert)
+    queued_at: float
+    owner: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class Work:
     """Something started that changes what the thread shows (a step run, an
     auto-triage) or the infrastructure (an action): written before it starts

@@ -40,12 +40,13 @@ from bot.store.models import (
     Approval,
     AuditRecord,
     Incident,
+    QueuedUnit,
     StepRun,
     TimelineEvent,
     Work,
     WorkKind,
 )
-from bot.store.worklog import CLAIM_LEASE_S
+from bot.store.worklog import CLAIM_LEASE_S, queued_unit
 
 # pg_advisory_xact_lock key for migrations ("triage" in ASCII, then 1).
 MIGRATION_LOCK = 0x7472696167650001
@@ -671,6 +672,34 @@ class PostgresStore:
         )
         work = _work(row) if row is not None else None
         return work if work is not None and work.outcome in {None, "interrupted"} else None
+
+    # Units acked and queued in memory (bot.incidents.work)
+
+    async def queue_unit(
+        self, name: str, *, actor: str, request_id: str, params: dict[str, Any]
+    ) -> int:
+        row = await self._one(
+            "INSERT INTO queued (name, actor, request_id, params, queued_at, owner)"
+            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (name, actor, request_id, convert.dump_redacted(params), time.time(), self._owner),
+        )
+        return int(row["id"])
+
+    async def finish_unit(self, unit_id: int) -> None:
+        await self._run(
+            "UPDATE queued SET finished_at = %s WHERE id = %s AND finished_at IS NULL",
+            (time.time(), unit_id),
+        )
+
+    async def unfinished_units(self) -> list[QueuedUnit]:
+        """Units a replica that is gone queued and never ended (a live one's are its own)."""
+        rows = await self._all(
+            "SELECT * FROM queued WHERE finished_at IS NULL AND owner <> %s AND NOT "
+            + _ALIVE.format("queued.owner")
+            + " ORDER BY id",
+            (self._owner,),
+        )
+        return [queued_unit(r) for r in rows]
 
 
 def _incident_values(

@@ -15,6 +15,7 @@ from bot.store.models import (
     Approval,
     AuditRecord,
     Incident,
+    QueuedUnit,
     StepRun,
     TimelineEvent,
     Work,
@@ -204,3 +205,17 @@ class Store(Protocol):
     async def finish_work(self, work_id: int, outcome: str) -> None: ...
     async def unfinished_work(self) -> list[Work]: ...
     async def last_unfinished(self, kind: WorkKind, incident_id: int, key: str) -> Work | None: ...
+
+    # Units acked and queued in memory (bot.incidents.work): recorded just
+    # after the ack, finished when the unit ends; a dead process's are told
+    # (or, for an alert, run again) at start-up (bot.slack.recovery).
+
+    async def queue_unit(
+        self, name: str, *, actor: str, request_id: str, params: dict[str, Any]
+    ) -> int: ...
+
+    async def finish_unit(self, unit_id: int) -> None: ...
+
+    async def unfinished_units(self) -> list[QueuedUnit]:
+        """Units queued by a process that is gone and never ended."""
+        ...

@@ -12,7 +12,7 @@ from typing import Any
 from bot import redact
 from bot.store import rows as convert
 from bot.store.connection import Connection, Guarded
-from bot.store.models import Work, WorkKind
+from bot.store.models import QueuedUnit, Work, WorkKind
 
 # A delivery still in hand after this long is taken over by a retry even in
 # the same process (its handler hung or died without releasing it).
@@ -191,6 +191,41 @@ class WorkLog(Connection):
         ).fetchone()
         work = _work(row) if row is not None else None
         return work if work is not None and work.outcome in {None, "interrupted"} else None
+
+    # Units acked and queued in memory (bot.incidents.work)
+
+    def queue_unit(self, name: str, *, actor: str, request_id: str, params: dict[str, Any]) -> int:
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO queued (name, actor, request_id, params, queued_at, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (name, actor, request_id, _dump(params), time.time(), self.owner),
+            )
+            unit_id = cursor.lastrowid
+            assert unit_id is not None
+            return unit_id
+
+    def finish_unit(self, unit_id: int) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE queued SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+                (time.time(), unit_id),
+            )
+
+    def unfinished_units(self) -> list[QueuedUnit]:
+        """Units queued by another process (one that is gone) that never ended."""
+        rows = self._db.execute(
+            "SELECT * FROM queued WHERE finished_at IS NULL AND owner != ? ORDER BY id",
+            (self.owner,),
+        )
+        return [queued_unit(r) for r in rows]
+
+
+def queued_unit(row: Any) -> QueuedUnit:
+    return QueuedUnit(
+        id=row["id"], name=row["name"], actor=row["actor"], request_id=row["request_id"],
+        params=json.loads(row["params"]), queued_at=row["queued_at"], owner=row["owner"],
+    )  # fmt: skip
 
 
 def _dump(params: dict[str, Any] | None) -> str:

@@ -143,3 +143,28 @@ def test_a_write_waits_for_another_process_lock_instead_of_failing(
 def test_a_store_that_cannot_be_opened_says_which_and_why(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="unable to open"):
         SqliteStore(tmp_path / "missing" / "t.db")
+
+
+async def test_a_dead_processs_queued_units_are_left_for_the_next_redacted(
+    stores: Stores,
+) -> None:
+    dead = await stores.open()
+    told = await dead.queue_unit("open", actor="U1", request_id="r1", params={"channel": "C1"})
+    done = await dead.queue_unit("mention", actor="U2", request_id="r2", params={})
+    token = "xoxb-1234567890-abcdefghijkl"  # a secret in what a unit keeps
+    await dead.queue_unit("SKIP", actor="U3", request_id="r3", params={"value": token})
+    await dead.finish_unit(done)
+    assert await dead.unfinished_units() == []  # its own queue is not "unfinished"
+    await stores.kill(dead)
+
+    alive = await stores.open()
+    left = await alive.unfinished_units()
+    assert [(u.name, u.actor, u.request_id) for u in left] == [
+        ("open", "U1", "r1"),
+        ("SKIP", "U3", "r3"),
+    ]
+    assert left[0].params == {"channel": "C1"} and left[0].id == told
+    assert token not in str(left[1].params)
+    for unit in left:
+        await alive.finish_unit(unit.id)
+    assert await alive.unfinished_units() == []

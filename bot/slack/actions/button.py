@@ -77,7 +77,8 @@ def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
             if refusal:
                 await respond(text=refusal, response_type="ephemeral", replace_original=False)
 
-        ahead = queued.later(work, act.name, press, body=body, client=client)
+        kept = _kept(act, body, context)
+        ahead = queued.later(work, act.name, press, body=body, client=client, kept=kept)
         if ahead is None or queued.deep(work):
             tell = queued.BUSY if ahead is None else queued.note(ahead)
             # Sent in a stretch of work, like any work: never ahead of an ack.
@@ -85,6 +86,21 @@ def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
 
     handle.__name__ = f"on_{act.name.lower()}"
     return handle
+
+
+def _kept(act: Act, body: dict[str, Any], context: AsyncBoltContext) -> queued.Kept:
+    """What a restart needs to tell this click, if it is cut short: where
+    (the message's channel and thread) and which button."""
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    thread = message.get("thread_ts") or container.get("thread_ts") or container.get("message_ts")
+    value = ((body.get("actions") or [{}])[0] or {}).get("value")
+    params = {
+        "channel": (body.get("channel") or {}).get("id") or container.get("channel_id"),
+        "thread_ts": thread, "act": act.value, "value": str(value)[:200],
+    }  # fmt: skip
+    user = str((body.get("user") or {}).get("id") or "")
+    return queued.Kept(context["incidents"].store, user, context["request_id"], params)
 
 
 async def _press(

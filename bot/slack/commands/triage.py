@@ -56,5 +56,9 @@ async def handle(
         metrics.incident_opened("command")
         log.info("incident %d opened by /triage for %s", incident.id, incident.target)
 
-    if queued.later(work, "open", open_it, body=command, client=client) is None:
+    kept = queued.Kept(
+        incidents.store, actor.user, actor.request_id,
+        {"channel": command["channel_id"], "text": str(command.get("text") or "")[:200]},
+    )  # fmt: skip
+    if queued.later(work, "open", open_it, body=command, client=client, kept=kept) is None:
         await respond(text=queued.BUSY, response_type="ephemeral")

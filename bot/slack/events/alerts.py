@@ -28,6 +28,7 @@ from bot.slack.autotriage import AutoTriage
 from bot.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
+ALERT_UNIT = "alert message"  # its queued unit's name, which a restart runs again
 # Per bot: alert fingerprint -> the posters that posted it firing.
 _fired_by: weakref.WeakKeyDictionary[AutoTriage, dict[str, set[str]]] = weakref.WeakKeyDictionary()
 
@@ -40,13 +41,21 @@ async def handle(
     if not autotriage.watches(event.get("channel", "")):
         return
     work = autotriage.incidents.work
-    queued.later(work, "alert message", lambda: _triage(event, context), body=body, client=client)
+    bot_id = context.bot_id
+    # Kept whole: an alert queued and cut short by a restart, perhaps before
+    # its incident was opened, is triaged again from it (bot.slack.recovery).
+    params = {"channel": event.get("channel"), "event": event, "bot_id": bot_id}
+    kept = queued.Kept(autotriage.incidents.store, "alert", context["request_id"], params)
+    queued.later(
+        work, ALERT_UNIT, lambda: triage(autotriage, event, bot_id), body=body, client=client,
+        kept=kept,
+    )  # fmt: skip
 
 
-async def _triage(event: dict[str, Any], context: AsyncBoltContext) -> None:
-    autotriage: AutoTriage = context["autotriage"]
+async def triage(autotriage: AutoTriage, event: dict[str, Any], bot_id: str | None) -> None:
+    """Triage the alerts of a message in a watched channel (again, after a restart)."""
     channel = event.get("channel", "")
-    parsed = parse_slack_message(event, own_bot_id=context.bot_id)
+    parsed = parse_slack_message(event, own_bot_id=bot_id)
     alerts = [autotriage.identify(a) for a in await _expanded(autotriage, event, parsed)]
     alerts = from_their_source(autotriage, alerts, _poster(event))
     if alerts:

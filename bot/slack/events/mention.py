@@ -25,7 +25,15 @@ async def handle(
 ) -> None:
     """Acked by Bolt before this runs; the work is queued behind other acks."""
     incidents: IncidentService = context["incidents"]
-    queued.later(incidents.work, "mention", lambda: _open(event, context), body=body, client=client)
+    where = {
+        "channel": event.get("channel"),
+        "thread_ts": event.get("thread_ts") or event.get("ts"),
+    }
+    kept = queued.Kept(incidents.store, str(event.get("user") or ""), context["request_id"], where)
+    queued.later(
+        incidents.work, "mention", lambda: _open(event, context), body=body, client=client,
+        kept=kept,
+    )  # fmt: skip
 
 
 async def _open(event: dict[str, Any], context: AsyncBoltContext) -> None:

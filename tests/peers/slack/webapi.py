@@ -108,6 +108,11 @@ class SlackStandIn:
         with self._changed:
             self._failures[method].append(_Failure(status, retry_after, error or default, times))
 
+    def clear_failures(self) -> None:
+        """Forget failures programmed and not yet taken (the rest stays)."""
+        with self._changed:
+            self._failures.clear()
+
     def response_url(self) -> str:
         return f"{self.root}response/{next(self._response_ids)}"
 
