@@ -39,6 +39,7 @@ from bot.slack import render, render_actions
 from bot.slack.autotriage import STALL_GRACE_S, AutoTriage
 from bot.slack.events import alerts
 from bot.slack.mrkdwn import cut, escape, mention
+from bot.slack.payloads import BadValue, decode
 from bot.slack.poster import Poster
 from bot.store import Incident, Work
 from bot.store.models import QueuedUnit
@@ -118,21 +119,31 @@ async def _unit(autotriage: AutoTriage, unit: QueuedUnit, told: set[str]) -> str
         return "queued alert"
     if unit.request_id in told:  # its step, run all or action was repaired and told above
         return "queued, told by its work"
-    channel = params.get("channel")
-    if not isinstance(channel, str) or not channel:
+    channel, thread = await _where(autotriage.incidents, params)
+    if not channel:
         log.warning("a queued %s by %s was cut short; nowhere to tell it", unit.name, unit.actor)
         return "queued, untold"
-    thread = params.get("thread_ts")
     text = (
         f"⚠️ {mention(unit.actor)}, your {_asked(unit)} at {_clock(unit.queued_at)} may not have"
         " been carried out: the bot restarted before it finished. Look at the thread, and"
         " do it again if it is still needed."
     )
     blocks = [SectionBlock(text=MarkdownTextObject(text=cut(text, 3000))).to_dict()]
-    await autotriage.poster.post(
-        channel, text=text, blocks=blocks, thread_ts=thread if isinstance(thread, str) else None
-    )
+    await autotriage.poster.post(channel, text=text, blocks=blocks, thread_ts=thread)
     return "queued, told"
+
+
+async def _where(incidents: IncidentService, params: dict[str, Any]) -> tuple[str, str | None]:
+    """Where to tell a queued unit: the channel and thread it came from, or
+    (a dialog, which has neither) its incident's thread."""
+    channel, thread = params.get("channel"), params.get("thread_ts")
+    if isinstance(channel, str) and channel:
+        return channel, thread if isinstance(thread, str) else None
+    try:
+        incident = await incidents.store.incident(decode(params.get("value")).incident)
+    except (BadValue, KeyError):
+        return "", None
+    return incident.channel, incident.thread_ts
 
 
 def _asked(unit: QueuedUnit) -> str:
@@ -141,6 +152,8 @@ def _asked(unit: QueuedUnit) -> str:
         return f"`/triage {escape(str(unit.params.get('text') or ''))}`"
     if unit.name == "mention":
         return "mention of triage"
+    if unit.name == "confirm":
+        return "confirmation of an action"
     label = unit.name.replace("_", " ").capitalize()  # an Act's name: RUN_STEP -> Run step
     return f"click on *{escape(label)}*"
 

@@ -7,9 +7,10 @@ Units are held mid-way by Slack itself: chat.postMessage answers 429 with a
 long Retry-After, which the bot waits out (bot.slack.app), so the units are
 still in memory when the process is killed.
 
-Counts: injected 4 (a /triage, a mention and a click, each acked and cut
-short by a kill; an alert message queued and never begun); recovered 4
-(each told after the restart; the alert triaged again); lost 0.
+Counts: injected 5 (a /triage, a mention and a click, each acked and cut
+short by a kill; an alert message and an action's confirmation queued and
+never begun); recovered 5 (each told after the restart, the confirmation in
+its incident's thread; the alert triaged again); lost 0.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 
 from bot.slack.events.alerts import ALERT_UNIT
-from bot.slack.payloads import Act
+from bot.slack.payloads import Act, ButtonValue
 from bot.store import SqliteStore
 from tests.faults.served import serving
 from tests.faults.waiting import until
@@ -130,3 +131,25 @@ async def test_an_alert_queued_before_its_incident_opened_is_triaged_after_a_kil
         )
     assert header.thread_ts == event["ts"]
     assert len(headers_in(slack_api)) == 1
+
+
+@pytest.mark.usefixtures("aws_fake_credentials")
+async def test_a_confirmation_queued_and_never_begun_is_told_in_its_incidents_thread(
+    slack_api: SlackStandIn, tmp_path: Path, closed_port: Peer
+) -> None:
+    """A dialog's submission carries no channel: the unit keeps the dialog's
+    value, and the restart tells it where its incident lives."""
+    db, log = tmp_path / "t.db", tmp_path / "serve.log"
+    thread = "1767000000.000042"
+    store = SqliteStore(db)  # what a process killed before the unit began leaves
+    incident = store.open_incident(
+        channel=CHANNEL, runbook="probe-failure", target="smtp-relay", variables={},
+        opened_by="U1", thread_ts=thread,
+    )  # fmt: skip
+    value = ButtonValue(incident=incident.id, step="restart").encode()
+    store.queue_unit("confirm", actor="U5", request_id="r-confirm", params={"value": value})
+    store.close()
+    with serving(db, slack_api.url, local_site(closed_port.port), log):
+        note = await slack_api.wait_for_async(lambda: told(slack_api, "confirmation"))
+    assert note[0].thread_ts == thread
+    assert "<@U5>" in note[0].text

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import Actor
-from bot.slack.ackflush import after_ack
+from bot.slack import queued
 from bot.slack.payloads import BadValue, decode
 
 log = logging.getLogger(__name__)
@@ -23,14 +23,30 @@ async def handle(
     client: AsyncWebClient,
 ) -> None:  # fmt: skip
     await ack()
-    await after_ack()
     escalation: EscalationActions = context["escalation"]
+    work = escalation.incidents.work
     user = body["user"]["id"]
     actor = Actor(user, context["request_id"])
+
+    async def submitted() -> None:  # queued, like every listener's work
+        await _submitted(escalation, actor, view, client)
+
+    # What a restart needs to tell this submission if it is cut short before
+    # the action's own journal records it: the incident (its channel).
+    metadata = str(view.get("private_metadata") or "")[:200]
+    kept = queued.Kept(escalation.incidents.store, user, actor.request_id, {"value": metadata})
+    if queued.later(work, "confirm", submitted, body=body, client=client, kept=kept) is None:
+        log.warning("the work queue is full: a confirmation by %s was refused", user)
+        await escalation.refused(actor, "confirm", "the bot is too busy", view=view.get("id"))
+
+
+async def _submitted(
+    escalation: EscalationActions, actor: Actor, view: dict[str, Any], client: AsyncWebClient
+) -> None:
     try:
         value = decode(view.get("private_metadata"))
     except BadValue as exc:
-        log.warning("a confirmation dialog came back with a bad value (user %s)", user)
+        log.warning("a confirmation dialog came back with a bad value (user %s)", actor.user)
         await escalation.refused(actor, "confirm", f"bad dialog value: {exc}", view=view.get("id"))
         return
     # One run per dialog: a replayed or doubled submission of the same view
@@ -49,7 +65,7 @@ async def handle(
         refusal = "This incident no longer exists."
     channel = await _channel(escalation, value.incident)
     if refusal and channel:
-        await client.chat_postEphemeral(channel=channel, user=user, text=refusal)
+        await client.chat_postEphemeral(channel=channel, user=actor.user, text=refusal)
 
 
 async def unknown(
