@@ -29,6 +29,7 @@ from botocore.model import OperationModel
 from botocore.validate import ParamValidator
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from bot.acks import ACKS
 from bot.checks.awspages import Pages, read_pages
 from bot.checks.awsread import refusal
 from bot.checks.budget import LAST_CALL_SHARE, stop_at, within
@@ -231,6 +232,7 @@ def call(
 ) -> dict[str, Any]:
     """One boto3 call, blocking: run it off the event loop. Shared with
     escalation actions, which translate errors with `translate` too."""
+    ACKS.hold()  # boto3's Python would take the GIL from an ack on its way
     with _building:
         client = _client(service, region or aws.region, aws)
     response: dict[str, Any] = getattr(client, operation)(**params)
@@ -251,6 +253,7 @@ async def call_off_loop(
 
 
 def _invoke(params: Params, ctx: RunContext, deadline: float) -> tuple[dict[str, Any], Pages]:
+    ACKS.hold()  # boto3's Python would take the GIL from an ack on its way
     with _building:
         client = _client(params.service, params.region or ctx.aws.region, ctx.aws)
     config = paginator_config(params.service, params.operation) if params.paginate else None

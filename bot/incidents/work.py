@@ -31,11 +31,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.acks import ACKS, GRACE_S, OVERDUE_S, QUIET_MAX_S
+
 log = logging.getLogger(__name__)
 
-# Longest a stretch of work waits for acks to finish: under a load that
-# never lets up, work still goes ahead (slower acks beat work never done).
-QUIET_MAX_S = 0.25
 # Units begun and not finished at once: their checks' sockets, the store's
 # threads. Beyond this, units wait their turn to begin.
 RUNNING_MAX = 256
@@ -66,7 +65,12 @@ class Work:
     quiet_max: float = QUIET_MAX_S
     running_max: int = RUNNING_MAX
     queued_max: int = QUEUED_MAX
+    grace: float = GRACE_S
+    overdue: float = OVERDUE_S
+    _overdue_until: float = 0.0
     _acks: int = 0
+    _busy: bool = False  # acks pending, or the last one less than `grace` ago
+    _settling: asyncio.TimerHandle | None = None
     _waiting: int = 0  # units submitted, not yet in their first stretch
     _quiet: asyncio.Event | None = None
     _stretch: asyncio.Lock | None = None
@@ -90,22 +94,41 @@ class Work:
 
     @contextlib.contextmanager
     def acking(self) -> Iterator[None]:
-        """A request is being acknowledged: work waits until it is answered."""
+        """A request is being acknowledged: work waits until it is answered
+        and `grace` has passed with no other (requests come in bursts), here
+        and on the threads that hold for acks (bot.acks)."""
         self._acks += 1
+        ACKS.enter()
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
+        self._busy = True
         self._event().clear()
         try:
             yield
         finally:
+            ACKS.leave()
             self._acks -= 1
             if self._acks == 0:
-                self._event().set()
+                loop = asyncio.get_running_loop()
+                self._settling = loop.call_later(self.grace, self._settle)
+
+    def _settle(self) -> None:
+        self._settling = None
+        if self._acks == 0:
+            self._busy = False
+            self._event().set()
 
     async def quiet(self) -> None:
-        """Until no ack is pending (at most `quiet_max`)."""
-        if self._acks:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.quiet_max):
-                    await self._event().wait()
+        """Until no ack is pending (at most `quiet_max`; work that waited
+        that long goes ahead for the next `overdue`, as on bot.acks' threads)."""
+        if not self._busy or time.monotonic() < self._overdue_until:
+            return
+        try:
+            async with asyncio.timeout(self.quiet_max):
+                await self._event().wait()
+        except TimeoutError:
+            self._overdue_until = time.monotonic() + self.overdue
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

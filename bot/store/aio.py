@@ -11,7 +11,6 @@ import asyncio
 import functools
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 from bot.store.models import (
@@ -26,6 +25,7 @@ from bot.store.models import (
     WorkKind,
 )
 from bot.store.sqlite import SqliteStore
+from bot.store.thread import StoreThread
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,7 +34,8 @@ T = TypeVar("T")
 class AsyncStore:
     def __init__(self, store: SqliteStore) -> None:
         self.sync = store  # for start-up, shutdown and tests; never on the event loop
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        # Calls wait for pending acks before they start, except `first` ones.
+        self._thread = StoreThread()
 
     @property
     def owner(self) -> str:
@@ -45,11 +46,19 @@ class AsyncStore:
         return False  # one process per SQLite file
 
     async def call(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, functools.partial(call, *args, **kwargs))
+        done = self._thread.submit(functools.partial(call, *args, **kwargs))
+        result: T = await asyncio.wrap_future(done)
+        return result
+
+    async def call_first(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A call an ack waits for (the Events API delivery claim): ahead of
+        the others, and not held back by pending acks."""
+        done = self._thread.submit(functools.partial(call, *args, **kwargs), first=True)
+        result: T = await asyncio.wrap_future(done)
+        return result
 
     def close(self) -> None:
-        self._thread.shutdown(wait=True)
+        self._thread.shutdown()
         self.sync.close()
 
     async def aclose(self) -> None:
@@ -215,16 +224,16 @@ class AsyncStore:
     # Deliveries and work in progress
 
     async def claim(self, key: str) -> bool:
-        return await self.call(self.sync.claim, key)
+        return await self.call_first(self.sync.claim, key)
 
     async def once(self, key: str) -> bool:
         return await self.call(self.sync.once, key)
 
     async def finish_claim(self, key: str) -> None:
-        await self.call(self.sync.finish_claim, key)
+        await self.call_first(self.sync.finish_claim, key)
 
     async def release(self, key: str) -> None:
-        await self.call(self.sync.release, key)
+        await self.call_first(self.sync.release, key)
 
     async def lease(self, name: str, *, ttl: float) -> bool:
         return await self.call(self.sync.lease, name, ttl=ttl)

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from bot.acks import ACKS
 from bot.incidents.work import Full, Work, started
 
 # How long a unit is given to show that it did *not* begin: a deadline on a
@@ -110,3 +111,57 @@ async def test_started_gives_a_run_its_start_within_one_stretch() -> None:
     task = await started(work, run())
     assert steps == ["started", "still starting"]  # before the stretch ended
     assert await task == "done"
+
+
+async def test_work_waits_a_grace_after_the_last_ack() -> None:
+    """Requests come in bursts: work started between two of them would hold
+    up the next one's ack."""
+    work = Work(quiet_max=30, grace=0.5)
+    began = asyncio.Event()
+
+    async def unit() -> None:
+        began.set()
+
+    with work.acking():
+        work.submit("u", unit)
+    with pytest.raises(TimeoutError):  # the ack is answered; the grace is not over
+        await asyncio.wait_for(began.wait(), NOT_WITHIN_S)
+    await asyncio.wait_for(began.wait(), 5)
+
+
+async def test_an_ack_within_the_grace_keeps_work_waiting() -> None:
+    work = Work(quiet_max=30, grace=0.3)
+    began = asyncio.Event()
+
+    async def unit() -> None:
+        began.set()
+
+    with work.acking():
+        work.submit("u", unit)
+    await asyncio.sleep(0.2)  # the burst goes on: another request within the grace
+    with work.acking():
+        pass
+    with pytest.raises(TimeoutError):  # 0.3 s after the second, not the first
+        await asyncio.wait_for(began.wait(), 0.2)
+    await asyncio.wait_for(began.wait(), 5)
+
+
+async def test_work_that_waited_its_longest_goes_ahead_for_a_while() -> None:
+    """Under acks that never let up, work gets a fair share, not one stretch
+    per quiet_max."""
+    work = Work(quiet_max=0.2, overdue=30)
+    with work.acking():
+        await asyncio.wait_for(work.quiet(), 5)  # waited its longest
+        # The next stretches do not wait again (they would, 0.2 s each).
+        for _ in range(3):
+            await asyncio.wait_for(work.quiet(), NOT_WITHIN_S)
+
+
+async def test_acking_holds_the_threads_gate() -> None:
+    """Work on other threads (the store's, AWS calls) holds too (bot.acks)."""
+    work = Work()
+    with work.acking():
+        assert not ACKS.open()
+    # Open again once its grace is over (a thread holding waits for this).
+    await asyncio.wait_for(asyncio.to_thread(ACKS.hold), 5)
+    assert ACKS.open()
