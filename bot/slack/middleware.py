@@ -85,8 +85,9 @@ def _acks_first(app: AsyncApp, work: Work) -> None:
     """While a request is dispatched, until its ack is ready, queued work
     waits (bot.incidents.work). Around Bolt's dispatch, which both the HTTP
     endpoint and Socket Mode call, and which returns once the listener has
-    acked: a middleware cannot tell, as Bolt's `next()` returns before the
-    listener runs."""
+    returned, at its ack (bot.slack.app: process_before_response): a
+    middleware cannot tell, as Bolt's `next()` returns before the listener
+    runs."""
     dispatch = app.async_dispatch
 
     async def acking(req: AsyncBoltRequest) -> BoltResponse:

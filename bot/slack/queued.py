@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,6 +32,7 @@ from bot.slack import errors
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A request is told it waits when the queue is deep: this many units ahead,
 # the oldest waiting this long (a burst of acks holds work back for a
@@ -52,6 +53,21 @@ def note(ahead: int) -> str:
 async def say(work: Work, sending: Coroutine[Any, Any, object]) -> None:
     """Send a note (a response_url post) started within a stretch of work."""
     await (await started(work, sending))
+
+
+def aside(work: Work, name: str, doing: Coroutine[Any, Any, object]) -> None:
+    """What a listener has to say or record after its ack, outside the queue
+    (a refusal, a "queued, N ahead" note, even when the queue is full): run
+    in a stretch of work, never awaited by the listener, since Bolt answers
+    Slack when the listener returns (bot.slack.app: process_before_response)."""
+    _keep(_aside(work, name, doing))
+
+
+async def _aside(work: Work, name: str, doing: Coroutine[Any, Any, object]) -> None:
+    try:
+        await say(work, doing)
+    except Exception:
+        log.exception("could not finish %s after an ack", name)
 
 
 @dataclass(frozen=True)
@@ -98,7 +114,7 @@ def later(
 
 
 async def _record(work: Work, name: str, kept: Kept) -> int:
-    # After the acks pending now (at most work.QUIET_MAX_S): the write's
+    # After the acks pending now (at most bot.acks.QUIET_MAX_S): the write's
     # redaction and commit would otherwise take the GIL from their answers.
     await work.quiet()
     return await kept.store.queue_unit(
@@ -118,7 +134,7 @@ async def _finish(kept: Kept | None, record: asyncio.Future[int] | None) -> None
 _pending: set[asyncio.Future[Any]] = set()
 
 
-def _keep(write: Coroutine[Any, Any, int]) -> asyncio.Future[int]:
+def _keep(write: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
     task = asyncio.ensure_future(write)
     _pending.add(task)
     task.add_done_callback(_pending.discard)

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot.incidents.service import IncidentService
+from bot.slack import queued
 from bot.slack.actions import escalate, incident
 from bot.slack.actions.button import NOT_VALID, handler
 
@@ -24,6 +25,11 @@ async def on_unknown(
     ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond
 ) -> None:
     await ack()
+    incidents: IncidentService = context["incidents"]
+    queued.aside(incidents.work, "unknown action", _refuse(body, context, respond))
+
+
+async def _refuse(body: dict[str, Any], context: AsyncBoltContext, respond: AsyncRespond) -> None:
     incidents: IncidentService = context["incidents"]
     action = (body.get("actions") or [{}])[0] or {}
     await incidents.store.audit(

@@ -82,7 +82,8 @@ def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
         if ahead is None or queued.deep(work):
             tell = queued.BUSY if ahead is None else queued.note(ahead)
             # Sent in a stretch of work, like any work: never ahead of an ack.
-            await queued.say(work, respond(tell, response_type="ephemeral", replace_original=False))
+            note = respond(tell, response_type="ephemeral", replace_original=False)
+            queued.aside(work, "queue note", note)
 
     handle.__name__ = f"on_{act.name.lower()}"
     return handle

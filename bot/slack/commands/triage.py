@@ -61,4 +61,4 @@ async def handle(
         {"channel": command["channel_id"], "text": str(command.get("text") or "")[:200]},
     )  # fmt: skip
     if queued.later(work, "open", open_it, body=command, client=client, kept=kept) is None:
-        await respond(text=queued.BUSY, response_type="ephemeral")
+        queued.aside(work, "busy note", respond(text=queued.BUSY, response_type="ephemeral"))

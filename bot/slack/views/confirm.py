@@ -37,7 +37,8 @@ async def handle(
     kept = queued.Kept(escalation.incidents.store, user, actor.request_id, {"value": metadata})
     if queued.later(work, "confirm", submitted, body=body, client=client, kept=kept) is None:
         log.warning("the work queue is full: a confirmation by %s was refused", user)
-        await escalation.refused(actor, "confirm", "the bot is too busy", view=view.get("id"))
+        refusal = escalation.refused(actor, "confirm", "the bot is too busy", view=view.get("id"))
+        queued.aside(work, "confirm refused", refusal)
 
 
 async def _submitted(
@@ -75,10 +76,11 @@ async def unknown(
     await ack()
     escalation: EscalationActions = context["escalation"]
     user = str((body.get("user") or {}).get("id") or "unknown")
-    await escalation.refused(
+    refusal = escalation.refused(
         Actor(user, context["request_id"]), "unknown_dialog", "unknown dialog",
         callback_id=str(view.get("callback_id"))[:200], view=view.get("id"),
     )  # fmt: skip
+    queued.aside(escalation.incidents.work, "unknown dialog", refusal)
 
 
 async def _channel(escalation: EscalationActions, incident_id: int) -> str | None:
