@@ -223,6 +223,8 @@ async def test_dry_run_mode_shows_the_calls_and_makes_none(  # noqa: PLR0917
             await click(slack, *buttons(slack_api, Act.DRY_RUN.value)[0], ALLOWED)
             await slack_api.wait_for_async(lambda: "Dry run: on" in json.dumps(
                 [m.blocks for m in slack_api.messages(CHANNEL).values()]))  # fmt: skip
+            # The header's edit may go out before the steps' posts (one a second).
+            await slack_api.wait_for_async(lambda: buttons(slack_api, Act.RUN_STEP.value))
             await click(slack, *buttons(slack_api, Act.RUN_STEP.value)[0], ALLOWED)
             step = await slack_api.wait_for_async(
                 lambda: [

@@ -70,8 +70,10 @@ async def test_walkthrough_runs_each_step_and_edits_its_message_in_place(
             )
             assert b"CannotPullContainerError" in upload[0].content
 
-            header_now = slack_api.messages(CHANNEL)[header.ts]
-            assert "2/3 steps run" in text_of(header_now)
+            # The header is edited after the step's message, at its own pace.
+            header_now = await slack_api.wait_for_async(
+                lambda: edited_to(slack_api, header, "2/3 steps run")
+            )
             assert "ecs-health/service" in text_of(header_now)
 
             await click(slack, slack_api, header_now, Act.RESOLVE)
