@@ -11,6 +11,7 @@ keeps its dialogs and its rendering, nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -86,7 +87,6 @@ class EscalationActions:
         self.presenter = presenter
         self.directory = directory
         self.site_allow = site_allow
-        self._running: set[int] = set()  # incidents with an action under way
 
     async def ask(
         self, incident_id: int, action_id: str, actor: Actor, reply_to: str
@@ -167,31 +167,38 @@ class EscalationActions:
         approved_by: str | None,
     ) -> str | None:  # fmt: skip
         """Runs the action unless one already runs for this incident (two
-        dialogs, two approvals, a replay): one change at a time, refused
-        and audited otherwise."""
-        if incident.id in self._running:
+        dialogs, two approvals, a replay, two people on two replicas): one
+        change at a time, refused and audited otherwise. The database
+        decides (Journal.claim), before anything is shown or called; no
+        set in memory, which one replica's clicks alone would see."""
+        journal = Journal(
+            self.incidents.store, incident.id, actor.user, actor.request_id,
+            plan.audit_params(approved_by),
+        )  # fmt: skip
+        if not await journal.claim(action.id):
             await self._audit(actor, "run_action", incident, plan, "refused: already running")
             return "An action is already running for this incident; wait for it to finish."
-        self._running.add(incident.id)
         try:
-            await self._run_once(incident, action, plan, actor, approved_by=approved_by)
-        finally:
-            self._running.discard(incident.id)
+            await self._run_once(incident, action, plan, actor, journal, approved_by=approved_by)
+        except Exception:
+            # Not left "running" (it would refuse every later action on the
+            # incident while this replica lives): finished as interrupted, so
+            # the same action run again picks up from what it noted. The
+            # error still propagates (its unit tells the person).
+            with contextlib.suppress(Exception):
+                await journal.finished("interrupted")
+            raise
         return None
 
     async def _run_once(
-        self, incident: Incident, action: Action, plan: Plan, actor: Actor, *,
-        approved_by: str | None,
+        self, incident: Incident, action: Action, plan: Plan, actor: Actor, journal: Journal,
+        *, approved_by: str | None,
     ) -> None:  # fmt: skip
         run = ActionRun(plan=plan, by=actor.user, approved_by=approved_by)
         shown = _Shown(self.presenter, incident, run)
-        at = await shown.start()
-        # The journal audits "started" and records the work before the first
-        # call (what a rerun after a crash picks up from).
-        journal = Journal(
-            self.incidents.store, incident.id, actor.user, actor.request_id,
-            plan.audit_params(approved_by), message_ts=at,
-        )  # fmt: skip
+        # The journal notes where the run is shown and audits "started"
+        # before the first call (what a rerun after a crash picks up from).
+        journal.message_ts = await shown.start()
         try:
             outcome = await carry_out(
                 action, plan, self.incidents.settings.aws, shown.line, journal

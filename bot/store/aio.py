@@ -271,6 +271,21 @@ class AsyncStore:
             key=key, actor=actor, request_id=request_id, params=params,
         )  # fmt: skip
 
+    async def start_exclusive(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int | None:
+        return await self.call(
+            self.sync.start_exclusive, kind, incident_id,
+            key=key, actor=actor, request_id=request_id, params=params,
+        )  # fmt: skip
+
     async def note_work(self, work_id: int, params: dict[str, Any]) -> None:
         await self.call(self.sync.note_work, work_id, params)
 

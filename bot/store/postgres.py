@@ -5,6 +5,7 @@ database decides every race between them (bot.store.protocol.Store).
   and INSERT ... ON CONFLICT DO NOTHING (the loser reads the winner's row);
 - one handling per delivery: claim/once are INSERT ... ON CONFLICT on `seen`;
 - one run of a step at a time: start_run locks the incident's row;
+- one action per incident at a time: start_exclusive, under the same lock;
 - one decision per approval: UPDATE ... WHERE status = 'pending' RETURNING.
 
 Liveness without a leader or heartbeats of our own: every pooled connection
@@ -610,6 +611,37 @@ class PostgresStore:
                     b"UPDATE work SET finished_at = %s, outcome = 'interrupted' WHERE id = %s",
                     (time.time(), r["id"]),
                 )
+            return await self._insert_work(
+                db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
+            )
+
+    async def start_exclusive(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int | None:
+        """As start_run, but any unfinished work of `kind` on the incident,
+        whatever its key, answers "already running" while its owner lives.
+        A dead replica's is left unfinished: it blocks nothing, and the
+        repair sweep tells its thread."""
+        async with self._conn() as db, db.transaction():
+            await db.execute(b"SELECT id FROM incidents WHERE id = %s FOR UPDATE", (incident_id,))
+            cur = await db.execute(
+                (
+                    "SELECT 1 FROM work WHERE kind = %s AND incident_id = %s"
+                    " AND finished_at IS NULL AND (owner = %s OR "
+                    + _ALIVE.format("owner")
+                    + ") LIMIT 1"
+                ).encode(),
+                (kind, incident_id, self._owner),
+            )
+            if await cur.fetchone() is not None:
+                return None
             return await self._insert_work(
                 db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
             )

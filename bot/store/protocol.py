@@ -4,7 +4,8 @@
 its own (one process, zero setup); `PostgresStore` (bot.store.postgres)
 from a PostgreSQL server shared by several replicas, where the database
 itself decides every race (one open incident per outage, one claim per
-delivery, one decision per approval, one run of a step at a time)."""
+delivery, one decision per approval, one run of a step at a time, one
+action per incident at a time)."""
 
 from __future__ import annotations
 
@@ -199,6 +200,23 @@ class Store(Protocol):
         process runs the same (kind, incident, key): two clicks on two
         replicas run a step once. Work left by a dead process is finished
         as interrupted and taken over."""
+        ...
+
+    async def start_exclusive(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int | None:
+        """Like start_run, but one of `kind` per incident whatever its key:
+        None while any unfinished work of `kind` on the incident belongs to
+        this process or a live one (an escalation action: one change at a
+        time per incident, across replicas). Work left by a dead process
+        blocks nothing and stays unfinished, for repair to tell its thread."""
         ...
 
     async def note_work(self, work_id: int, params: dict[str, Any]) -> None: ...

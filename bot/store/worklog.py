@@ -134,6 +134,32 @@ class WorkLog(Connection):
                 db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
             )
 
+    def start_exclusive(
+        self,
+        kind: WorkKind,
+        incident_id: int,
+        *,
+        key: str,
+        actor: str,
+        request_id: str,
+        params: dict[str, Any] | None = None,
+    ) -> int | None:
+        """start_work, unless this process has unfinished work of `kind` on
+        the incident, whatever its key (None): one action per incident at a
+        time. Another owner's is a dead process's (one process per file): it
+        does not block, and is left unfinished for start-up repair to tell."""
+        with self._tx() as db:
+            running = db.execute(
+                "SELECT 1 FROM work WHERE kind = ? AND incident_id = ? AND owner = ?"
+                " AND finished_at IS NULL LIMIT 1",
+                (kind, incident_id, self.owner),
+            ).fetchone()
+            if running is not None:
+                return None
+            return self._insert_work(
+                db, kind, incident_id, key=key, actor=actor, request_id=request_id, params=params
+            )
+
     def _insert_work(
         self,
         db: Guarded,

@@ -23,6 +23,7 @@ class Gate:
     closed: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     held: int = 0
+    seen: list[str] = field(default_factory=list)  # every request's X-Amz-Target, in order
 
     def release(self) -> None:
         self.released.set()
@@ -36,10 +37,11 @@ def _handler(gate: Gate) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            target = self.headers.get("X-Amz-Target", "")
+            gate.seen.append(target)
             if gate.closed.is_set():
                 gate.held += 1
                 gate.released.wait(HOLD_AT_MOST_S)
-            target = self.headers.get("X-Amz-Target", "")
             connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
             connection.request("POST", self.path, body=body, headers=headers)

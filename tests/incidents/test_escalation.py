@@ -170,3 +170,27 @@ async def test_an_approval_is_decided_once_and_never_by_its_requester(tiers: Any
     assert ("U1", "request_approval", "pending") in audit
     assert ("U3", "rejected", "rejected") in audit
     assert not [a for a in audit if a[1] == "run_action"]  # rejected: nothing ran
+
+
+async def test_an_action_cut_short_by_an_error_holds_up_no_later_action(
+    tiers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, _, escalation, actions = tiers
+    incident = await _run_and_escalate(service)
+    assert await escalation.confirm(incident.id, "redeploy", ME) is None
+    (approval_id,) = [ask[1] for what, ask in actions.calls if what == "approval_asked"]
+
+    async def unreachable(*args: object, **kwargs: object) -> str:
+        raise ConnectionError("the front end is unreachable")
+
+    monkeypatch.setattr(actions, "action", unreachable)  # fails before any AWS call
+    with pytest.raises(ConnectionError):
+        await escalation.decide(approval_id, HER, approve=True)
+    # Finished, not left running (which would refuse every later action on
+    # the incident while this process lives); a rerun picks up from it.
+    cut = await service.store.last_unfinished("action", incident.id, "redeploy")
+    assert cut is not None and cut.outcome == "interrupted"
+    later = await service.store.start_exclusive(
+        "action", incident.id, key="redeploy", actor="U1", request_id="r9"
+    )
+    assert later is not None

@@ -90,6 +90,28 @@ async def test_concurrent_clicks_on_one_step_start_one_run(stores: Stores) -> No
     assert sum(run is not None for run in started) == 1
 
 
+async def test_concurrent_actions_on_one_incident_start_one(stores: Stores) -> None:
+    racers = await replicas(stores)
+    n = (
+        await racers[0].open_incident(
+            channel="C1", runbook="r", target="t", variables={}, opened_by="U"
+        )
+    ).id
+    started = await asyncio.gather(
+        *(
+            racers[i % len(racers)].start_exclusive(
+                "action",
+                n,
+                key=("restart", "force-deploy")[i % 2],
+                actor=f"U{i}",
+                request_id=f"r{i}",
+            )
+            for i in range(RACERS)
+        )
+    )
+    assert sum(run is not None for run in started) == 1
+
+
 async def test_one_process_holds_a_lease_until_it_lapses(stores: Stores) -> None:
     first, second = await stores.open(), await stores.open()
     assert await first.lease("resolutions", ttl=60)

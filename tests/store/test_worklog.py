@@ -116,6 +116,62 @@ async def test_a_step_runs_once_at_a_time_and_is_taken_over_from_the_dead(
     assert all(w.key != "outside-in" for w in await successor.unfinished_work())
 
 
+async def test_one_action_per_incident_runs_at_a_time_whatever_its_key(stores: Stores) -> None:
+    store = await stores.open()
+    n, m = await incident(store), await incident(store)
+    run = await store.start_exclusive("action", n, key="restart", actor="U1", request_id="r1")
+    assert run is not None
+    running = await store.last_unfinished("action", n, "restart")  # as a rerun looks it up
+    assert running is not None and running.id == run
+    for key in ("restart", "force-deploy"):  # the same action, or another, on that incident
+        assert (
+            await store.start_exclusive("action", n, key=key, actor="U2", request_id="r2") is None
+        )
+    assert await store.start_exclusive("action", m, key="restart", actor="U2", request_id="r3")
+    await store.finish_work(run, "restarted")
+    after = await store.start_exclusive(
+        "action", n, key="force-deploy", actor="U2", request_id="r4"
+    )
+    assert after is not None
+
+
+# One process per SQLite file: there, another owner is a dead one.
+@pytest.mark.parametrize("where", ["postgres"], indirect=True)
+async def test_an_action_on_a_live_replica_refuses_another_replicas_until_it_finishes(
+    stores: Stores,
+) -> None:
+    first, second = await stores.open(), await stores.open()
+    n = await incident(first)
+    run = await first.start_exclusive("action", n, key="restart", actor="U1", request_id="r1")
+    assert run is not None
+    for key in ("restart", "force-deploy"):
+        assert (
+            await second.start_exclusive("action", n, key=key, actor="U2", request_id="r2") is None
+        )
+    await first.finish_work(run, "restarted")
+    again = await second.start_exclusive("action", n, key="restart", actor="U2", request_id="r3")
+    assert again is not None
+
+
+async def test_an_action_left_by_a_dead_process_blocks_nothing_and_is_left_for_repair(
+    stores: Stores,
+) -> None:
+    dead = await stores.open()
+    n = await incident(dead)
+    cut = await dead.start_exclusive("action", n, key="restart", actor="U1", request_id="r1")
+    assert cut is not None
+    await dead.note_work(cut, {"desired_before": 2})
+    await stores.kill(dead)
+
+    successor = await stores.open()
+    run = await successor.start_exclusive("action", n, key="other", actor="U2", request_id="r2")
+    assert run is not None and run != cut
+    # Still unfinished: the repair sweep tells its thread; a rerun resumes it.
+    assert [w.id for w in await successor.unfinished_work()] == [cut]
+    resumed = await successor.last_unfinished("action", n, "restart")
+    assert resumed is not None and resumed.params["desired_before"] == 2
+
+
 def test_a_write_waits_for_another_process_lock_instead_of_failing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
