@@ -17,11 +17,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from bot.engine.conclude import answer_say
 from bot.engine.dryrun import dry_run
-from bot.engine.records import StepRecord
+from bot.engine.records import StepRecord, read_across
 from bot.engine.results import CheckRun, ManualView, RunResult, StepResult
 from bot.engine.runner import Engine, OnCheck, Settings
-from bot.incidents import views
+from bot.incidents import answers, views
 from bot.incidents.presenter import Pending, Presenter, Ran, Running, Skipped
 from bot.incidents.streaming import Streaming
 from bot.incidents.views import ESCALATION_ID, HEADER, Progress, StepView
@@ -360,24 +361,37 @@ class IncidentService:
             await self.audit(actor, "escalate", incident.id, {})
 
     async def answer(
-        self, incident_id: int, step_id: str, question: int, index: int, actor: Actor
-    ) -> None:
-        """Answer `index` of question `question` of a step (or of the
-        escalation, whose button carries ESCALATION_ID in place of a step id)."""
+        self, incident_id: int, step_id: str, question: int, index: int, actor: Actor, *,
+        check: str | None = None, shown: bool = False,
+    ) -> None:  # fmt: skip
+        """Answer `index` of a step's question (or the escalation's, whose
+        button carries ESCALATION_ID in place of a step id). `question` is its
+        position among the questions as written (bot.incidents.answers), or,
+        `shown`, for a button posted before that, among those its message
+        showed. `check`, if given, must fit the question and answer: a button
+        that names another is refused (StaleAnswer), never misapplied."""
         incident = await self.store.incident(incident_id)
-        questions = [m for m in await self._manual(incident, step_id) if m.ask]
-        if question >= len(questions) or index >= len(questions[question].answers):
-            raise LookupError(f"{step_id} has no answer {index} to question {question}")
-        label, say = questions[question].answers[index]
+        binding = self.catalogue.bindings[incident.runbook]
+        questions = answers.written(binding, step_id)
+        if shown:
+            question = answers.position_of_shown(questions, question)
+        asked = answers.chosen(questions, question, index, check)
+        label = asked.answers[index].label
+        say = answers.said(await self._manual(incident, step_id), asked, question, index)
+        if say is None:  # not shown now (an `if:` changed since): filled from the findings
+            runs = views.records(await self.store.latest_runs(incident.id))
+            scope = binding.scope(
+                incident.target, alert=incident.alert, checks=read_across(runs.values())
+            )
+            say = answer_say(asked, index, scope)
         params = {"step": step_id, "question": question, "answer": label}
         await self.audit(actor, "answer", incident.id, params)
         await self.presenter.answer(incident, by=actor.user, label=label, say=say)
 
     async def _manual(self, incident: Incident, step_id: str) -> list[ManualView]:
-        """The manual items shown in a step's message, or the escalation's:
-        the very list the message rendered, so that a question's index (an
-        `if:` reading checks may drop an item) is the one its button carries.
-        After a run, a step shows its record's items, filled from its checks."""
+        """The manual items a step's message shows now, or the escalation's
+        (what an answer says, as shown). After a run, a step shows its
+        record's items, filled from its checks."""
         binding = self.catalogue.bindings[incident.runbook]
         runs = views.records(await self.store.latest_runs(incident.id))
         if step_id == ESCALATION_ID:
