@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,17 +35,42 @@ def conclude(step: Step, runs: list[CheckRun], scope: dict[str, Any]) -> Conclus
 
 
 def render_manual(items: list[ManualItem], scope: dict[str, Any]) -> list[ManualView]:
+    """The items whose `if:` holds, filled in; each question keeps its
+    position among the questions as written and its digest (ManualView)."""
     views: list[ManualView] = []
+    position = -1
     for item in items:
+        position += isinstance(item, Question)  # counted before the `if:`
         if item.if_ is not None and not truthy(item.if_.search(scope)):
             continue
         if isinstance(item, Question):
             answers = [(a.label, _fill(a.say, scope)) for a in item.answers]
-            views.append(ManualView(say="", ask=_fill(item.ask, scope), answers=answers))
+            ask = _fill(item.ask, scope)
+            digest = question_digest(item)
+            views.append(
+                ManualView(say="", ask=ask, answers=answers, position=position, digest=digest)
+            )
         else:
             command = _fill(item.command, scope, quote=True) if item.command else None
             views.append(ManualView(say=_fill(item.say, scope), command=command))
     return views
+
+
+def question_digest(question: Question) -> str:
+    """A question as the runbook writes it (its text, unfilled): a button
+    drawn from another version of the runbook carries another digest."""
+    return hashlib.sha256(question.ask.source.encode()).hexdigest()[:8]
+
+
+def answer_check(digest: str, label: str) -> str:
+    """What an answer button carries to tell its question and answer from
+    any other at its position: short, as a button's value must be."""
+    return hashlib.sha256(f"{digest}\x1f{label}".encode()).hexdigest()[:6]
+
+
+def answer_say(question: Question, index: int, scope: dict[str, Any]) -> str:
+    """What answer `index` says, filled in `scope` (whatever its `if:`)."""
+    return _fill(question.answers[index].say, scope)
 
 
 def read_across(steps: Sequence[StepResult]) -> dict[str, Any]:

@@ -133,10 +133,16 @@ class StepRecord:
 
 
 def _manual(row: dict[str, Any]) -> ManualView:
+    # A question's `position` and `digest` came later, within version 2: a
+    # row without them reads with none (and a bot before them ignores them,
+    # so replicas of either can read what the other wrote).
     answers = [(str(label), str(say)) for label, say in row.get("answers") or []]
+    position, digest = row.get("position"), row.get("digest")
     return ManualView(
-        say=str(row["say"]), command=row.get("command"), ask=row.get("ask"), answers=answers
-    )
+        say=str(row["say"]), command=row.get("command"), ask=row.get("ask"), answers=answers,
+        position=None if position is None else int(position),
+        digest=None if digest is None else str(digest),
+    )  # fmt: skip
 
 
 def read_across(records: Iterable[StepRecord]) -> dict[str, Any]:

@@ -78,6 +78,12 @@ class ManualView:
     command: str | None = None
     ask: str | None = None
     answers: list[tuple[str, str]] = field(default_factory=list)
+    # A question's place among its step's (or the escalation's) questions as
+    # the runbook writes them, before any `if:` drops one, and a digest of its
+    # text as written: what an answer button names it by, stably, whatever a
+    # later run shows (bot.incidents.answers). None when built by hand.
+    position: int | None = None
+    digest: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.engine.conclude import answer_check
 from bot.engine.records import CheckRecord, StepRecord
 from bot.engine.results import ManualView, RunResult
 from bot.incidents.streaming import RUNNING
@@ -155,8 +156,7 @@ def step_blocks(
         blocks += _results(result)
     elif view.checks:
         blocks.append(_context(cut("Checks: " + ", ".join(names), LIST_MAX)))
-    # After a run, its manual items as filled from its results (the list an
-    # answer's question index is counted over: IncidentService._manual).
+    # After a run, its manual items as filled from its results.
     manual = result.manual if result is not None else view.manual
     blocks += _manual(manual, incident_id, view.id, MANUAL_MAX)
     if skipped_by:
@@ -215,29 +215,37 @@ def _manual(
     items: Sequence[ManualView], incident_id: int, step_id: str, budget: int
 ) -> list[Block]:
     """Instructions and questions. The schema caps how many a step has; the
-    budget is shared between them. A button names its question and answer."""
+    budget is shared between them. A button names its question by its
+    position as written (not among those shown: a later run may show others)
+    and carries a check of the question and answer (bot.incidents.answers)."""
     each = min(SECTION_MAX, max(200, budget // max(1, len(items))))
     blocks: list[Block] = []
     asked = 0
     for item in items:
         if item.ask:
             blocks.append(_section(f"❓ {escape(item.ask)}", each))
+            # A view built by hand (no position) counts the questions shown.
+            position = asked if item.position is None else item.position
             # action_id must be unique within a block, hence the suffix.
             buttons = [
-                _button(
-                    label,
-                    Act.ANSWER,
-                    ButtonValue(incident=incident_id, step=step_id, question=asked, answer=k),
-                    suffix=f":{k}",
-                )
+                _button(label, Act.ANSWER, _answer_value(incident_id, step_id, item, position, k),
+                        suffix=f":{k}")
                 for k, (label, _) in enumerate(item.answers)
-            ]
-            blocks.append(ActionsBlock(block_id=f"ask:{step_id}:{asked}", elements=buttons))
+            ]  # fmt: skip
+            blocks.append(ActionsBlock(block_id=f"ask:{step_id}:{position}", elements=buttons))
             asked += 1
         else:
             command = f"\n```{escape(item.command)}```" if item.command else ""
             blocks.append(_section(f"📝 {escape(item.say)}{command}", each))
     return blocks
+
+
+def _answer_value(
+    incident_id: int, step_id: str, item: ManualView, position: int, k: int
+) -> ButtonValue:
+    label = item.answers[k][0]
+    check = answer_check(item.digest, label) if item.digest is not None else None
+    return ButtonValue(incident=incident_id, step=step_id, question=position, answer=k, check=check)
 
 
 def run_all_blocks(result: RunResult, *, by: str) -> Blocks:

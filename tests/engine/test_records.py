@@ -3,6 +3,7 @@ before the version existed still read (a migration path for SQLite files)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,18 @@ def test_a_row_in_the_shape_written_before_versions_still_reads() -> None:
         ("tg", "error", "denied"),
     ]
     assert record.manual == FAILED.manual  # answers back as tuples
+
+
+def test_a_questions_position_and_digest_read_back_and_a_row_without_them_reads() -> None:
+    """They came later within version 2: what an answer button names a
+    question by; a row written before them reads with none."""
+    placed = ManualView(say="", ask="Restart?", answers=[("Yes", "y")], position=3, digest="ab12")
+    record = StepRecord.of(replace(FAILED, manual=[placed]))
+    assert StepRecord.from_json(record.to_json()).manual == [placed]
+    older = record.to_json()
+    for item in older["manual"]:
+        del item["position"], item["digest"]
+    assert StepRecord.from_json(older).manual == [replace(placed, position=None, digest=None)]
 
 
 def test_a_row_this_bot_cannot_read_is_an_error_not_an_empty_header() -> None:

@@ -1,6 +1,6 @@
 """A step's manual items after it ran: filled from its checks (an `if:` or
-a `{{ checks... }}` reading them), with the answer buttons' question index
-counted over the very list the message showed."""
+a `{{ checks... }}` reading them); an answer names its question by its
+position as written, whichever the message shows (bot.incidents.answers)."""
 
 from __future__ import annotations
 
@@ -60,16 +60,20 @@ async def test_after_a_run_the_step_shows_its_manual_items_filled_and_answers_fi
         record = next(d for w, d in shown.calls if w == "ran")
         blocks = str(render.step_blocks(before, incident.id, result=record))
         assert "Is a firewall in the way? (" in blocks and "{{" not in blocks
-        # The message's second question is question 1, as its button says.
+        # Its buttons name each question by its place as written.
+        asked = [(m.ask or "")[:9] for m in record.manual]
+        assert list(zip(asked, [m.position for m in record.manual], strict=True)) == [
+            ("Is a fire", 0), ("Is it up?", 1),
+        ]  # fmt: skip
         await service.answer(incident.id, "port", 1, 0, ME)
         await service.answer(incident.id, "port", 0, 0, ME)
         assert [d for w, d in shown.calls if w == "answer"] == ["it is up", "open it"]
         # Run again: while it runs, the message shows the items before a run
-        # (Running carries no record), and an answer is counted over those.
+        # (Running carries no record): the same position names the same question.
         await service.store.start_run(
             "step", incident.id, key="port", actor="U2", request_id="r9", params={}
         )
-        await service.answer(incident.id, "port", 0, 0, ME)
+        await service.answer(incident.id, "port", 1, 0, ME)
         assert [d for w, d in shown.calls if w == "answer"][-1] == "it is up"
     finally:
         store.close()

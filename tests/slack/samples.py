@@ -24,6 +24,13 @@ STEP = StepView(
     checks=["ECS service running vs desired"],
     manual=[
         ManualView(say="By hand:", command="aws ecs describe-services --cluster mail"),
-        ManualView(say="", ask="Did it work?", answers=[("Yes", "good"), ("No", "bad")]),
+        # Second among the questions as written (an `if:` hid the first).
+        ManualView(
+            say="",
+            ask="Did it work?",
+            answers=[("Yes", "good"), ("No", "bad")],
+            position=1,
+            digest="0a1b2c3d",
+        ),
     ],
 )

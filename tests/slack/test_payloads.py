@@ -1,5 +1,6 @@
-"""Button values: versioned typed payloads; the one-letter values of buttons
-posted before the upgrade still decode (and still work, end to end)."""
+"""Button values: versioned typed payloads; the values of buttons posted
+before an upgrade (version 1's one-letter keys, version 2) still decode (and
+still work, end to end); an old answer's question reads as `shown`."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from tests.slack.thread import CHANNEL, edited_to, posted, relay_sets, text_of
 
 
 def test_a_value_is_versioned_and_reads_back_as_written() -> None:
-    value = ButtonValue(incident=7, step="ecs-health", question=1, answer=0)
+    value = ButtonValue(incident=7, step="ecs-health", question=1, answer=0, check="0a1b2c")
     raw = value.encode()
-    assert raw.startswith('{"v":2,') and '"incident":7' in raw
+    assert raw.startswith('{"v":3,') and '"incident":7' in raw and len(raw) < 100
     assert decode(raw) == value
 
 
@@ -29,9 +30,18 @@ def test_a_value_is_versioned_and_reads_back_as_written() -> None:
         ('{"i":7,"s":"v"}', ButtonValue(incident=7, step="v")),  # a step named like the key
         (
             '{"i":7,"s":"ask","q":1,"a":0}',
-            ButtonValue(incident=7, step="ask", question=1, answer=0),
+            ButtonValue(incident=7, step="ask", shown=1, answer=0),
         ),
         ('{"i":1,"s":"restart","r":3}', ButtonValue(incident=1, step="restart", request=3)),
+        ('{"v":2,"incident":7,"step":"ecs-health"}', ButtonValue(incident=7, step="ecs-health")),
+        (
+            '{"v":2,"incident":7,"step":"ask","question":1,"answer":0}',
+            ButtonValue(incident=7, step="ask", shown=1, answer=0),
+        ),
+        (
+            '{"v":2,"incident":1,"step":"restart","request":3}',
+            ButtonValue(incident=1, step="restart", request=3),
+        ),
     ],
 )
 def test_a_value_posted_before_the_upgrade_still_decodes(old: str, new: ButtonValue) -> None:
@@ -41,7 +51,10 @@ def test_a_value_posted_before_the_upgrade_still_decodes(old: str, new: ButtonVa
 @pytest.mark.parametrize(
     "raw",
     [
-        '{"v":3,"incident":1}',  # a version this bot does not know
+        '{"v":4,"incident":1}',  # a version this bot does not know
+        '{"v":3,"incident":1,"step":"ask","shown":0,"answer":0}',  # never written
+        '{"v":2,"incident":1,"step":"ask","question":0,"check":"0a1b2c"}',  # not in v2
+        '{"v":3,"incident":1,"step":"ask","question":0,"answer":0,"check":"XYZ"}',
         '{"v":2,"i":1}',  # the versions' keys mixed
         '{"v":2,"incident":1,"cmd":"id"}',  # a field too many
         '{"i":1,"s":"x","cmd":"id"}',

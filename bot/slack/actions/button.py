@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.actions.policy import policy_of
+from bot.incidents.answers import StaleAnswer
 from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import Actor, IncidentService
 from bot.slack import queued
@@ -126,6 +127,8 @@ async def _press(
         return await refuse(*refused, incident.id, value.audited())
     try:
         return await button.work(click)
+    except StaleAnswer as exc:  # a question changed since its message was drawn
+        return await refuse(str(exc), exc.tell, incident.id, value.audited())
     except (BadValue, LookupError) as exc:  # no such step or answer
         return await refuse(str(exc), NOT_VALID, incident.id, value.audited())
 

@@ -49,7 +49,12 @@ async def _timeline(c: Click) -> None:
 
 async def _answer(c: Click) -> None:
     v = c.value
-    await c.incidents.answer(c.incident.id, c.step, v.question or 0, v.answer or 0, c.actor)
+    if v.shown is not None:  # posted before the upgrade: counts the questions shown
+        await c.incidents.answer(c.incident.id, c.step, v.shown, v.answer or 0, c.actor, shown=True)
+        return
+    await c.incidents.answer(
+        c.incident.id, c.step, v.question or 0, v.answer or 0, c.actor, check=v.check
+    )
 
 
 BUTTONS: dict[Act, Button] = {
