@@ -38,6 +38,9 @@ OnCheck = Callable[[str, CheckRun], None]
 # Runs one prepared check. The default calls its executor; rehearsals replay
 # recorded results through the same deadlines and crash handling.
 Execute = Callable[[CheckDef, Params, RunContext], Awaitable[CheckResult]]
+# Awaited before each check starts (templates, sockets, a request's building
+# are CPU): the bot waits there for the acks on their way (bot.incidents.work).
+Pace = Callable[[], Awaitable[None]]
 
 
 async def run_executor(check: CheckDef, params: Params, ctx: RunContext) -> CheckResult:
@@ -60,11 +63,13 @@ class Engine:
         settings: Settings | None = None,
         on_check: OnCheck | None = None,
         execute: Execute | None = None,
+        pace: Pace | None = None,
     ) -> None:
         self.binding = binding
         self.settings = settings or Settings()
         self._on_check = on_check
         self._execute_check = execute or run_executor
+        self._pace = pace
 
     @property
     def runbook_id(self) -> str:
@@ -109,6 +114,8 @@ class Engine:
         *,
         each: Any = None,
     ) -> CheckRun:
+        if self._pace is not None:  # before its deadline's clock starts
+            await self._pace()
         started = time.monotonic()
         applicable = check.applies(scope)
         if applicable:

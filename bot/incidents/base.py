@@ -75,7 +75,10 @@ class ServiceBase:
             on_check = _also(on_check, self.on_target_check, incident.runbook, incident.target)
         if also is not None:
             on_check = _both(on_check, also)
-        return Engine(binding, settings=self.settings, on_check=on_check, execute=execute)
+        return Engine(
+            binding, settings=self.settings, on_check=on_check, execute=execute,
+            pace=self.work.quiet,  # each check starts after the acks on their way
+        )  # fmt: skip
 
     def step_view(self, incident: Incident, step_id: str) -> StepView:
         binding, step = self._step(incident, step_id)
