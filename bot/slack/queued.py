@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.incidents.work import Full, Work, started
 from bot.slack import errors
 from bot.store import Store
+from bot.store.models import NewUnit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -109,17 +111,51 @@ def later(
     except Full:
         return None  # refused and told by the caller: nothing queued to keep
     if kept is not None:  # in the background: the ack never waits on the store
-        record = _keep(_record(work, name, kept))
+        record = _record(work, name, kept)
     return ahead
 
 
-async def _record(work: Work, name: str, kept: Kept) -> int:
-    # After the acks pending now (at most bot.acks.QUIET_MAX_S): the write's
-    # redaction and commit would otherwise take the GIL from their answers.
-    await work.quiet()
-    return await kept.store.queue_unit(
-        name, actor=kept.actor, request_id=kept.request_id, params=kept.params
-    )
+@dataclass(eq=False)
+class _Burst:
+    """Units acked since the last write of their records: written together."""
+
+    units: list[tuple[NewUnit, asyncio.Future[int]]] = field(default_factory=list)
+    writing: bool = False
+
+
+_bursts: weakref.WeakKeyDictionary[Store, _Burst] = weakref.WeakKeyDictionary()
+
+
+def _record(work: Work, name: str, kept: Kept) -> asyncio.Future[int]:
+    """The unit's record id, once written with the rest of its burst."""
+    burst = _bursts.setdefault(kept.store, _Burst())
+    recorded: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    burst.units.append((NewUnit(name, kept.actor, kept.request_id, kept.params), recorded))
+    if not burst.writing:
+        burst.writing = True
+        _keep(_write(work, kept.store, burst))
+    return recorded
+
+
+async def _write(work: Work, store: Store, burst: _Burst) -> None:
+    # After the acks pending now and the grace after them (at most
+    # bot.acks.QUIET_MAX_S): the whole burst in one store call, one
+    # transaction, one answer for the loop to take, instead of one per unit,
+    # whose redaction, commit and wake-ups took the GIL from acks.
+    try:
+        await work.quiet()
+    finally:
+        units, burst.units, burst.writing = burst.units, [], False
+    try:
+        ids = await store.queue_units([unit for unit, _ in units])
+    except Exception as exc:  # each unit's _finish says so
+        for _, recorded in units:
+            if not recorded.done():
+                recorded.set_exception(exc)
+        return
+    for (_, recorded), unit_id in zip(units, ids, strict=True):
+        if not recorded.done():
+            recorded.set_result(unit_id)
 
 
 async def _finish(kept: Kept | None, record: asyncio.Future[int] | None) -> None:

@@ -18,6 +18,7 @@ from bot.store.models import (
     Approval,
     AuditRecord,
     Incident,
+    NewUnit,
     QueuedUnit,
     StepRun,
     TimelineEvent,
@@ -304,6 +305,9 @@ class AsyncStore:
         return await self.call(
             self.sync.queue_unit, name, actor=actor, request_id=request_id, params=params
         )
+
+    async def queue_units(self, units: list[NewUnit]) -> list[int]:
+        return await self.call(self.sync.queue_units, units)
 
     async def finish_unit(self, unit_id: int) -> None:
         await self.call(self.sync.finish_unit, unit_id)

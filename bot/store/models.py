@@ -84,6 +84,16 @@ class Approval:
 WorkKind = Literal["step", "run_all", "triage", "action"]
 
 
+@dataclass(frozen=True)
+class NewUnit:
+    """A unit about to be recorded as queued (Store.queue_units)."""
+
+    name: str
+    actor: str
+    request_id: str
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True, kw_only=True)
 class QueuedUnit:
     """A unit of work acked and queued in memory (a click, a command, a

@@ -41,6 +41,7 @@ from bot.store.models import (
     Approval,
     AuditRecord,
     Incident,
+    NewUnit,
     QueuedUnit,
     StepRun,
     TimelineEvent,
@@ -710,12 +711,22 @@ class PostgresStore:
     async def queue_unit(
         self, name: str, *, actor: str, request_id: str, params: dict[str, Any]
     ) -> int:
-        row = await self._one(
-            "INSERT INTO queued (name, actor, request_id, params, queued_at, owner)"
-            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (name, actor, request_id, convert.dump_redacted(params), time.time(), self._owner),
-        )
-        return int(row["id"])
+        return (await self.queue_units([NewUnit(name, actor, request_id, params)]))[0]
+
+    async def queue_units(self, units: list[NewUnit]) -> list[int]:
+        ids = []
+        async with self._conn() as db, db.transaction():
+            for unit in units:
+                cur = await db.execute(
+                    b"INSERT INTO queued (name, actor, request_id, params, queued_at, owner)"
+                    b" VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                    (unit.name, unit.actor, unit.request_id, convert.dump_redacted(unit.params),
+                     time.time(), self._owner),
+                )  # fmt: skip
+                row = await cur.fetchone()
+                assert row is not None
+                ids.append(int(row["id"]))
+        return ids
 
     async def finish_unit(self, unit_id: int) -> None:
         await self._run(

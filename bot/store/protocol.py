@@ -16,6 +16,7 @@ from bot.store.models import (
     Approval,
     AuditRecord,
     Incident,
+    NewUnit,
     QueuedUnit,
     StepRun,
     TimelineEvent,
@@ -231,6 +232,11 @@ class Store(Protocol):
     async def queue_unit(
         self, name: str, *, actor: str, request_id: str, params: dict[str, Any]
     ) -> int: ...
+
+    async def queue_units(self, units: list[NewUnit]) -> list[int]:
+        """Several at once, in one transaction: their ids, in order (a burst
+        of acks is recorded in one call, not one per unit)."""
+        ...
 
     async def finish_unit(self, unit_id: int) -> None: ...
 

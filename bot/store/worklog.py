@@ -12,7 +12,7 @@ from typing import Any
 from bot import redact
 from bot.store import rows as convert
 from bot.store.connection import Connection, Guarded
-from bot.store.models import QueuedUnit, Work, WorkKind
+from bot.store.models import NewUnit, QueuedUnit, Work, WorkKind
 
 # A delivery still in hand after this long is taken over by a retry even in
 # the same process (its handler hung or died without releasing it).
@@ -221,15 +221,21 @@ class WorkLog(Connection):
     # Units acked and queued in memory (bot.incidents.work)
 
     def queue_unit(self, name: str, *, actor: str, request_id: str, params: dict[str, Any]) -> int:
+        return self.queue_units([NewUnit(name, actor, request_id, params)])[0]
+
+    def queue_units(self, units: list[NewUnit]) -> list[int]:
+        ids = []
         with self._tx() as db:
-            cursor = db.execute(
-                "INSERT INTO queued (name, actor, request_id, params, queued_at, owner)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (name, actor, request_id, _dump(params), time.time(), self.owner),
-            )
-            unit_id = cursor.lastrowid
-            assert unit_id is not None
-            return unit_id
+            for unit in units:
+                cursor = db.execute(
+                    "INSERT INTO queued (name, actor, request_id, params, queued_at, owner)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (unit.name, unit.actor, unit.request_id, _dump(unit.params), time.time(),
+                     self.owner),
+                )  # fmt: skip
+                assert cursor.lastrowid is not None
+                ids.append(cursor.lastrowid)
+        return ids
 
     def finish_unit(self, unit_id: int) -> None:
         with self._tx() as db:

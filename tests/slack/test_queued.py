@@ -4,12 +4,18 @@ refuses rather than queuing forever."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.incidents.work import Work
 from bot.slack import queued
+from bot.store import SqliteStore
+from bot.store.aio import AsyncStore
+from bot.store.models import NewUnit
+from tests.faults.waiting import until
 
 
 async def _nothing() -> None:
@@ -52,3 +58,39 @@ async def test_a_full_queue_refuses() -> None:
         assert queued.later(work, "first", _nothing, body=body, client=None) == 0  # type: ignore[arg-type]
         assert queued.later(work, "second", _nothing, body=body, client=None) is None  # type: ignore[arg-type]
     await work.drain()
+
+
+async def test_a_burst_of_acks_is_recorded_in_one_store_call(tmp_path: Path) -> None:
+    """One write for the units acked together, after their acks: not one
+    store call (and one answer for the loop to take) per unit."""
+    store = Counting(SqliteStore(tmp_path / "t.db"))
+    work = Work(quiet_max=30)
+    done = asyncio.Event()
+
+    async def unit() -> None:
+        done.set()
+
+    with work.acking():
+        for i in range(20):
+            kept = queued.Kept(store, f"U{i}", f"r{i}", {"channel": "C1"})
+            queued.later(work, f"u{i}", unit, body={}, client=None, kept=kept)  # type: ignore[arg-type]
+        assert store.writes == []  # never while the acks are on their way
+    await work.drain()
+    assert await until(lambda: store.finished == 20)
+    assert store.writes == [20]
+    assert store.sync.unfinished_units() == []  # each finished once it ran
+
+
+class Counting(AsyncStore):
+    def __init__(self, sync: SqliteStore) -> None:
+        super().__init__(sync)
+        self.writes: list[int] = []
+        self.finished = 0
+
+    async def queue_units(self, units: list[NewUnit]) -> list[int]:
+        self.writes.append(len(units))
+        return await super().queue_units(units)
+
+    async def finish_unit(self, unit_id: int) -> None:
+        await super().finish_unit(unit_id)
+        self.finished += 1

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import SqliteStore, Store, StoreUnavailable
+from bot.store.models import NewUnit
 from tests.faults.locker import store_locked
 from tests.store.conftest import Stores
 
@@ -224,3 +225,19 @@ async def test_a_dead_processs_queued_units_are_left_for_the_next_redacted(
     for unit in left:
         await alive.finish_unit(unit.id)
     assert await alive.unfinished_units() == []
+
+
+async def test_a_burst_of_units_is_recorded_at_once_in_order_redacted(stores: Stores) -> None:
+    dead = await stores.open()
+    token = "xoxb-1234567890-abcdefghijkl"
+    units = [NewUnit(f"u{i}", f"U{i}", f"r{i}", {"i": i, "value": token}) for i in range(30)]
+    ids = await dead.queue_units(units)
+    assert len(set(ids)) == 30 and ids == sorted(ids)
+    await dead.finish_unit(ids[0])
+    await stores.kill(dead)
+
+    left = await (await stores.open()).unfinished_units()
+    assert [(u.id, u.name, u.params["i"]) for u in left] == [
+        (ids[i], f"u{i}", i) for i in range(1, 30)
+    ]
+    assert token not in str([u.params for u in left])
