@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.run import add_site_options
-from bot.cli.startup import imports_done
+from bot.cli.startup import built, imports_done
 
 if TYPE_CHECKING:
     from bot.app.build import Bot
@@ -73,6 +73,7 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(f"{exc} (set TRIAGE_DB to a writable file)") from exc
     bot = build_bot(settings, slack=config, store=store, catalogue=catalogue)
     warm_up(settings.engine)  # TLS contexts, threads: not on the first incident's loop
+    built()
     health = StoreHealth(store)
     where = {
         "host": args.host, "port": args.port, "webhooks": bot.webhooks, "metrics": bot.metrics,
