@@ -9,12 +9,13 @@ listener's error (bot.slack.errors); a full queue refuses, and says so.
 A unit lives in memory until it runs, and Slack does not deliver again
 what was acked, so each queued unit is also written to the store (`Kept`),
 in the background just after its ack (never before it, never awaited on
-the ack's path, and after the other acks pending then), and finished
-when the unit ends or its failure is told.
-A process killed in between leaves the row; the next start-up tells the
-person, or triages an alert again (bot.slack.recovery). The one window
-left is between the ack and that write: milliseconds, at most a quarter
-second under a burst of acks.
+the ack's path, and once the burst of acks it came in is over, all its
+units in one write), and finished when the unit ends or its failure is
+told. A process killed in between leaves the row; the next start-up tells
+the person, or triages an alert again (bot.slack.recovery). The one window
+left is between the ack and that write: tens of milliseconds, at most
+about half a second under a burst of acks (bot.acks.QUIET_MAX_S on the
+loop, then on the store's thread).
 """
 
 from __future__ import annotations
