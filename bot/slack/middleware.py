@@ -55,7 +55,7 @@ def register(
         # retry of an acked one is a duplicate of a recorded unit, which a
         # restart tells or (an alert) runs again; a unit that fails is told
         # to its person. Left: a kill between the ack and that write (ms;
-        # at most a quarter second under a burst) loses the unit: the ack
+        # at most about half a second under a burst) loses the unit: the ack
         # waits on no store, by design.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
