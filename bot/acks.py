@@ -11,8 +11,8 @@ bare app; the loop was found waiting for the GIL.
 
 So the loop marks the gate while requests are being acknowledged
 (`enter` and `leave`, bot.incidents.work.Work.acking), and those threads
-`hold` before they start their next piece of work: until no ack is pending,
-at most `QUIET_MAX_S`. Work that waited that long has the way for
+`hold` before they start their next piece of work: until no ack is pending
+nor was within `GRACE_S`, at most `QUIET_MAX_S`. Work that waited that long has the way for
 `OVERDUE_S` (`overdue`), so under a load that never lets up work still goes
 ahead at a fair share (slower acks beat work never done). A piece already
 started is not interrupted; this only keeps new ones from starting in an
