@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import pytest
 import slack_bolt.listener.asyncio_runner as bolt_runner
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.listener_matcher.async_builtins import AsyncBuiltinListenerMatcher
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.slack.payloads import Act, ButtonValue
@@ -101,3 +102,26 @@ async def test_an_unknown_button_is_refused_after_the_answer(
         return any(r.action == "unknown_action" for r in bot.incidents.store.sync.audit_log())
 
     assert await until(refused)
+
+
+async def test_a_click_finds_its_listener_at_the_first_try_of_the_actions(
+    slack_api: SlackStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt tries its listeners in turn, building each matcher's arguments
+    afresh: one listener for every button, not one per button (a Run all
+    click tried six)."""
+    tries: list[str] = []
+    real = AsyncBuiltinListenerMatcher.async_matches
+
+    async def counted(self: AsyncBuiltinListenerMatcher, req: Any, resp: Any) -> bool:
+        tries.append(type(self).__name__)
+        return await real(self, req, resp)
+
+    monkeypatch.setattr(AsyncBuiltinListenerMatcher, "async_matches", counted)
+    bot = make_bot(slack_api.url, SqliteStore(tmp_path / "t.db"), signing_secret=SECRET)
+    for act in (Act.RUN_ALL, Act.RESOLVE, Act.ANSWER):
+        tries.clear()
+        value = ButtonValue(incident=1).encode()
+        assert (await dispatch(bot.app, click(act.value, value, "x")))[0] == 200
+        assert len(tries) <= 2, act  # /triage's, then the buttons'
+    await bot.incidents.work.drain()

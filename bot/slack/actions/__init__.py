@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.incidents.service import IncidentService
 from bot.slack import queued
@@ -14,9 +15,33 @@ from bot.slack.actions.button import NOT_VALID, handler
 
 
 def register(app: AsyncApp) -> None:
-    for act, button in {**incident.BUTTONS, **escalate.BUTTONS}.items():
-        # Answer buttons share a block, so their ids carry a ":<n>" suffix.
-        app.action(re.compile(rf"^{re.escape(act.value)}(:\d+)?$"))(handler(act, button))
+    """One Bolt listener for every button, which hands the click to its
+    button's handler: Bolt tries its listeners in turn, and each try builds
+    the arguments for the matcher afresh (~0.1 ms), so with a listener per
+    button a Run all click paid six tries, as much CPU as a bare app's whole
+    ack (issue 19: 1.53 against 1.52 ms per click, in process)."""
+    handlers = {
+        act.value: handler(act, button)
+        for act, button in {**incident.BUTTONS, **escalate.BUTTONS}.items()
+    }
+    # Answer buttons share a block, so their ids carry a ":<n>" suffix.
+    ids = re.compile(rf"^({'|'.join(map(re.escape, handlers))})(?::\d+)?$")
+
+    async def on_button(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        action_id = str(((body.get("actions") or [{}])[0] or {}).get("action_id"))
+        matched = ids.match(action_id)
+        assert matched is not None  # Bolt matched it with `ids`
+        await handlers[matched[1]](
+            ack=ack, body=body, context=context, respond=respond, client=client
+        )
+
+    app.action(ids)(on_button)
     # Registered last: Bolt runs the first listener that matches.
     app.action(re.compile(r"(?s).*"))(on_unknown)
 
