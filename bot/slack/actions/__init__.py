@@ -17,9 +17,9 @@ from bot.slack.actions.button import NOT_VALID, handler
 def register(app: AsyncApp) -> None:
     """One Bolt listener for every button, which hands the click to its
     button's handler: Bolt tries its listeners in turn, and each try builds
-    the arguments for the matcher afresh (~0.1 ms), so with a listener per
-    button a Run all click paid six tries, as much CPU as a bare app's whole
-    ack (issue 19: 1.53 against 1.52 ms per click, in process)."""
+    the arguments for the matcher afresh, so with a listener per button a
+    Run all click paid six tries (issue 19: 0.19 s of 0.46 s profiled over
+    300 clicks in process; 0.035 s with one listener)."""
     handlers = {
         act.value: handler(act, button)
         for act, button in {**incident.BUTTONS, **escalate.BUTTONS}.items()
