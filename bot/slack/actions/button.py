@@ -11,7 +11,8 @@ step or answer, is refused and audited here, never guessed at.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -62,8 +63,19 @@ class Button:
     needs: tuple[Literal["step", "request"], ...] = ()
 
 
-def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
-    async def handle(
+Listener = Callable[..., Awaitable[None]]
+
+
+def listener(buttons: Mapping[Act, Button]) -> tuple[re.Pattern[str], Listener]:
+    """One Bolt listener for every button, and the action ids it answers:
+    Bolt tries its listeners in turn and builds each matcher's arguments
+    afresh, so with a listener per button a Run all click paid six tries
+    (issue 19: 0.19 s of 0.46 s profiled over 300 clicks in process; 0.035 s
+    with one). Answer buttons share a block, so their ids carry ":<n>"."""
+    by_id = {act.value: (act, button) for act, button in buttons.items()}
+    ids = re.compile(rf"^({'|'.join(map(re.escape, by_id))})(?::\d+)?$")
+
+    async def on_button(
         ack: AsyncAck,
         body: dict[str, Any],
         context: AsyncBoltContext,
@@ -71,6 +83,9 @@ def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
         client: AsyncWebClient,
     ) -> None:
         await ack()
+        matched = ids.match(str(((body.get("actions") or [{}])[0] or {}).get("action_id")))
+        assert matched is not None  # Bolt matched it with `ids`
+        act, button = by_id[matched[1]]
         work = context["incidents"].work
 
         async def press() -> None:  # queued: never ahead of another request's ack
@@ -86,8 +101,7 @@ def handler(act: Act, button: Button) -> Callable[..., Awaitable[None]]:
             note = respond(tell, response_type="ephemeral", replace_original=False)
             queued.aside(work, "queue note", note)
 
-    handle.__name__ = f"on_{act.name.lower()}"
-    return handle
+    return ids, on_button
 
 
 def _kept(act: Act, body: dict[str, Any], context: AsyncBoltContext) -> queued.Kept:
