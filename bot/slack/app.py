@@ -23,7 +23,7 @@ from bot.metrics import Metrics
 from bot.runbooks.actions import Allow
 from bot.runbooks.catalogue import Catalogue
 from bot.runbooks.site import AlertsConfig
-from bot.slack import actions, commands, errors, events, middleware, observe, views
+from bot.slack import actions, commands, errors, events, middleware, views
 from bot.slack.apimetrics import instrument
 from bot.slack.autotriage import AutoTriage
 from bot.slack.config import SlackConfig
@@ -106,8 +106,7 @@ def build(
     metrics.watch_alerts(autotriage.counts)
     shown = SlackActions(poster)
     escalation = EscalationActions(incidents, shown, shown, action_allow or {})
-    middleware.register(app, incidents, autotriage, escalation)
-    observe.register(app, metrics)
+    middleware.register(app, incidents, autotriage, escalation, metrics)
     for listeners in (commands, actions, events, views):
         listeners.register(app)
     errors.register(app)

@@ -1,6 +1,8 @@
-"""Cross-cutting concerns: the bot's parts in every listener's context, a
-request id for the audit log, Slack's retried deliveries dropped, and acks
-ahead of queued work."""
+"""Cross-cutting concerns: the bot's parts (the metrics included) in every
+listener's context, a request id for the audit and on every log line
+written while the request is handled (its acked-and-continued work
+included), Slack's retried deliveries dropped, and acks ahead of queued
+work."""
 
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot import logs
 from bot.incidents.escalation import EscalationActions
 from bot.incidents.service import IncidentService
 from bot.incidents.work import Work
+from bot.metrics import Metrics
 from bot.slack.autotriage import AutoTriage
 from bot.store import Store, StoreUnavailable
 
@@ -30,17 +35,49 @@ Next = Callable[[], Awaitable[BoltResponse | None]]
 
 
 def register(
-    app: AsyncApp, incidents: IncidentService, autotriage: AutoTriage, escalation: EscalationActions
+    app: AsyncApp,
+    incidents: IncidentService,
+    autotriage: AutoTriage,
+    escalation: EscalationActions,
+    metrics: Metrics,
 ) -> None:
-    async def inject(context: AsyncBoltContext, next: Next) -> BoltResponse | None:
-        context["incidents"] = incidents
-        context["poster"] = autotriage.poster
-        context["autotriage"] = autotriage
-        context["escalation"] = escalation
-        context["request_id"] = uuid.uuid4().hex[:16]
-        return await next()
+    app.middleware(_Parts(incidents, autotriage, escalation, metrics))
+    _acks_first(app, incidents.work)
 
-    async def drop_retries(body: dict[str, Any], next: Next) -> BoltResponse | None:
+
+class _Parts(AsyncMiddleware):
+    """Every request: the bot's parts in the listener's context, a request
+    id (for the audit, and on every log line written while the request and
+    its queued work are handled), and Slack's repeated deliveries dropped.
+
+    One class-based middleware, not a function per concern: Bolt builds a
+    function middleware's keyword arguments afresh on every request, which
+    for three of them was a quarter of the bot's own time per ack (issue 19,
+    bench/RESULTS.md); a class gets the request as it is."""
+
+    def __init__(
+        self,
+        incidents: IncidentService,
+        autotriage: AutoTriage,
+        escalation: EscalationActions,
+        metrics: Metrics,
+    ) -> None:
+        self.incidents = incidents
+        self.parts = {
+            "incidents": incidents, "poster": autotriage.poster, "autotriage": autotriage,
+            "escalation": escalation, "metrics": metrics,
+        }  # fmt: skip
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
+    ) -> BoltResponse | None:
+        context = req.context
+        context.update(self.parts)
+        context["request_id"] = request_id = uuid.uuid4().hex[:16]
+        logs.request_id.set(request_id)
+        return await self._once(req.body, next)
+
+    async def _once(self, body: dict[str, Any], next: Next) -> BoltResponse | None:
         # Slack delivers an event again when it got no answer in 3 s; the
         # event id stays the same. The delivery is claimed before the work and
         # marked done once answered, so a retry is dropped while this process
@@ -60,25 +97,22 @@ def register(
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not event_id:
             return await next()
+        store = self.incidents.store
         key = f"event:{event_id}"
-        claimed = await _claim(incidents.store, key)
+        claimed = await _claim(store, key)
         if claimed is False:
             log.info("dropped a repeated delivery of %s", event_id)
             return BoltResponse(status=200, body="")
         try:
             response = await next()
         except BaseException:
-            await _settle(incidents.store.release(key), wait=claimed is not None)
+            await _settle(store.release(key), wait=claimed is not None)
             raise
         if response is not None and response.status >= 400:
-            await _settle(incidents.store.release(key), wait=claimed is not None)
+            await _settle(store.release(key), wait=claimed is not None)
         else:
-            await _settle(incidents.store.finish_claim(key), wait=claimed is not None)
+            await _settle(store.finish_claim(key), wait=claimed is not None)
         return response
-
-    app.middleware(inject)
-    app.middleware(drop_retries)
-    _acks_first(app, incidents.work)
 
 
 def _acks_first(app: AsyncApp, work: Work) -> None:
