@@ -40,6 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `triage lint` and the other one-shot
     # commands must not pay for Slack, aiohttp and the engine (bench/lint_shelf.py).
     from bot import redact
+    from bot.acks import Collector
     from bot.app.build import build_bot
     from bot.app.settings import BotSettings
     from bot.app.warm import warm_up
@@ -72,6 +73,10 @@ def handle(args: argparse.Namespace) -> int:
         # restart (a crash loop on ECS that says nothing).
         raise UsageError(f"{exc} (set TRIAGE_DB to a writable file)") from exc
     bot = build_bot(settings, slack=config, store=store, catalogue=catalogue)
+    work = bot.incidents.work
+    # The process's garbage collector waits out each burst of acks, like
+    # work (bot.acks.Collector); only here, where the bot owns the process.
+    work.collector = Collector()
     warm_up(settings.engine)  # TLS contexts, threads: not on the first incident's loop
     built()
     health = StoreHealth(store)
@@ -85,7 +90,7 @@ def handle(args: argparse.Namespace) -> int:
             bot.app, app_token=config.app_token, ping_interval=config.socket_ping_interval, **where
         )
         if config.app_token and not args.http
-        else serve_http(bot.app, **where)
+        else serve_http(bot.app, arriving=work.arriving, **where)
     )
     try:
         asyncio.run(_with_repair(serving, bot, store, health))

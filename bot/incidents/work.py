@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.acks import ACKS, GRACE_S, OVERDUE_S, QUIET_MAX_S
+from bot.acks import ACKS, GRACE_S, OVERDUE_S, QUIET_MAX_S, Collector
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,13 @@ class Work:
     queued_max: int = QUEUED_MAX
     grace: float = GRACE_S
     overdue: float = OVERDUE_S
+    # The garbage collector, held like work (`triage serve` sets one).
+    collector: Collector | None = None
     _overdue_until: float = 0.0
     _acks: int = 0
     _busy: bool = False  # acks pending, or the last one less than `grace` ago
     _settling: asyncio.TimerHandle | None = None
+    _quiet_at: float = 0.0  # on the loop's clock: when the grace after the last ack ends
     _waiting: int = 0  # units submitted, not yet in their first stretch
     _quiet: asyncio.Event | None = None
     _stretch: asyncio.Lock | None = None
@@ -99,25 +102,53 @@ class Work:
         and on the threads that hold for acks (bot.acks)."""
         self._acks += 1
         ACKS.enter()
-        if self._settling is not None:
-            self._settling.cancel()
-            self._settling = None
-        self._busy = True
-        self._event().clear()
+        self._hold()
         try:
             yield
         finally:
             ACKS.leave()
             self._acks -= 1
             if self._acks == 0:
-                loop = asyncio.get_running_loop()
-                self._settling = loop.call_later(self.grace, self._settle)
+                self._quiet_after(self.grace)
+
+    def arriving(self) -> None:
+        """A request's bytes arrived (bot.slack.http_limits): its ack is on
+        the way, so work waits as for an ack from now, before the loop has
+        even parsed it. One that never reaches Bolt (a slow body, /healthz)
+        holds work for `grace` at most."""
+        ACKS.touch()
+        self._hold()
+        if self._acks == 0:
+            self._quiet_after(self.grace)
+
+    def _hold(self) -> None:
+        if not self._busy:
+            self._busy = True
+            self._event().clear()
+        if self.collector is not None:
+            self.collector.hold()
+
+    def _quiet_after(self, seconds: float) -> None:
+        # One timer per burst, moved on when it fires early, rather than
+        # cancelled and made anew at every ack: a burst of 200 left the loop
+        # a heap of 200 cancelled timers to sift through.
+        loop = asyncio.get_running_loop()
+        self._quiet_at = loop.time() + seconds
+        if self._settling is None:
+            self._settling = loop.call_at(self._quiet_at, self._settle)
 
     def _settle(self) -> None:
         self._settling = None
-        if self._acks == 0:
-            self._busy = False
-            self._event().set()
+        if self._acks:
+            return  # the last of them to be answered sets the timer again
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._quiet_at:
+            self._settling = loop.call_at(self._quiet_at, self._settle)
+            return
+        self._busy = False
+        self._event().set()
+        if self.collector is not None:
+            self.collector.release()
 
     async def quiet(self) -> None:
         """Until no ack is pending (at most `quiet_max`; work that waited

@@ -107,17 +107,22 @@ async def start_http(
     metrics: Metrics | None = None,
     bounds: http_limits.Limits = http_limits.DEFAULT,
     health: StoreHealth | None = None,
+    arriving: Callable[[], None] | None = None,
 ) -> tuple[web.AppRunner, int]:
     """Serve until the runner is cleaned up; port 0 picks a free port.
     Slow clients are bounded (header and body timeouts, a connection cap
-    that closes the oldest idle connection first): see bot/slack/http_limits.py."""
+    that closes the oldest idle connection first): see bot/slack/http_limits.py.
+    `arriving` is called as each request's bytes come in (the bot's
+    Work.arriving: acks first)."""
     busy: set[RequestHandler] = set()
     web_app = http_app(
         app, webhooks, metrics, busy=busy, body_timeout=bounds.body_timeout, health=health
     )
     runner = web.AppRunner(web_app, **http_limits.runner_options(bounds))
     await runner.setup()
-    site = http_limits.CappedSite(runner, host, port, cap=bounds.max_connections, busy=busy)
+    site = http_limits.CappedSite(
+        runner, host, port, cap=bounds.max_connections, busy=busy, arriving=arriving
+    )
     await site.start()
     return runner, site.port
 
@@ -130,13 +135,15 @@ async def serve_http(
     webhooks: Webhooks | None = None,
     metrics: Metrics | None = None,
     health: StoreHealth | None = None,
+    arriving: Callable[[], None] | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM (ECS stops a task with SIGTERM), then
     close the HTTP server."""
     stop = _stop_on_signals()
     runner, bound = await start_http(
-        app, host=host, port=port, webhooks=webhooks, metrics=metrics, health=health
-    )
+        app, host=host, port=port, webhooks=webhooks, metrics=metrics, health=health,
+        arriving=arriving,
+    )  # fmt: skip
     print(f"triage: listening on http://{host}:{bound}{EVENTS_PATH}", flush=True)
     try:
         await stop.wait()

@@ -4,10 +4,12 @@ of work at a time, a failed unit told, a bounded queue."""
 from __future__ import annotations
 
 import asyncio
+import gc
+from collections.abc import Iterator
 
 import pytest
 
-from bot.acks import ACKS
+from bot.acks import ACKS, Collector
 from bot.incidents.work import Full, Work, started
 
 # How long a unit is given to show that it did *not* begin: a deadline on a
@@ -165,3 +167,75 @@ async def test_acking_holds_the_threads_gate() -> None:
     # Open again once its grace is over (a thread holding waits for this).
     await asyncio.wait_for(asyncio.to_thread(ACKS.hold), 5)
     assert ACKS.open()
+
+
+async def test_a_requests_bytes_hold_work_before_bolt_has_it() -> None:
+    """Bytes arriving on a connection (bot.slack.http_limits) hold work as an
+    ack does, from before the loop has parsed the request: 200 Run all
+    clicks sent while incidents were still opening waited 15 ms for the
+    loop to read the first of them."""
+    work = Work(quiet_max=30, grace=0.5)
+    began = asyncio.Event()
+
+    async def unit() -> None:
+        began.set()
+
+    work.submit("u", unit)
+    work.arriving()
+    assert not ACKS.open()  # the threads hold too
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(began.wait(), NOT_WITHIN_S)
+    # A request that never reaches Bolt (a slow body) holds work for the grace only.
+    await asyncio.wait_for(began.wait(), 5)
+
+
+async def test_bytes_arriving_during_an_ack_do_not_end_its_wait() -> None:
+    work = Work(quiet_max=30, grace=0.01)
+    with work.acking():
+        work.arriving()
+        with pytest.raises(TimeoutError):  # the ack is pending, whatever the grace
+            await asyncio.wait_for(work.quiet(), NOT_WITHIN_S)
+    await asyncio.wait_for(work.quiet(), 5)
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    """The process's garbage collector on, and as it was afterwards."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+async def test_the_collector_waits_out_a_burst_of_acks(collector_on: None) -> None:
+    """A collection is work: one in a burst of 200 clicks stopped the loop
+    for 8.7 ms. It is held from the first ack to the end of the grace."""
+    work = Work(quiet_max=30, grace=0.05, collector=Collector(quiet_max=30))
+    with work.acking():
+        assert not gc.isenabled()
+    work.arriving()
+    assert not gc.isenabled()  # within the grace
+    await asyncio.wait_for(work.quiet(), 5)
+    assert gc.isenabled()
+
+
+def test_the_collector_is_let_go_under_acks_that_never_let_up(collector_on: None) -> None:
+    collector = Collector(quiet_max=0.0, overdue=30)
+    collector.hold()
+    assert not gc.isenabled()
+    collector.hold()  # held its longest: let go, and left alone for `overdue`
+    assert gc.isenabled()
+    collector.hold()
+    assert gc.isenabled() and not collector.held
+
+
+def test_the_collector_is_left_as_something_else_set_it(collector_on: None) -> None:
+    """`triage lint` turns it off for a while (collector_paused): a release
+    must not turn it back on under that."""
+    gc.disable()
+    collector = Collector()
+    collector.hold()
+    collector.release()
+    assert not gc.isenabled() and not collector.held

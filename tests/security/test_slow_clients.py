@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.incidents.work import Work
 from bot.slack.http_limits import Limits
 from bot.slack.server import EVENTS_PATH, start_http
 from bot.store import SqliteStore
@@ -23,12 +24,16 @@ Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 @asynccontextmanager
-async def serving(slack_api: SlackStandIn, db: Path, bounds: Limits) -> AsyncIterator[str]:
+async def serving(
+    slack_api: SlackStandIn, db: Path, bounds: Limits
+) -> AsyncIterator[tuple[str, Work]]:
     store = SqliteStore(db)
     bot = make_bot(slack_api.url, store, signing_secret=SECRET)
-    runner, port = await start_http(bot.app, host="127.0.0.1", port=0, bounds=bounds)
+    runner, port = await start_http(
+        bot.app, host="127.0.0.1", port=0, bounds=bounds, arriving=bot.incidents.work.arriving
+    )
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", bot.incidents.work
     finally:
         await runner.cleanup()
         store.close()
@@ -77,7 +82,7 @@ async def test_partial_heads_are_cut_off_and_healthz_still_answers(
     slack_api: SlackStandIn, tmp_path: Path
 ) -> None:
     bounds = Limits(header_timeout=1.0, body_timeout=1.0, max_connections=64)
-    async with serving(slack_api, tmp_path / "t.db", bounds) as base:
+    async with serving(slack_api, tmp_path / "t.db", bounds) as (base, _):
         slow = await open_many(base, 40, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         try:
             assert await healthz(base) == 200
@@ -95,7 +100,7 @@ async def test_a_body_sent_too_slowly_is_answered_408_and_reaches_no_listener(
         f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         "Content-Length: 1000\r\n\r\n{"
     ).encode()
-    async with serving(slack_api, tmp_path / "t.db", bounds) as base:
+    async with serving(slack_api, tmp_path / "t.db", bounds) as (base, _):
         slow = await open_many(base, 20, head)
         try:
             assert await healthz(base) == 200
@@ -113,7 +118,7 @@ async def test_past_the_connection_cap_the_oldest_idle_connections_are_closed(
 ) -> None:
     # A long header timeout: only the cap can free these connections in time.
     bounds = Limits(header_timeout=60.0, body_timeout=60.0, max_connections=32)
-    async with serving(slack_api, tmp_path / "t.db", bounds) as base:
+    async with serving(slack_api, tmp_path / "t.db", bounds) as (base, _):
         idle = await open_many(base, 100, b"")
         try:
             assert await healthz(base) == 200
@@ -126,3 +131,37 @@ async def test_past_the_connection_cap_the_oldest_idle_connections_are_closed(
     assert signed.status_code == 200 and "triage targets" in signed.text  # Slack still served
     assert oldest == 60  # 100 + 2 opened, at most 32 kept: the oldest went first
     assert newest == 0
+
+
+async def test_bytes_dribbled_without_end_do_not_starve_work(
+    slack_api: SlackStandIn, tmp_path: Path
+) -> None:
+    """Every request's bytes hold work while its ack is on the way
+    (Work.arriving), unsigned ones too, as nothing is verified yet. A client
+    that never stops sending holds it at most quiet_max at a time, then
+    work goes ahead for a while (bot.acks): slower, never starved."""
+    bounds = Limits(header_timeout=60.0, body_timeout=60.0, max_connections=64)
+    async with serving(slack_api, tmp_path / "t.db", bounds) as (base, work):
+        ((_, writer),) = await open_many(base, 1, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        began = asyncio.Event()
+
+        async def unit() -> None:
+            began.set()
+
+        async def dribble() -> None:
+            while not began.is_set():  # a header line every 2 ms, never the end of the head
+                writer.write(b"X-Slow: 1\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.002)
+
+        dribbling = asyncio.create_task(dribble())
+        try:
+            await asyncio.sleep(0.05)  # the dribble is under way: work is held
+            started = time.monotonic()
+            work.submit("u", unit)
+            await asyncio.wait_for(began.wait(), 10)
+        finally:
+            dribbling.cancel()
+            writer.close()
+    held = time.monotonic() - started
+    assert held <= work.quiet_max + 1.0, held  # its longest wait, and a loaded machine's slack

@@ -60,7 +60,12 @@ def running_bot(
     thread.start()
     runner, port = asyncio.run_coroutine_threadsafe(
         start_http(
-            built.app, host="127.0.0.1", port=0, webhooks=built.webhooks, metrics=built.metrics
+            built.app,
+            host="127.0.0.1",
+            port=0,
+            webhooks=built.webhooks,
+            metrics=built.metrics,
+            arriving=built.incidents.work.arriving,
         ),
         loop,
     ).result(timeout=10)
