@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot import logs
 from bot.acks import ACKS, Collector
 from bot.incidents.work import Full, Work, started
 
@@ -268,3 +269,24 @@ async def test_the_loop_polls_its_sockets_between_any_two_stretches() -> None:
     stretches = [i for i, what in enumerate(seen) if what == "stretch"]
     assert len(stretches) == 10
     assert all(b - a > 1 for a, b in itertools.pairwise(stretches)), seen
+
+
+async def test_units_submitted_in_a_burst_get_their_tasks_once_it_is_answered() -> None:
+    """Submitting is all a listener does on the ack path: a unit's task,
+    and its first steps, come after the burst (~10 us an ack otherwise)."""
+    work = Work(quiet_max=30, grace=0.01)
+    ran: list[str | None] = []
+
+    async def unit() -> None:
+        ran.append(logs.request_id.get())  # the submitting request's, on its log lines
+
+    before = len(asyncio.all_tasks())
+    with work.acking():
+        for i in range(10):
+            logs.request_id.set(f"r{i}")
+            work.submit("u", unit)
+        assert len(asyncio.all_tasks()) - before <= 1  # one starter, not a task per unit
+        assert work.ahead == 10
+    await asyncio.wait_for(work.drain(), 5)
+    assert sorted(ran) == sorted(f"r{i}" for i in range(10))
+    assert work.ahead == 0
