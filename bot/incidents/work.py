@@ -1,15 +1,17 @@
 """Work after an ack, kept from ever delaying another request's ack.
 
-Bolt answers Slack with a listener's ack only when its runner next gets the
-event loop (it polls every 10 ms). Work started after an ack (opening an
-incident, rendering, store writes, starting checks) shares that loop, so
-under a burst every ack used to wait for everyone's work: 50 Run all clicks
-start ~300 checks and blocked the loop for ~0.5 s.
+Work started after an ack (opening an incident, rendering, store writes,
+starting checks) shares the event loop that answers Slack, so under a burst
+every ack used to wait for everyone's work: 50 Run all clicks start ~300
+checks and blocked the loop for ~0.5 s.
 
-So work is a queue of units (`submit`), and the CPU inside them runs in
-short stretches, one at a time (`turn`), never while a request is being
-acknowledged (`acking`): acks go first, then work, one stretch per pass of
-the loop, so a request that arrives meanwhile waits for at most one stretch.
+So work is a queue of units (`submit`; a burst's units get their tasks once
+it is answered), and the CPU inside them runs in short stretches, one at a
+time (`turn`), never while a request is being acknowledged (`acking`) nor
+while one's bytes are arriving (`arriving`), nor within `grace` of either:
+acks go first, then work, one stretch per pass of the loop with its sockets
+polled in between, so a request that arrives meanwhile waits for at most
+one stretch.
 A unit's I/O (the store's thread, Slack, checks' sockets) runs outside its
 stretches, so a unit waiting on a check that hangs to its deadline holds up
 nothing else.
