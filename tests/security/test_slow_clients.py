@@ -13,10 +13,12 @@ from pathlib import Path
 
 import httpx
 
+from bot.acks import ACKS
 from bot.incidents.work import Work
 from bot.slack.http_limits import Limits
 from bot.slack.server import EVENTS_PATH, start_http
 from bot.store import SqliteStore
+from tests.faults.waiting import until
 from tests.peers.slack import BoltClient, SlackStandIn
 from tests.slack.bot import SECRET, make_bot
 
@@ -156,7 +158,7 @@ async def test_bytes_dribbled_without_end_do_not_starve_work(
 
         dribbling = asyncio.create_task(dribble())
         try:
-            await asyncio.sleep(0.05)  # the dribble is under way: work is held
+            assert await until(lambda: not ACKS.open())  # the dribble holds work now
             started = time.monotonic()
             work.submit("u", unit)
             await asyncio.wait_for(began.wait(), 10)
