@@ -63,8 +63,10 @@ class Pace:
     async def turn(self, key: str) -> AsyncIterator[None]:
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            slack = (self.burst - 1) * self.interval
-            wait = self._full_at.get(key, 0.0) - slack - self._clock()
+            # A whole budget holds `burst` uses: the next may go this long
+            # before the budget is whole again.
+            early = (self.burst - 1) * self.interval
+            wait = self._full_at.get(key, 0.0) - early - self._clock()
             if wait > 0:
                 await asyncio.sleep(wait)
             try:
